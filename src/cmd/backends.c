@@ -1,0 +1,79 @@
+/* backends.c - tbx backends: list the backend definitions. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+
+static json_object *backend_json(const struct backend *b)
+{
+	json_object *j = json_object_new_object();
+	json_add_str(j, "id", b->id);
+	json_add_str(j, "kind", b->native ? "native" : "container");
+	json_add_str(j, "image", b->image);
+	json_add_str(j, "container", b->container);
+	json_object_object_add(j, "aliases", json_strv_array(&b->aliases));
+	json_add_bool(j, "optional", b->optional);
+	json_object_object_add(j, "devices", json_strv_array(&b->devices));
+	json_object_object_add(j, "groups", json_strv_array(&b->groups));
+	json_add_str(j, "seccomp", b->seccomp_unconfined ? "unconfined" : NULL);
+	json_object *env = json_object_new_object();
+	for (size_t i = 0; i < b->env.n; i++) {
+		char *eq = strchr(b->env.v[i], '=');
+		char *k = xstrndup(b->env.v[i], (size_t)(eq - b->env.v[i]));
+		json_add_str(env, k, eq + 1);
+		free(k);
+	}
+	json_object_object_add(j, "env", env);
+	json_object_object_add(j, "bench", json_strv_array(&b->bench));
+	json_object *x = json_object_new_object();
+	json_add_str(x, "backend", b->expect_backend);
+	json_add_str(x, "device", b->expect_device);
+	json_object_object_add(j, "expect", x);
+	json_add_str(j, "lineage", b->lineage);
+	json_add_str(j, "file", b->file);
+	return j;
+}
+
+static int run_backends(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1 && strcmp(argv[1], "--json") == 0)
+		c->json = true, argc--;
+	if (argc > 1)
+		return cmd_usage(&cmd_backends, "unexpected argument '%s'", argv[1]);
+	if (ctx_load(c) < 0)
+		return -1;
+	if (c->json) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < c->backends.n; i++)
+			json_object_array_add(arr, backend_json(&c->backends.v[i]));
+		char *s = json_pretty(arr);
+		fputs(s, stdout);
+		free(s);
+		json_object_put(arr);
+		return EXIT_OK;
+	}
+	printf("%-16s %-9s %-22s %-10s %s\n", "BACKEND", "KIND", "ALIASES", "LINEAGE",
+	       "IMAGE / BINARY");
+	for (size_t i = 0; i < c->backends.n; i++) {
+		const struct backend *b = &c->backends.v[i];
+		struct buf al = BUF_INIT;
+		buf_init(&al);
+		for (size_t k = 0; k < b->aliases.n; k++)
+			buf_addf(&al, "%s%s", k ? "," : "", b->aliases.v[k]);
+		printf("%-16s %-9s %-22s %-10s %s%s\n", b->id, b->native ? "native" : "container",
+		       al.len ? al.p : "-", b->lineage, b->native ? b->bench.v[0] : b->image,
+		       b->optional ? " (optional)" : "");
+		buf_free(&al);
+	}
+	return EXIT_OK;
+}
+
+const struct command cmd_backends = {
+	.name = "backends",
+	.args = "[--json]",
+	.summary = "list the backend definitions (containers/*.json)",
+	.run = run_backends,
+};

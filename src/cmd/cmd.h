@@ -1,0 +1,61 @@
+/* cmd.h - what every command gets: the command descriptor (help and man
+ * page come from it) and the shared context set up by main(). */
+#ifndef TBX_CMD_H
+#define TBX_CMD_H
+
+#include "config.h"
+#include "defs.h"
+#include "podman.h"
+#include "util.h"
+
+struct ctx {
+	/* global options */
+	const char *url;        /* --url, NULL for the default */
+	const char *home_opt;   /* -C */
+	const char *connection; /* --connection NAME */
+	bool json;              /* --json */
+	/* set up on demand by ctx_home()/ctx_podman() */
+	char *home;
+	bool loaded;
+	struct backends backends;
+	struct models models;
+	struct config cfg;
+	struct podman podman;
+	bool podman_ready;
+	struct err err;
+};
+
+/* Load home, definitions and config (once).  -1 with ctx->err set. */
+int ctx_load(struct ctx *c);
+/* Connect to Podman (once). */
+int ctx_podman(struct ctx *c);
+
+struct option_help {
+	const char *flags; /* "--check" */
+	const char *text;
+};
+
+struct command {
+	const char *name;
+	const char *args;    /* synopsis after the name: "[--check] [BACKEND...]" */
+	const char *summary; /* one line */
+	const char *description;
+	const struct option_help *options; /* terminated by {NULL, NULL} */
+	int (*run)(struct ctx *c, int argc, char **argv); /* exit code, or -1 with c->err */
+};
+
+/* Print "usage: tbx NAME ARGS" and a hint on stderr; returns EXIT_USAGE. */
+int cmd_usage(const struct command *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Full help of a command on stdout. */
+void cmd_help(const struct command *cmd);
+/* True if argv[1..] asks for help (-h/--help); prints it. */
+bool cmd_wants_help(const struct command *cmd, int argc, char **argv);
+
+extern const struct command cmd_help_def, cmd_version, cmd_backends, cmd_models, cmd_doctor,
+	cmd_refresh, cmd_status, cmd_pin, cmd_unpin, cmd_rollback, cmd_bench, cmd_results,
+	cmd_report, cmd_import, cmd_export, cmd_timer;
+
+extern const struct command *const commands[];
+const struct command *command_find(const char *name);
+
+#endif

@@ -1,0 +1,48 @@
+/* models.c - tbx models: list the model aliases. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "json.h"
+
+static int run_models(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--json") == 0)
+		c->json = true, argc--;
+	if (argc > 1)
+		return cmd_usage(&cmd_models, "unexpected argument '%s'", argv[1]);
+	if (ctx_load(c) < 0)
+		return -1;
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_add_str(j, "root", c->models.root);
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < c->models.n; i++) {
+			json_object *m = json_object_new_object();
+			json_add_str(m, "alias", c->models.v[i].alias);
+			json_add_str(m, "path", c->models.v[i].path);
+			json_add_bool(m, "present", path_exists(c->models.v[i].path));
+			json_object_array_add(arr, m);
+		}
+		json_object_object_add(j, "models", arr);
+		char *s = json_pretty(j);
+		fputs(s, stdout);
+		free(s);
+		json_object_put(j);
+		return EXIT_OK;
+	}
+	printf("models root: %s\n", c->models.root);
+	for (size_t i = 0; i < c->models.n; i++)
+		printf("%-12s %-8s %s\n", c->models.v[i].alias,
+		       path_exists(c->models.v[i].path) ? "present" : "MISSING", c->models.v[i].path);
+	return EXIT_OK;
+}
+
+const struct command cmd_models = {
+	.name = "models",
+	.args = "[--json]",
+	.summary = "list the model aliases (manifests/models.json) and whether their files exist",
+	.run = run_models,
+};

@@ -1,0 +1,204 @@
+/* status.c - tbx status: freshness of every backend. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "freshness.h"
+#include "imagelock.h"
+#include "json.h"
+#include "registry.h"
+#include "remote.h"
+
+static json_object *freshness_json(const struct backend *b, const struct freshness *f)
+{
+	char ts[32];
+	json_object *j = json_object_new_object();
+	json_add_str(j, "backend", b->id);
+	json_add_str(j, "kind", b->native ? "native" : "container");
+	json_add_str(j, "container", b->container);
+	json_add_str(j, "state", f->state);
+	json_add_str(j, "image", b->native ? b->bench.v[0] : b->image);
+	json_add_str(j, "digest", f->digest);
+	json_add_str(j, "image_id", f->image_id);
+	json_add_bool(j, "pinned", f->pinned);
+	if (f->verified_at) {
+		format_time(f->verified_at, ts);
+		json_add_str(j, "verified_at", ts);
+	} else {
+		json_add_str(j, "verified_at", NULL);
+	}
+	json_add_bool(j, "live", f->live);
+	json_add_str(j, "registry_digest", f->live_digest);
+	json_add_str(j, "registry_error", f->live_error[0] ? f->live_error : NULL);
+	json_add_str(j, "verdict", verdict_name(f->verdict));
+	json_add_str(j, "reason", f->reason);
+	return j;
+}
+
+static void print_row(const struct backend *b, const struct freshness *f)
+{
+	char sd[24], age[64] = "never";
+	if (f->verified_at)
+		format_age(now_unix() - f->verified_at, age, sizeof(age)), strcat(age, " ago");
+	const char *verdict = verdict_name(f->verdict);
+	printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", b->id, verdict,
+	       b->native ? "(host)" : b->container, f->state ? f->state : "-",
+	       b->native ? "-" : short_digest(f->digest, sd), f->pinned ? "yes" : "no",
+	       b->native ? "-" : age, f->reason);
+}
+
+/* Judge the given backends (all when none named).  Fills *stale_count. */
+static int status_of(struct ctx *c, int n, char **names, bool offline, json_object *out_json,
+		     size_t *not_fresh)
+{
+	const struct backend **sel = xcalloc(c->backends.n + (size_t)n + 1, sizeof(*sel));
+	size_t k = 0;
+	for (int i = 0; i < n; i++) {
+		sel[k] = backend_resolve(&c->backends, names[i], &c->err);
+		if (!sel[k++]) {
+			free(sel);
+			return -1;
+		}
+	}
+	if (n == 0)
+		for (size_t i = 0; i < c->backends.n; i++)
+			sel[k++] = &c->backends.v[i];
+
+	struct imagelock il = { 0 };
+	struct image_ref *refs = xcalloc(k + 1, sizeof(*refs));
+	struct registry_answer *ans = xcalloc(k + 1, sizeof(*ans));
+	int rc = -1;
+	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	if (!offline) {
+		struct registry_opts o;
+		registry_opts_from(&c->cfg, &o);
+		for (size_t i = 0; i < k; i++)
+			if (!sel[i]->native && image_ref_parse(sel[i]->image, &refs[i], &ans[i].err) < 0)
+				refs[i].repo = NULL;
+		/* natives have no ref: registry_head_many skips refs without repo */
+		registry_head_many(&o, refs, k, ans);
+	}
+	if (!out_json && g_verbosity >= 0) {
+		printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", "BACKEND", "VERDICT",
+		       "CONTAINER", "STATE", "DIGEST", "PINNED", "VERIFIED", "REASON");
+	}
+	for (size_t i = 0; i < k; i++) {
+		struct freshness f;
+		const struct lock_entry *le = imagelock_get(&il, sel[i]->id);
+		const struct registry_answer *live = offline || sel[i]->native ? NULL : &ans[i];
+		if (freshness_check(&c->podman, sel[i], c->models.root, le, live, c->cfg.max_age_s,
+				    &f, &c->err) < 0)
+			goto out;
+		if (f.verdict == VERDICT_STALE || f.verdict == VERDICT_MISSING)
+			(*not_fresh)++;
+		if (out_json)
+			json_object_array_add(out_json, freshness_json(sel[i], &f));
+		else
+			print_row(sel[i], &f);
+		freshness_free(&f);
+	}
+	if (!out_json && offline && g_verbosity >= 0)
+		printf("(offline: judged from images.lock.json and the last verification only)\n");
+	rc = 0;
+out:
+	for (size_t i = 0; i < k; i++) {
+		image_ref_free(&refs[i]);
+		registry_answer_free(&ans[i]);
+	}
+	free(refs), free(ans), free(sel);
+	imagelock_free(&il);
+	return rc;
+}
+
+static int run_status(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "offline", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "all-connections", no_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool offline = false, all = false;
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'o': offline = true; break;
+		case 'j': c->json = true; break;
+		case 'a': all = true; break;
+		default: return cmd_usage(&cmd_status, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (ctx_load(c) < 0)
+		return -1;
+	size_t not_fresh = 0;
+	json_object *arr = c->json ? json_object_new_array() : NULL;
+	int rc = 0;
+	if (all) {
+		struct connections conns;
+		if (connections_load(&conns, &c->err) < 0) {
+			json_object_put(arr);
+			return -1;
+		}
+		for (size_t i = 0; i < conns.n && rc == 0; i++) {
+			struct ctx sub = *c;
+			sub.connection = conns.v[i].name;
+			sub.podman_ready = false;
+			memset(&sub.err, 0, sizeof(sub.err));
+			if (!c->json)
+				printf("== %s ==\n", conns.v[i].name);
+			json_object *harr = c->json ? json_object_new_array() : NULL;
+			if (ctx_podman(&sub) < 0 ||
+			    status_of(&sub, argc - optind, argv + optind, offline, harr, &not_fresh) < 0) {
+				warn("%s: %s", conns.v[i].name, sub.err.msg);
+				not_fresh++;
+			}
+			if (sub.podman_ready)
+				podman_close(&sub.podman);
+			if (harr) {
+				json_object *h = json_object_new_object();
+				json_add_str(h, "connection", conns.v[i].name);
+				json_object_object_add(h, "backends", harr);
+				json_object_array_add(arr, h);
+			}
+		}
+		connections_free(&conns);
+	} else {
+		if (ctx_podman(c) < 0 ||
+		    status_of(c, argc - optind, argv + optind, offline, arr, &not_fresh) < 0) {
+			json_object_put(arr);
+			return -1;
+		}
+	}
+	if (arr) {
+		char *s = json_pretty(arr);
+		fputs(s, stdout);
+		free(s);
+		json_object_put(arr);
+	}
+	return rc;
+}
+
+static const struct option_help status_options[] = {
+	{ "--offline", "judge from images.lock.json and the last verification only (no registry)" },
+	{ "--json", "print the verdicts as JSON" },
+	{ "--all-connections", "show every Podman system connection's backends" },
+	{ NULL, NULL },
+};
+
+const struct command cmd_status = {
+	.name = "status",
+	.args = "[--offline] [--json] [--all-connections] [BACKEND...]",
+	.summary = "show whether each backend's container is fresh, stale or missing",
+	.description =
+		"A backend is fresh only when its container exists and was made by tbx, runs the "
+		"image the lock file's digest resolves to, carries the definition's spec hash, and "
+		"(unless pinned) its image matches the registry now or was verified within the "
+		"maximum age (max_age, default 36h). Asks the registry live, one HEAD per backend, "
+		"concurrently. Exits 0 whatever the verdicts (bench is the gate).",
+	.options = status_options,
+	.run = run_status,
+};

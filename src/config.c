@@ -1,0 +1,151 @@
+/* config.c - the config file and environment overrides. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+int parse_duration(const char *s, int64_t *out)
+{
+	char *end;
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	long long mult = 1;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		mult = 60, end++;
+	else if (*end == 'h')
+		mult = 3600, end++;
+	else if (*end == 'd')
+		mult = 86400, end++;
+	if (*end || v < 0 || v > 3650LL * 86400 / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+static int set_key(struct config *c, const char *key, const char *val, const char *where,
+		   struct err *e)
+{
+	int64_t d;
+	long l;
+	if (strcmp(key, "registry_mirror") == 0) {
+		free(c->registry_mirror);
+		c->registry_mirror = xstrdup(val);
+	} else if (strcmp(key, "auth_file") == 0) {
+		free(c->auth_file);
+		c->auth_file = expand_home(val);
+	} else if (strcmp(key, "max_age") == 0) {
+		if (parse_duration(val, &d) < 0 || d == 0)
+			return err_setx(e, EXIT_USAGE, "%s: max_age '%s' is not a duration like 36h",
+					where, val);
+		c->max_age_s = d;
+	} else if (strcmp(key, "registry_timeout") == 0 || strcmp(key, "podman_timeout") == 0) {
+		if (parse_duration(val, &d) < 0 || d < 1 || d > 3600)
+			return err_setx(e, EXIT_USAGE,
+					"%s: %s '%s' must be a duration between 1s and 1h", where, key,
+					val);
+		l = (long)d;
+		if (key[0] == 'r')
+			c->registry_timeout_s = l;
+		else
+			c->podman_timeout_s = l;
+	} else {
+		return err_setx(e, EXIT_USAGE, "%s: unknown setting '%s'", where, key);
+	}
+	return 0;
+}
+
+static int read_config_file(struct config *c, const char *path, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	if (read_file(path, 64 * 1024, &b, e) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	c->path = xstrdup(path);
+	int line = 0, rc = 0;
+	char *save = NULL;
+	for (char *l = strtok_r(b.p, "\n", &save); l && rc == 0; l = strtok_r(NULL, "\n", &save)) {
+		line++;
+		char *t = trim(l);
+		if (!*t || *t == '#')
+			continue;
+		char *eq = strchr(t, '=');
+		char *where = xasprintf("%s:%d", path, line);
+		if (!eq) {
+			rc = err_setx(e, EXIT_USAGE, "%s: expected 'key = value'", where);
+		} else {
+			*eq = '\0';
+			rc = set_key(c, trim(t), trim(eq + 1), where, e);
+		}
+		free(where);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+int config_load(const char *home, struct config *c, struct err *e)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_age_s = 36 * 3600;
+	c->registry_timeout_s = 10;
+	c->podman_timeout_s = 120;
+	const char *explicit = getenv("TBX_CONFIG");
+	char *path = NULL;
+	if (explicit && *explicit) {
+		path = xstrdup(explicit);
+	} else {
+		char *h = home ? path_join(home, "tbx.conf") : NULL;
+		if (h && path_exists(h)) {
+			path = h;
+		} else {
+			free(h);
+			const char *xdg = getenv("XDG_CONFIG_HOME");
+			char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.config");
+			char *u = path_join(base, "tbx/config");
+			free(base);
+			if (path_exists(u))
+				path = u;
+			else
+				free(u);
+		}
+	}
+	if (path && read_config_file(c, path, e) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	static const char *const envs[][2] = {
+		{ "TBX_REGISTRY_MIRROR", "registry_mirror" }, { "TBX_MAX_AGE", "max_age" },
+		{ "TBX_REGISTRY_TIMEOUT", "registry_timeout" }, { "TBX_PODMAN_TIMEOUT", "podman_timeout" },
+		{ "REGISTRY_AUTH_FILE", "auth_file" },
+	};
+	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+		const char *v = getenv(envs[i][0]);
+		if (v && *v && set_key(c, envs[i][1], v, envs[i][0], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void config_free(struct config *c)
+{
+	free(c->path);
+	free(c->registry_mirror);
+	free(c->auth_file);
+	memset(c, 0, sizeof(*c));
+}

@@ -1,0 +1,82 @@
+/* defs.h - backend and model definitions (data in containers/ and
+ * manifests/, validated on load) and where tbx's home is. */
+#ifndef TBX_DEFS_H
+#define TBX_DEFS_H
+
+#include "util.h"
+
+struct backend {
+	char *id;        /* file name without .json: "rocm-7.2" */
+	char *file;      /* path it was loaded from */
+	char *image;     /* full reference; NULL for native backends */
+	char *container; /* "llama-rocm-7.2"; NULL for native backends */
+	struct strv aliases;
+	bool native;
+	bool optional;
+	struct strv devices;
+	struct strv groups; /* may contain "keep-groups" */
+	bool seccomp_unconfined;
+	struct strv env;    /* "K=V", sorted by key */
+	struct strv bench;  /* argv prefix; native: host binary path first */
+	char *expect_backend; /* substring (or /regex/) of llama-bench's backends */
+	char *expect_device;  /* substring (or /regex/) of the device line */
+	char *lineage;        /* "llama.cpp" or "lemonade" */
+	char *description;
+};
+
+struct backends {
+	struct backend *v;
+	size_t n;
+};
+
+/* Load every containers/<id>.json under home, sorted by id.  Errors name
+ * the file, line and column, or the key. */
+int backends_load(const char *home, struct backends *out, struct err *e);
+void backends_free(struct backends *b);
+/* By id or alias; NULL when unknown. */
+const struct backend *backend_find(const struct backends *b, const char *name);
+/* Same, but an unknown name is an error (exit 2) that lists the valid
+ * ones and the closest match. */
+const struct backend *backend_resolve(const struct backends *b, const char *name, struct err *e);
+/* Parse one definition (exposed for tests and fuzzing). */
+int backend_parse(const char *text, size_t len, const char *path, struct backend *out,
+		  struct err *e);
+void backend_free(struct backend *b);
+/* Hash of everything that shapes the container (image, name, devices,
+ * groups, seccomp, env, models root): a change means recreate. */
+void backend_spec_hash(const struct backend *b, const char *models_root, char out[65]);
+/* "substring" (case-insensitive) or "/regex/" (POSIX extended). */
+bool expect_matches(const char *pattern, const char *text);
+
+struct model {
+	char *alias;
+	char *path; /* absolute, ~ expanded */
+};
+
+struct models {
+	char *root; /* absolute, ~ expanded */
+	struct model *v;
+	size_t n;
+};
+
+int models_load(const char *home, struct models *out, struct err *e);
+void models_free(struct models *m);
+/* Alias or path -> absolute path of an existing, readable regular file
+ * under the root; every shard of a split GGUF ("-00001-of-00003") must be
+ * there too.  *alias is set when a known alias (or its path) was given. */
+int model_resolve(const struct models *m, const char *name, char **path, const char **alias,
+		  struct err *e);
+
+/* manifests/legacy.json: {"containers": ["llama-rocm7rc", ...]} */
+int legacy_load(const char *home, struct strv *names, struct err *e);
+
+/* Where containers/, manifests/ and results/ live: -C DIR, else TBX_HOME,
+ * else the nearest parent of the working directory holding containers/,
+ * else ${XDG_DATA_HOME:-~/.local/share}/tbx (seeded from the installed
+ * definitions on first use). */
+int home_find(const char *option, char **home, struct err *e);
+
+/* The shipped definitions directory (for seeding), TBX_DATADIR. */
+const char *installed_datadir(void);
+
+#endif

@@ -1,0 +1,238 @@
+/* imagelock.c - reading and writing manifests/images.lock.json. */
+#define _GNU_SOURCE
+#include "imagelock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define IMAGELOCK_MAX_BYTES (4 << 20)
+
+static void entry_free(struct lock_entry *le)
+{
+	free(le->backend), free(le->reference), free(le->digest), free(le->image_id);
+	for (size_t i = 0; i < le->n_history; i++)
+		free(le->history[i].digest), free(le->history[i].image_id);
+	free(le->history);
+	memset(le, 0, sizeof(*le));
+}
+
+void imagelock_free(struct imagelock *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		entry_free(&l->v[i]);
+	free(l->v);
+	free(l->path);
+	memset(l, 0, sizeof(*l));
+}
+
+static char *opt_str(json_object *o, const char *key)
+{
+	const char *s = json_str(o, key);
+	return s ? xstrdup(s) : NULL;
+}
+
+static int64_t opt_time(json_object *o, const char *key)
+{
+	const char *s = json_str(o, key);
+	int64_t t = 0;
+	if (s && parse_time(s, &t) < 0)
+		return 0;
+	return t;
+}
+
+static int parse_entry(const char *id, json_object *o, struct lock_entry *le, const char *path,
+		       struct err *e)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return err_set(e, "%s: entry '%s' must be an object", path, id);
+	le->backend = xstrdup(id);
+	le->reference = opt_str(o, "reference");
+	le->digest = opt_str(o, "digest");
+	le->image_id = opt_str(o, "image_id");
+	le->pinned = json_flag(o, "pinned", false);
+	le->verified_at = opt_time(o, "verified_at");
+	le->pulled_at = opt_time(o, "pulled_at");
+	json_object *h = json_arr(o, "history");
+	size_t n = h ? json_object_array_length(h) : 0;
+	if (n > IMAGELOCK_HISTORY_MAX)
+		n = IMAGELOCK_HISTORY_MAX;
+	le->history = xcalloc(n + 1, sizeof(*le->history));
+	for (size_t i = 0; i < n; i++) {
+		json_object *item = json_object_array_get_idx(h, i);
+		const char *d = json_str(item, "digest");
+		if (!d)
+			continue;
+		struct lock_history *lh = &le->history[le->n_history++];
+		lh->digest = xstrdup(d);
+		lh->image_id = opt_str(item, "image_id");
+		lh->until = opt_time(item, "until");
+	}
+	return 0;
+}
+
+int imagelock_load(const char *home, struct imagelock *l, struct err *e)
+{
+	memset(l, 0, sizeof(*l));
+	l->path = path_join(home, "manifests/images.lock.json");
+	if (!path_exists(l->path))
+		return 0;
+	json_object *o = json_parse_file(l->path, IMAGELOCK_MAX_BYTES, e);
+	if (!o)
+		return -1;
+	json_object *bs = json_obj(o, "backends");
+	if (!json_object_is_type(o, json_type_object) || (json_get(o, "backends") && !bs)) {
+		json_object_put(o);
+		return err_set(e, "%s: expected {\"backends\": {...}}", l->path);
+	}
+	if (bs) {
+		l->v = xcalloc((size_t)json_object_object_length(bs) + 1, sizeof(*l->v));
+		json_object_object_foreach(bs, id, val)
+		{
+			if (parse_entry(id, val, &l->v[l->n], l->path, e) < 0) {
+				json_object_put(o);
+				return -1;
+			}
+			l->n++;
+		}
+	}
+	json_object_put(o);
+	return 0;
+}
+
+static void add_time(json_object *o, const char *key, int64_t t)
+{
+	char buf[32];
+	if (!t) {
+		json_object_object_add(o, key, NULL);
+		return;
+	}
+	format_time(t, buf);
+	json_add_str(o, key, buf);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const struct lock_entry *)a)->backend, ((const struct lock_entry *)b)->backend);
+}
+
+int imagelock_save(const struct imagelock *l, struct err *e)
+{
+	/* sorted so that the file diffs cleanly in git */
+	struct lock_entry *sorted = xcalloc(l->n + 1, sizeof(*sorted));
+	if (l->n)
+		memcpy(sorted, l->v, l->n * sizeof(*sorted));
+	qsort(sorted, l->n, sizeof(*sorted), cmp_entry);
+	json_object *root = json_object_new_object();
+	json_add_int(root, "version", 1);
+	json_object *bs = json_object_new_object();
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lock_entry *le = &sorted[i];
+		json_object *o = json_object_new_object();
+		json_add_str(o, "reference", le->reference);
+		json_add_str(o, "digest", le->digest);
+		json_add_str(o, "image_id", le->image_id);
+		json_add_bool(o, "pinned", le->pinned);
+		add_time(o, "verified_at", le->verified_at);
+		add_time(o, "pulled_at", le->pulled_at);
+		json_object *h = json_object_new_array();
+		for (size_t k = 0; k < le->n_history; k++) {
+			json_object *item = json_object_new_object();
+			json_add_str(item, "digest", le->history[k].digest);
+			json_add_str(item, "image_id", le->history[k].image_id);
+			add_time(item, "until", le->history[k].until);
+			json_object_array_add(h, item);
+		}
+		json_object_object_add(o, "history", h);
+		json_object_object_add(bs, le->backend, o);
+	}
+	json_object_object_add(root, "backends", bs);
+	free(sorted);
+	int rc = json_write_file(l->path, root, e);
+	json_object_put(root);
+	return rc;
+}
+
+struct lock_entry *imagelock_get(struct imagelock *l, const char *backend)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].backend, backend) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+struct lock_entry *imagelock_entry(struct imagelock *l, const char *backend)
+{
+	struct lock_entry *le = imagelock_get(l, backend);
+	if (le)
+		return le;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	le = &l->v[l->n++];
+	memset(le, 0, sizeof(*le));
+	le->backend = xstrdup(backend);
+	le->history = xcalloc(1, sizeof(*le->history));
+	return le;
+}
+
+void lock_entry_set_current(struct lock_entry *le, const char *digest, const char *image_id,
+			    int64_t now)
+{
+	if (le->digest && !str_eq(le->digest, digest)) {
+		/* drop an older record of the same digest, then push the current one */
+		size_t k = 0;
+		for (size_t i = 0; i < le->n_history; i++) {
+			if (str_eq(le->history[i].digest, le->digest)) {
+				free(le->history[i].digest), free(le->history[i].image_id);
+				continue;
+			}
+			le->history[k++] = le->history[i];
+		}
+		le->n_history = k;
+		if (le->n_history == IMAGELOCK_HISTORY_MAX) {
+			le->n_history--;
+			free(le->history[le->n_history].digest);
+			free(le->history[le->n_history].image_id);
+		}
+		le->history = xrealloc(le->history, (le->n_history + 1) * sizeof(*le->history));
+		memmove(le->history + 1, le->history, le->n_history * sizeof(*le->history));
+		le->history[0].digest = le->digest;
+		le->history[0].image_id = le->image_id;
+		le->history[0].until = now;
+		le->n_history++;
+		le->digest = NULL;
+		le->image_id = NULL;
+	}
+	if (!str_eq(le->digest, digest)) {
+		free(le->digest);
+		le->digest = xstrdup(digest);
+	}
+	if (!str_eq(le->image_id, image_id)) {
+		free(le->image_id);
+		le->image_id = image_id ? xstrdup(image_id) : NULL;
+	}
+}
+
+void imagelock_remove(struct imagelock *l, const char *backend)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].backend, backend) != 0)
+			continue;
+		entry_free(&l->v[i]);
+		memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+		l->n--;
+		return;
+	}
+}
+
+const char *short_digest(const char *digest, char out[24])
+{
+	if (!digest) {
+		snprintf(out, 24, "-");
+		return out;
+	}
+	const char *hex = strchr(digest, ':');
+	hex = hex ? hex + 1 : digest;
+	snprintf(out, 24, "sha256:%.12s", hex);
+	return out;
+}

@@ -1,0 +1,221 @@
+/* lifecycle.c - safe container replacement. */
+#define _GNU_SOURCE
+#include "lifecycle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "sha256.h"
+
+json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
+			    const char *image_id, const char *digest)
+{
+	char hash[65];
+	backend_spec_hash(b, models_root, hash);
+	json_object *s = json_object_new_object();
+	json_add_str(s, "name", name);
+	json_add_str(s, "image", image_id);
+	json_object *cmd = json_object_new_array();
+	json_object_array_add(cmd, json_object_new_string("sleep"));
+	json_object_array_add(cmd, json_object_new_string("infinity"));
+	json_object_object_add(s, "command", cmd);
+	/* sleep as PID 1 ignores SIGTERM: stop with SIGKILL, at once */
+	json_add_int(s, "stop_signal", 9);
+	json_add_int(s, "stop_timeout", 1);
+	json_add_bool(s, "privileged", false);
+
+	json_object *labels = json_object_new_object();
+	json_add_str(labels, LABEL_BACKEND, b->id);
+	json_add_str(labels, LABEL_SPEC_HASH, hash);
+	json_add_str(labels, LABEL_DIGEST, digest);
+	json_object_object_add(s, "labels", labels);
+
+	json_object *env = json_object_new_object();
+	for (size_t i = 0; i < b->env.n; i++) {
+		char *eq = strchr(b->env.v[i], '=');
+		char *k = xstrndup(b->env.v[i], (size_t)(eq - b->env.v[i]));
+		json_add_str(env, k, eq + 1);
+		free(k);
+	}
+	json_object_object_add(s, "env", env);
+
+	if (b->devices.n) {
+		json_object *devs = json_object_new_array();
+		for (size_t i = 0; i < b->devices.n; i++) {
+			json_object *d = json_object_new_object();
+			json_add_str(d, "path", b->devices.v[i]);
+			json_object_array_add(devs, d);
+		}
+		json_object_object_add(s, "devices", devs);
+	}
+	json_object *groups = json_object_new_array();
+	json_object *ann = json_object_new_object();
+	for (size_t i = 0; i < b->groups.n; i++) {
+		if (strcmp(b->groups.v[i], "keep-groups") == 0)
+			json_add_str(ann, "run.oci.keep_original_groups", "1");
+		else
+			json_object_array_add(groups, json_object_new_string(b->groups.v[i]));
+	}
+	json_object_object_add(s, "groups", groups);
+	json_object_object_add(s, "annotations", ann);
+	if (b->seccomp_unconfined)
+		json_add_str(s, "seccomp_profile_path", "unconfined");
+
+	json_object *mounts = json_object_new_array();
+	json_object *m = json_object_new_object();
+	json_add_str(m, "destination", models_root);
+	json_add_str(m, "source", models_root);
+	json_add_str(m, "type", "bind");
+	json_object *mopts = json_object_new_array();
+	json_object_array_add(mopts, json_object_new_string("rbind"));
+	json_object_array_add(mopts, json_object_new_string("ro"));
+	json_object_object_add(m, "options", mopts);
+	json_object_array_add(mounts, m);
+	json_object_object_add(s, "mounts", mounts);
+	return s;
+}
+
+const char *container_label(json_object *inspect, const char *key)
+{
+	return json_str(json_obj(json_obj(inspect, "Config"), "Labels"), key);
+}
+
+/* 0 exists (*out set unless out NULL), 1 missing, -1 error. */
+static int lookup(struct podman *p, const char *name, json_object **out, struct err *e)
+{
+	json_object *o = NULL;
+	int rc = podman_container_inspect(p, name, &o, e);
+	if (out)
+		*out = o;
+	else
+		json_object_put(o);
+	return rc;
+}
+
+int lifecycle_recover(struct podman *p, const struct backend *b, struct err *e)
+{
+	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
+	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
+	int rc = -1;
+	int has_main = lookup(p, b->container, NULL, e);
+	int has_new = has_main < 0 ? -1 : lookup(p, new_name, NULL, e);
+	int has_old = has_new < 0 ? -1 : lookup(p, old_name, NULL, e);
+	if (has_old < 0)
+		goto out;
+	if (has_main == 1 && has_new == 0) {
+		/* died between the two renames: the new one was started and is whole */
+		note("%s: finishing an interrupted replacement", b->id);
+		if (podman_container_rename(p, new_name, b->container, e) < 0)
+			goto out;
+		has_new = 1, has_main = 0;
+	} else if (has_main == 1 && has_old == 0) {
+		note("%s: restoring '%s' from an interrupted replacement", b->id, b->container);
+		if (podman_container_rename(p, old_name, b->container, e) < 0)
+			goto out;
+		has_old = 1, has_main = 0;
+	}
+	if (has_new == 0) {
+		verbose("%s: removing the unfinished '%s'", b->id, new_name);
+		if (podman_container_remove(p, new_name, true, e) < 0)
+			goto out;
+	}
+	if (has_old == 0) {
+		verbose("%s: removing the replaced '%s'", b->id, old_name);
+		if (podman_container_remove(p, old_name, true, e) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(new_name);
+	free(old_name);
+	return rc;
+}
+
+int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,
+		      const char *image_id, const char *digest, struct err *e)
+{
+	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
+	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
+	char *id = NULL;
+	int rc = -1;
+	json_object *spec = container_spec(b, new_name, models_root, image_id, digest);
+	if (podman_container_create(p, spec, &id, e) < 0)
+		goto out;
+	if (podman_container_start(p, new_name, e) < 0) {
+		struct err ignore = { 0 };
+		podman_container_remove(p, new_name, true, &ignore);
+		goto out;
+	}
+	int has_main = lookup(p, b->container, NULL, e);
+	if (has_main < 0)
+		goto out;
+	if (has_main == 0) {
+		/* No bench runs now (we hold the run lock), so stopping is safe. */
+		if (podman_container_stop(p, b->container, 1, e) < 0 ||
+		    podman_container_rename(p, b->container, old_name, e) < 0)
+			goto out;
+	}
+	if (podman_container_rename(p, new_name, b->container, e) < 0)
+		goto out;
+	if (has_main == 0 && podman_container_remove(p, old_name, true, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	json_object_put(spec);
+	free(id);
+	free(new_name);
+	free(old_name);
+	return rc;
+}
+
+bool image_has_digest(json_object *image, const char *digest)
+{
+	if (!digest)
+		return false;
+	if (str_eq(json_str(image, "Digest"), digest))
+		return true;
+	json_object *rd = json_arr(image, "RepoDigests");
+	size_t n = rd ? json_object_array_length(rd) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
+		const char *at = s ? strrchr(s, '@') : NULL;
+		if (at && strcmp(at + 1, digest) == 0)
+			return true;
+	}
+	return false;
+}
+
+char *image_digest_for(json_object *image, const char *name)
+{
+	json_object *rd = json_arr(image, "RepoDigests");
+	size_t n = rd ? json_object_array_length(rd) : 0;
+	size_t ln = strlen(name);
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
+		if (s && strncmp(s, name, ln) == 0 && s[ln] == '@')
+			return xstrdup(s + ln + 1);
+	}
+	const char *d = json_str(image, "Digest");
+	return d ? xstrdup(d) : NULL;
+}
+
+int find_local_image(struct podman *p, const char *name, const char *digest, char **image_id,
+		     struct err *e)
+{
+	char *ref = xasprintf("%s@%s", name, digest);
+	json_object *o = NULL;
+	*image_id = NULL;
+	int rc = podman_image_inspect(p, ref, &o, e);
+	free(ref);
+	if (rc != 0)
+		return rc;
+	const char *id = json_str(o, "Id");
+	if (id && image_has_digest(o, digest)) {
+		*image_id = xstrdup(id);
+	} else {
+		rc = 1;
+	}
+	json_object_put(o);
+	return rc;
+}

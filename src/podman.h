@@ -1,0 +1,121 @@
+/* podman.h - a client for Podman's libpod REST API over its unix socket.
+ *
+ * Every route is versioned (/v4.0.0/libpod/...).  Podman's JSON error
+ * bodies ({"cause","message","response"}) become one-line messages.
+ * Functions that look something up return 1 for "not found", 0 for found,
+ * -1 for errors. */
+#ifndef TBX_PODMAN_H
+#define TBX_PODMAN_H
+
+#include <json-c/json.h>
+#include <sys/types.h>
+#include "util.h"
+
+struct podman {
+	char *socket;  /* path of the unix socket */
+	char *host;    /* name of the machine behind it (for records) */
+	long timeout_s; /* for ordinary calls (default 60) */
+	pid_t ssh_pid; /* ssh forwarding a remote socket, 0 when local */
+	char *tmpdir;  /* holds the forwarded socket, removed on close */
+};
+
+/* url: "unix:///run/podman/podman.sock" or a plain path. */
+int podman_open(struct podman *p, const char *url, struct err *e);
+void podman_close(struct podman *p);
+/* The default socket: CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock
+ * when not root, else /run/podman/podman.sock.  Caller frees. */
+char *podman_default_url(void);
+
+/* GET _ping then version; *version e.g. "4.3.1" (caller frees). */
+int podman_ping(struct podman *p, char **version, struct err *e);
+
+/* A generic call: path below /v4.0.0/libpod (e.g. "/containers/json").
+ * *out gets the parsed JSON body (may be NULL for empty bodies).
+ * *status gets the HTTP status. HTTP >= 400 is returned as 0 with the
+ * status; use podman_error() to turn the body into a message. */
+int podman_call(struct podman *p, const char *method, const char *path, json_object *body,
+		json_object **out, long *status, struct err *e);
+/* Set e to "<what>: <podman's message>" for an error answer. */
+int podman_error(struct err *e, long status, json_object *body, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+
+/* Images. */
+int podman_image_inspect(struct podman *p, const char *name, json_object **out, struct err *e);
+int podman_image_list(struct podman *p, json_object **out, struct err *e);
+/* Remove without force; refuses while a container uses the image. */
+int podman_image_remove(struct podman *p, const char *id, struct err *e);
+int podman_image_tag(struct podman *p, const char *id, const char *repo, const char *tag,
+		     struct err *e);
+
+/* Pull progress: one call per stream line worth showing. */
+struct pull_progress {
+	const char *layer;  /* short layer id or NULL */
+	const char *status; /* "Downloading", "Copying blob ..." */
+	int64_t current, total; /* bytes, -1 when unknown */
+};
+typedef void (*pull_progress_fn)(const struct pull_progress *pp, void *ctx);
+/* Pull ref (policy=always).  The HTTP status is 200 even when the pull
+ * fails: the stream's "error" line is the verdict.  On success *image_id
+ * gets the pulled image's ID. */
+int podman_image_pull(struct podman *p, const char *ref, pull_progress_fn fn, void *ctx,
+		      char **image_id, struct err *e);
+
+/* Containers. */
+/* List all containers (running or not) carrying label (e.g. "tbx.backend"
+ * or "tbx.backend=rocm-7.2"); label NULL lists every container. */
+int podman_container_list(struct podman *p, const char *label, json_object **out,
+			  struct err *e);
+int podman_container_inspect(struct podman *p, const char *name, json_object **out,
+			     struct err *e);
+/* spec: a SpecGenerator object (consumed: not). *id gets the new ID. */
+int podman_container_create(struct podman *p, json_object *spec, char **id, struct err *e);
+int podman_container_start(struct podman *p, const char *name, struct err *e);
+int podman_container_stop(struct podman *p, const char *name, int timeout_s, struct err *e);
+int podman_container_rename(struct podman *p, const char *name, const char *new_name,
+			    struct err *e);
+/* force=false: fails on a running container; volumes are kept. */
+int podman_container_remove(struct podman *p, const char *name, bool force, struct err *e);
+
+/* Exec with the 8-byte framed stream (byte 0: 1 stdout, 2 stderr; bytes
+ * 4-7 big-endian length).  Output goes to the callbacks as it arrives. */
+typedef void (*exec_output_fn)(int stream, const char *data, size_t len, void *ctx);
+struct exec_opts {
+	char *const *argv;
+	char *const *env; /* "K=V", may be NULL */
+	const char *workdir;
+	exec_output_fn on_output;
+	void *ctx;
+	bool interruptible; /* stop (see below) on SIGINT/SIGTERM */
+	/* When set, the process is started through `sh -c` that writes its
+	 * PID to this path inside the container first, so it can be
+	 * signalled later: Podman 4.3 has no exec kill and closing the
+	 * connection does not stop the process.  argv is still passed as
+	 * arguments, never interpreted by the shell. */
+	const char *pidfile;
+};
+/* Runs to completion. *exit_code gets the process's exit code (128+N for
+ * a signal).  On interruption, signals the process inside the container
+ * (TERM, then KILL after 5 s) and returns -1 with exit 130/143. */
+int podman_exec(struct podman *p, const char *container, const struct exec_opts *o,
+		int *exit_code, struct err *e);
+
+/* Frame demultiplexer (exposed for tests and fuzzing). Feed any chunking;
+ * returns -1 on a malformed frame (bad stream byte or absurd length). */
+struct exec_demux {
+	unsigned char hdr[8];
+	size_t hdr_len;
+	uint32_t left; /* payload bytes left in the current frame */
+	int stream;
+	bool broken;
+	exec_output_fn fn;
+	void *ctx;
+};
+void exec_demux_init(struct exec_demux *d, exec_output_fn fn, void *ctx);
+int exec_demux_feed(struct exec_demux *d, const char *data, size_t len);
+
+/* Copy one regular file out of a container through the archive endpoint
+ * (a tar stream read with libarchive). At most max bytes. */
+int podman_copy_out(struct podman *p, const char *container, const char *path, size_t max,
+		    struct buf *out, struct err *e);
+
+#endif

@@ -1,0 +1,153 @@
+/* prune.c - legacy containers and old images. */
+#define _GNU_SOURCE
+#include "prune.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "lifecycle.h"
+#include "registry.h"
+
+void prune_result_free(struct prune_result *r)
+{
+	strv_free(&r->containers);
+	strv_free(&r->images);
+	strv_free(&r->kept);
+}
+
+json_object *prune_result_json(const struct prune_result *r)
+{
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "containers", json_strv_array(&r->containers));
+	json_object_object_add(j, "images", json_strv_array(&r->images));
+	return j;
+}
+
+static const char *first_name(json_object *c)
+{
+	json_object *names = json_arr(c, "Names");
+	if (names && json_object_array_length(names) > 0)
+		return json_object_get_string(json_object_array_get_idx(names, 0));
+	return NULL;
+}
+
+static int remove_container(struct podman *p, const char *name, bool check, const char *why,
+			    struct prune_result *r, struct err *e)
+{
+	if (!check && podman_container_remove(p, name, true, e) < 0)
+		return -1;
+	strv_push(&r->containers, name);
+	if (g_verbosity >= 0)
+		printf("prune: %s container '%s' (%s)\n", check ? "would remove" : "removed", name,
+		       why);
+	return 0;
+}
+
+static int prune_containers(struct podman *p, const struct backends *bs, const char *home,
+			    bool check, struct prune_result *r, struct strv *in_use, struct err *e)
+{
+	struct strv legacy = STRV_INIT;
+	json_object *list = NULL;
+	int rc = -1;
+	if (legacy_load(home, &legacy, e) < 0)
+		goto out;
+	if (podman_container_list(p, NULL, &list, e) < 0)
+		goto out;
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *c = json_object_array_get_idx(list, i);
+		const char *name = first_name(c);
+		const char *label = json_str(json_obj(c, "Labels"), LABEL_BACKEND);
+		const char *image = json_str(c, "ImageID");
+		if (!name)
+			continue;
+		if (strv_contains(&legacy, name)) {
+			if (remove_container(p, name, check, "legacy", r, e) < 0)
+				goto out;
+			if (!check)
+				continue;
+		} else if (label && !backend_find(bs, label)) {
+			if (remove_container(p, name, check, "its definition is gone", r, e) < 0)
+				goto out;
+			if (!check)
+				continue;
+		}
+		if (image)
+			strv_push(in_use, image);
+	}
+	rc = 0;
+out:
+	json_object_put(list);
+	strv_free(&legacy);
+	return rc;
+}
+
+int prune_run(struct podman *p, const struct backends *bs, const char *home,
+	      struct imagelock *il, bool check, struct prune_result *r, struct err *e)
+{
+	struct strv in_use = STRV_INIT, keep = STRV_INIT, repos = STRV_INIT;
+	json_object *images = NULL;
+	int rc = -1;
+	if (prune_containers(p, bs, home, check, r, &in_use, e) < 0)
+		goto out;
+	for (size_t i = 0; i < bs->n; i++) {
+		struct image_ref ref;
+		struct err ignore = { 0 };
+		if (!bs->v[i].image || image_ref_parse(bs->v[i].image, &ref, &ignore) < 0)
+			continue;
+		char *name = xasprintf("%s/%s", ref.registry, ref.repo);
+		if (!strv_contains(&repos, name))
+			strv_push(&repos, name);
+		free(name);
+		image_ref_free(&ref);
+		const struct lock_entry *le = imagelock_get(il, bs->v[i].id);
+		if (le && le->image_id)
+			strv_push(&keep, le->image_id);
+		if (le && le->n_history && le->history[0].image_id)
+			strv_push(&keep, le->history[0].image_id);
+	}
+	if (podman_image_list(p, &images, e) < 0)
+		goto out;
+	size_t n = json_object_is_type(images, json_type_array) ? json_object_array_length(images) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *img = json_object_array_get_idx(images, i);
+		const char *id = json_str(img, "Id");
+		if (!id)
+			continue;
+		/* managed: one of its names or digests is of a managed repository */
+		bool managed = false;
+		const char *lists[] = { "RepoTags", "RepoDigests", "Names" };
+		for (size_t l = 0; l < 3 && !managed; l++) {
+			json_object *arr = json_arr(img, lists[l]);
+			size_t m = arr ? json_object_array_length(arr) : 0;
+			for (size_t k = 0; k < m && !managed; k++) {
+				const char *s = json_object_get_string(json_object_array_get_idx(arr, k));
+				for (size_t rI = 0; s && rI < repos.n && !managed; rI++) {
+					size_t lr = strlen(repos.v[rI]);
+					managed = strncmp(s, repos.v[rI], lr) == 0 &&
+						  (s[lr] == ':' || s[lr] == '@');
+				}
+			}
+		}
+		if (!managed || strv_contains(&keep, id) || strv_contains(&in_use, id))
+			continue;
+		struct err ie = { 0 };
+		if (!check && podman_image_remove(p, id, &ie) < 0) {
+			/* in use by something we did not see: leave it, say so */
+			strv_pushf(&r->kept, "%.12s: %s", id, ie.msg);
+			if (g_verbosity >= 0)
+				printf("prune: kept image %.12s (%s)\n", id, ie.msg);
+			continue;
+		}
+		strv_push(&r->images, id);
+		if (g_verbosity >= 0)
+			printf("prune: %s image %.12s\n", check ? "would remove" : "removed", id);
+	}
+	rc = 0;
+out:
+	json_object_put(images);
+	strv_free(&in_use), strv_free(&keep), strv_free(&repos);
+	return rc;
+}

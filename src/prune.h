@@ -1,0 +1,26 @@
+/* prune.h - removing legacy containers and unused old images.
+ *
+ * Containers: exactly the names in manifests/legacy.json, and containers
+ * labelled tbx.backend whose definition is gone.  Images: of the managed
+ * repositories only, never forced, never one a container uses, never a
+ * backend's current image or its previous one (kept for rollback). */
+#ifndef TBX_PRUNE_H
+#define TBX_PRUNE_H
+
+#include <json-c/json.h>
+#include "defs.h"
+#include "imagelock.h"
+#include "podman.h"
+
+struct prune_result {
+	struct strv containers; /* removed (or would be, with check) */
+	struct strv images;
+	struct strv kept;       /* "ID: why" for images left in place */
+};
+
+int prune_run(struct podman *p, const struct backends *bs, const char *home,
+	      struct imagelock *il, bool check, struct prune_result *r, struct err *e);
+json_object *prune_result_json(const struct prune_result *r);
+void prune_result_free(struct prune_result *r);
+
+#endif

@@ -1,0 +1,81 @@
+/* registry.h - asking a registry (Docker Hub or a mirror) for a tag's
+ * digest without pulling: manifest HEAD only (a HEAD does not count
+ * against Docker Hub's pull limit; a GET does). */
+#ifndef TBX_REGISTRY_H
+#define TBX_REGISTRY_H
+
+#include "util.h"
+
+/* "docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2" ->
+ * registry "docker.io", repo "kyuz0/amd-strix-halo-toolboxes",
+ * tag "rocm-7.2", digest NULL.  "ubuntu" -> docker.io/library/ubuntu:latest.
+ * "x@sha256:..." sets digest (and tag NULL unless both are given). */
+struct image_ref {
+	char *registry;
+	char *repo;
+	char *tag;
+	char *digest;
+};
+int image_ref_parse(const char *ref, struct image_ref *out, struct err *e);
+void image_ref_free(struct image_ref *r);
+/* "docker.io/kyuz0/x:tag" (no digest) */
+char *image_ref_name(const struct image_ref *r);
+
+struct registry_opts {
+	/* "docker.io=http://127.0.0.1:5000,quay.io=https://mirror:8443":
+	 * TBX_REGISTRY_MIRROR or the config file's registry_mirror. */
+	const char *mirrors;
+	/* Podman's auth.json; NULL = the default search
+	 * ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,
+	 * ~/.config/containers/auth.json, ~/.docker/config.json). */
+	const char *auth_file;
+	long timeout_s; /* per request, default 10 */
+};
+
+struct registry_answer {
+	char *digest;  /* "sha256:..." on success */
+	long status;   /* last HTTP status (404, 401, 429...) or 0 */
+	struct err err; /* why it failed; never holds credentials */
+	int ok;        /* 1 when digest is set */
+};
+
+/* HEAD /v2/<repo>/manifests/<tag> with the four Accept types (OCI index,
+ * OCI manifest, Docker manifest list, Docker v2s2), following a 401's
+ * Bearer challenge (anonymous, or with auth.json credentials) or using
+ * Basic auth.  Returns 0 with ans->digest, or -1 with ans->err set
+ * ("tag 'rocm-7.2' not found in docker.io/kyuz0/amd-strix-halo-toolboxes
+ * (HTTP 404)", "rate limited by docker.io (HTTP 429)"...). */
+int registry_head_digest(const struct registry_opts *o, const struct image_ref *ref,
+			 struct registry_answer *ans);
+/* The same for n references at once, concurrently (one thread each,
+ * bounded). ans[i] answers refs[i]. */
+void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
+			struct registry_answer *ans);
+void registry_answer_free(struct registry_answer *a);
+
+/* Base URL ("https://registry-1.docker.io", or the mirror's) for a registry
+ * host.  Caller frees.  NULL when o->mirrors is invalid (registry_head_digest
+ * says why). */
+char *registry_base_url(const struct registry_opts *o, const char *registry);
+
+/* WWW-Authenticate parsing (exposed for tests and fuzzing):
+ * `Bearer realm="https://auth.docker.io/token",service="registry.docker.io",
+ * scope="repository:x:pull"`.  Returns 0 and fills the fields (caller frees
+ * each; absent ones NULL), -1 if unparseable. */
+struct auth_challenge {
+	char *scheme; /* "Bearer", "Basic" */
+	char *realm, *service, *scope;
+};
+int registry_parse_challenge(const char *header, struct auth_challenge *c);
+void auth_challenge_free(struct auth_challenge *c);
+
+/* Credentials "user:pass" for host (and repo, for keys scoped to a
+ * namespace like "docker.io/kyuz0") from auth_file, or NULL = the default
+ * search above.  Returns 0 with *userpwd set (caller frees) or NULL when
+ * there are none; -1 on an unreadable or malformed file.  Exposed for tests. */
+int registry_find_credentials(const char *auth_file, const char *host, const char *repo,
+			      char **userpwd, struct err *e);
+/* Standard base64, padding optional; -1 on invalid input.  Exposed for tests. */
+int registry_base64_decode(const char *in, size_t len, struct buf *out);
+
+#endif

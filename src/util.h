@@ -1,0 +1,132 @@
+/* util.h - the few things every file uses: errors, strings, buffers, files.
+ *
+ * Error convention (one for the whole code base): a function that can fail
+ * takes a `struct err *` last and returns -1 (or NULL) after err_set().
+ * Callers add context with err_wrap() ("cannot create container 'x': ...").
+ * Only main() prints the message, once, as "tbx: <msg>".  The core never
+ * exits and never reads argv.
+ */
+#ifndef TBX_UTIL_H
+#define TBX_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Exit codes, documented in the README and the man page. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+	EXIT_REFUSED = 3, /* stale container, unverified device */
+	EXIT_SIGINT = 130,
+	EXIT_SIGTERM = 143,
+};
+
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+
+struct err {
+	int exit_code;  /* what main() should exit with: EXIT_FAIL unless set */
+	char msg[2048]; /* one line, no trailing period or newline */
+};
+
+/* Set the message (replacing any previous one); exit code EXIT_FAIL. */
+int err_set(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Same, with an explicit exit code. Returns -1. */
+int err_setx(struct err *e, int exit_code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Prefix context: "<context>: <previous message>". Returns -1. */
+int err_wrap(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void err_clear(struct err *e);
+
+/* Allocation that never returns NULL (aborts on out of memory). */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* A growable string; `p` is never NULL after buf_init and always
+ * NUL-terminated.  A buffer may also hold binary data (use len). */
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+#define BUF_INIT { NULL, 0, 0 }
+void buf_init(struct buf *b);
+void buf_add(struct buf *b, const void *data, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_addf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+void buf_reset(struct buf *b);
+char *buf_detach(struct buf *b); /* caller frees; b is empty again */
+void buf_free(struct buf *b);
+const char *buf_str(struct buf *b); /* "" for an empty buffer */
+
+/* A NULL-terminated vector of owned strings (argv, env). */
+struct strv {
+	char **v;
+	size_t n, cap;
+};
+#define STRV_INIT { NULL, 0, 0 }
+void strv_push(struct strv *s, const char *str);
+void strv_pushf(struct strv *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void strv_free(struct strv *s);
+bool strv_contains(const struct strv *s, const char *str);
+
+/* Files.  read_file() refuses files larger than max (naming the path). */
+int read_file(const char *path, size_t max, struct buf *out, struct err *e);
+/* Write via "<path>.tmp.<pid>", fsync, rename: never a partial file.
+ * mode is applied through the umask like open(2). */
+int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e);
+/* mkdir -p with the given mode for created directories. */
+int mkdir_p(const char *path, int mode, struct err *e);
+bool path_exists(const char *path);
+bool is_dir(const char *path);
+/* "~" and "~/x" expand to $HOME. Returns a new string. */
+char *expand_home(const char *path);
+/* Join two path parts with one '/'. */
+char *path_join(const char *a, const char *b);
+
+/* Strings. */
+bool str_starts_with(const char *s, const char *prefix);
+bool str_ends_with(const char *s, const char *suffix);
+bool str_eq(const char *a, const char *b); /* NULL-safe */
+/* Parse a whole string as a number in [min,max]; -1 on anything else. */
+int parse_long(const char *s, long min, long max, long *out);
+int parse_double(const char *s, double *out);
+/* Levenshtein distance, for "did you mean" suggestions. */
+size_t edit_distance(const char *a, const char *b);
+/* Replace control characters and invalid UTF-8 so untrusted text can be
+ * printed on one line. Returns a new string of at most max bytes (plus "..."). */
+char *sanitize_line(const char *s, size_t len, size_t max);
+
+/* Time. */
+int64_t now_unix(void);
+double now_mono(void);
+/* RFC 3339 UTC "2026-11-26T02:31:59Z"; out must hold 32 bytes. */
+void format_time(int64_t t, char out[32]);
+/* Parse RFC 3339 (Z or offset, optional fractional seconds) or YYYY-MM-DD. */
+int parse_time(const char *s, int64_t *out);
+/* "3 days", "5 hours", "12 minutes", "40 seconds". */
+void format_age(int64_t seconds, char *out, size_t n);
+
+/* Output verbosity set by -q/-v; messages go to stderr. */
+extern int g_verbosity; /* -1 quiet, 0 normal, 1 verbose */
+void note(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* shown unless -q */
+void verbose(const char *fmt, ...) PRINTF_LIKE(1, 2); /* shown with -v */
+void warn(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* always shown */
+
+/* Signals: handlers set this; long operations check it. 0 or the signal. */
+extern volatile int g_interrupted;
+void install_signal_handlers(void);
+
+#define cleanup(fn) __attribute__((cleanup(fn)))
+void free_ptr(void *pp); /* cleanup(free_ptr) char *s = ... */
+
+#endif
