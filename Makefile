@@ -33,6 +33,7 @@ CORE_OBJ   := $(CORE_SRC:src/%.c=$(BUILD)/%.o)
 CMD_OBJ    := $(CMD_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(wildcard tests/integration/*.c))
 LIBTBX     := $(BUILD)/libtbx.a
 
 .PHONY: tbx all check unit e2e demo bench install uninstall clean deps torture fuzz
@@ -60,6 +61,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBTBX) $(wildcard src/*.h)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 		$(LIBTBX) $(ALL_LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) $(LDFLAGS)
 
+$(BUILD)/itest/%: tests/integration/%.c $(LIBTBX) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTBX) $(ALL_LDLIBS) $(LDFLAGS)
+
 $(BUILD)/mkgguf: tests/tools/mkgguf.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
@@ -70,13 +75,13 @@ deps:
 # Every test: unit tests (cmocka) then the end-to-end suite on the real
 # test bed (Podman service, registry, llama-bench). One summary line.
 check: deps
-	$(MAKE) tbx $(UNIT_BIN) $(BUILD)/mkgguf
+	$(MAKE) tbx $(UNIT_BIN) $(ITEST_BIN) $(BUILD)/mkgguf
 	tests/run-all $(BUILD)
 
 unit: tbx $(UNIT_BIN)
 	tests/run-all --unit-only $(BUILD)
 
-e2e: tbx $(BUILD)/mkgguf
+e2e: tbx $(ITEST_BIN) $(BUILD)/mkgguf
 	tests/run-all --e2e-only $(BUILD)
 
 demo: deps

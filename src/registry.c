@@ -874,8 +874,10 @@ static int fetch_token(const struct lookup *l, const struct auth_challenge *ch,
 	char *what = xasprintf("token answer from %s", ch->realm);
 	root = json_parse(buf_str(&resp.body), resp.body.len, what, e);
 	free(what);
-	if (!root)
+	if (!root) {
+		err_wrap(e, "cannot get a token for %s", reg);
 		goto out;
+	}
 	const char *tok = json_str(root, "token");
 	if (!tok || !*tok)
 		tok = json_str(root, "access_token");
@@ -1021,7 +1023,7 @@ int registry_head_digest(const struct registry_opts *o, const struct image_ref *
 		ans->status = 401;
 		ret = manifest_head_authenticated(&l, &resp, &with_creds, e);
 	}
-	if (ret == 0 || resp.status)
+	if (ret == 0) /* a transport error keeps the last complete answer's */
 		ans->status = resp.status;
 	if (ret == 0)
 		ret = answer_from_status(&l, &resp, with_creds, ans);

@@ -1,15 +1,318 @@
-/* bench.c - placeholder until implemented. */
+/* bench.c - tbx bench BACKEND MODEL: gate on freshness, run the canonical
+ * command twice (warmup discarded), verify the device, record. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "benchrun.h"
 #include "cmd.h"
+#include "freshness.h"
+#include "imagelock.h"
+#include "json.h"
+#include "lock.h"
+#include "regress.h"
+#include "registry.h"
+#include "sha256.h"
+#include "store.h"
+
+struct bench_opts {
+	bool allow_stale, no_wait, dry_run, offline;
+};
+
+/* The freshness gate: one live HEAD when the registry answers, else the
+ * last verification time.  Fills the plan's provenance. */
+static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *bo)
+{
+	const struct backend *b = pl->b;
+	struct imagelock il = { 0 };
+	struct image_ref ref = { 0 };
+	struct registry_answer ans = { 0 };
+	struct freshness f = { 0 };
+	int rc = -1;
+	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	struct lock_entry *le = imagelock_get(&il, b->id);
+	bool asked = false;
+	if (!bo->offline && !(le && le->pinned)) {
+		struct registry_opts o;
+		registry_opts_from(&c->cfg, &o);
+		if (image_ref_parse(b->image, &ref, &c->err) < 0)
+			goto out;
+		registry_head_digest(&o, &ref, &ans);
+		asked = true;
+	}
+	if (freshness_check(&c->podman, b, c->models.root, le, asked ? &ans : NULL,
+			    c->cfg.max_age_s, &f, &c->err) < 0)
+		goto out;
+	if (asked && !ans.ok)
+		note("registry not reachable (%s); judging from the last verification", ans.err.msg);
+	if (f.verdict != VERDICT_FRESH) {
+		if (!bo->allow_stale || f.verdict == VERDICT_MISSING) {
+			err_setx(&c->err, EXIT_REFUSED,
+				 "refused: %s is %s: %s (run 'tbx refresh %s'%s)", b->id,
+				 verdict_name(f.verdict), f.reason, b->id,
+				 f.verdict == VERDICT_MISSING ? "" : ", or bench with --allow-stale");
+			goto out;
+		}
+		warn("%s is stale (%s): benching anyway, the record says so", b->id, f.reason);
+		pl->stale = true;
+		pl->stale_reason = xstrdup(f.reason);
+	}
+	/* a live match is a verification: remember it (we hold the run lock) */
+	if (f.live && le && !le->pinned && str_eq(f.live_digest, le->digest)) {
+		le->verified_at = now_unix();
+		struct err ignore = { 0 };
+		if (imagelock_save(&il, &ignore) < 0)
+			warn("%s", ignore.msg);
+	}
+	pl->image_ref = xstrdup(b->image);
+	pl->image_digest = le && le->digest ? xstrdup(le->digest) : NULL;
+	pl->image_id = xstrdup(f.image_id ? f.image_id : "");
+	pl->container_id = xstrdup(f.container_id ? f.container_id : "");
+	if (!str_eq(f.state, "running") && podman_container_start(&c->podman, b->container, &c->err) < 0)
+		goto out;
+	rc = 0;
+out:
+	freshness_free(&f);
+	registry_answer_free(&ans);
+	image_ref_free(&ref);
+	imagelock_free(&il);
+	return rc;
+}
+
+static int native_checks(struct ctx *c, struct bench_plan *pl)
+{
+	const struct backend *b = pl->b;
+	const char *bin = b->bench.v[0];
+	if (access(bin, X_OK) != 0)
+		return err_set(&c->err, "%s: host binary '%s' is missing or not executable", b->id, bin);
+	for (size_t i = 0; i < b->env.n; i++) {
+		const char *icd = b->env.v[i] + strlen("VK_ICD_FILENAMES=");
+		if (str_starts_with(b->env.v[i], "VK_ICD_FILENAMES=") && !path_exists(icd))
+			return err_setx(&c->err, EXIT_REFUSED,
+					"refused: %s forces the Vulkan ICD '%s', which does not exist",
+					b->id, icd);
+	}
+	char hex[65];
+	if (sha256_file(bin, hex, &c->err) < 0)
+		return -1;
+	pl->binary_path = xstrdup(bin);
+	pl->binary_sha256 = xasprintf("sha256:%s", hex);
+	return 0;
+}
+
+static void host_info(struct ctx *c, struct bench_plan *pl)
+{
+	struct utsname u;
+	if (!pl->b->native && c->podman_ready) {
+		json_object *info = NULL;
+		long status = 0;
+		struct err ignore = { 0 };
+		if (podman_call(&c->podman, "GET", "/info", NULL, &info, &status, &ignore) == 0 &&
+		    status == 200) {
+			json_object *h = json_obj(info, "host");
+			if (json_str(h, "hostname"))
+				pl->host = xstrdup(json_str(h, "hostname"));
+			if (json_str(h, "kernel"))
+				pl->kernel = xstrdup(json_str(h, "kernel"));
+		}
+		json_object_put(info);
+	}
+	if (!pl->host || !pl->kernel) {
+		uname(&u);
+		if (!pl->host)
+			pl->host = xstrdup(u.nodename);
+		if (!pl->kernel)
+			pl->kernel = xstrdup(u.release);
+	}
+}
+
+static void print_test(const char *name, const struct lb_test *t)
+{
+	printf("  %-6s %10.2f ± %.2f t/s  (%zu samples)\n", name, t->mean,
+	       isfinite(t->stddev) ? t->stddev : 0.0, t->n_samples);
+}
+
+static void print_result(struct ctx *c, const struct bench_plan *pl, const struct lb_run *m,
+			 const char *device, const char *path)
+{
+	char sd[24];
+	printf("%s on %s\n", pl->model_alias ? pl->model_alias : pl->model_path, pl->b->id);
+	if (pl->b->native)
+		printf("  binary %s (%.19s..)\n", pl->binary_path, pl->binary_sha256);
+	else
+		printf("  image  %s %s\n", pl->image_ref, short_digest(pl->image_digest, sd));
+	printf("  build  %s (%ld)\n", m->build_commit ? m->build_commit : "?", m->build_number);
+	printf("  device %s\n", device ? device : "(not checked)");
+	print_test("pp512", lb_find(m, 512, 0, 0));
+	print_test("tg128", lb_find(m, 0, 128, 0));
+	if (pl->stale)
+		printf("  STALE: %s\n", pl->stale_reason);
+	/* against the previous result of the same backend and model */
+	struct records rs = { 0 };
+	struct record_filter f = { .backend = pl->b->id,
+				   .model = pl->model_alias ? pl->model_alias
+							    : strrchr(pl->model_path, '/') + 1 };
+	struct err ignore = { 0 };
+	if (store_load(c->home, &f, &rs, NULL, &ignore) == 0 && rs.n >= 2) {
+		char *cmp = regress_compare_last(&rs);
+		if (cmp)
+			printf("%s", cmp);
+		free(cmp);
+	} else {
+		printf("  (first result for this backend and model)\n");
+	}
+	records_free(&rs);
+	printf("  record %s\n", path);
+}
 
 static int run_bench(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'bench' is not implemented yet");
+	static const struct option opts[] = {
+		{ "allow-stale", no_argument, NULL, 's' }, { "no-wait", no_argument, NULL, 'n' },
+		{ "dry-run", no_argument, NULL, 'd' },     { "offline", no_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },        { NULL, 0, NULL, 0 },
+	};
+	struct bench_opts bo = { 0 };
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's': bo.allow_stale = true; break;
+		case 'n': bo.no_wait = true; break;
+		case 'd': bo.dry_run = true; break;
+		case 'o': bo.offline = true; break;
+		case 'j': c->json = true; break;
+		default: return cmd_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	int npos = 0;
+	while (optind + npos < argc && strcmp(argv[optind + npos], "--") != 0)
+		npos++;
+	if (npos != 2)
+		return cmd_usage(&cmd_bench, npos < 2 ? "bench needs a BACKEND and a MODEL"
+						      : "unexpected argument '%s' (extra llama-bench "
+							"arguments go after '--')",
+				 argv[optind + (npos < 2 ? 0 : 2)]);
+	char **extra = argv + optind + 2;
+	int n_extra = argc - optind - 2;
+	if (n_extra > 0) /* skip the "--" */
+		extra++, n_extra--;
+	if (ctx_load(c) < 0)
+		return -1;
+	const struct backend *b = backend_resolve(&c->backends, argv[optind], &c->err);
+	if (!b)
+		return -1;
+	char *model_path = NULL;
+	const char *alias = NULL;
+	if (model_resolve(&c->models, argv[optind + 1], &model_path, &alias, &c->err) < 0)
+		return -1;
+
+	struct bench_plan pl;
+	bench_plan_init(&pl, b, alias, model_path, extra, n_extra);
+	struct run_lock lock = { .fd = -1 };
+	struct bench_output wo = { 0 }, mo = { 0 };
+	struct lb_run wr, mr;
+	lb_run_init(&wr);
+	lb_run_init(&mr);
+	char *device = NULL, *path = NULL, *what = NULL;
+	json_object *rec = NULL;
+	int rc = -1;
+
+	if (bo.dry_run) {
+		char *cmd = argv_to_display(pl.argv.v);
+		if (b->native)
+			printf("native: %s\n", b->bench.v[0]);
+		else
+			printf("container: %s (%s)\n", b->container, b->image);
+		for (size_t i = 0; i < b->env.n; i++)
+			printf("env: %s\n", b->env.v[i]);
+		printf("command: %s\n", cmd);
+		printf("runs: 2 (the first is a discarded warmup)\n");
+		free(cmd);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (!b->native && ctx_podman(c) < 0)
+		goto out;
+	what = xasprintf("tbx bench %s %s", b->id, argv[optind + 1]);
+	if (run_lock_acquire(&lock, c->connection, what, !bo.no_wait, &c->err) < 0)
+		goto out;
+	if (b->native ? native_checks(c, &pl) < 0 : gate(c, &pl, &bo) < 0)
+		goto out;
+	host_info(c, &pl);
+
+	int64_t started = now_unix();
+	bool echo = g_verbosity > 0;
+	note("%s: warmup run (discarded)", b->id);
+	if (bench_run_once(&c->podman, &pl, &wo, echo, &c->err) < 0)
+		goto out;
+	if (bench_parse(&wo, &wr, &c->err) < 0) {
+		err_wrap(&c->err, "%s: warmup run failed, nothing recorded", b->id);
+		goto out;
+	}
+	note("%s: measured run", b->id);
+	if (bench_run_once(&c->podman, &pl, &mo, echo, &c->err) < 0)
+		goto out;
+	if (bench_parse(&mo, &mr, &c->err) < 0) {
+		err_wrap(&c->err, "%s: measured run failed, nothing recorded", b->id);
+		goto out;
+	}
+	if (bench_verify_device(b, &mr, &device, &c->err) < 0)
+		goto out;
+	int64_t finished = now_unix();
+	if (g_interrupted)
+		goto out;
+	rec = bench_record(&pl, &wr, &mr, device, started, finished);
+	if (store_write(c->home, rec, &path, &c->err) < 0)
+		goto out;
+	if (c->json) {
+		char *s = json_pretty(rec);
+		fputs(s, stdout);
+		free(s);
+	} else if (g_verbosity >= 0) {
+		print_result(c, &pl, &mr, device, path);
+	}
+	rc = EXIT_OK;
+out:
+	if (rc < 0 && g_interrupted && c->err.exit_code < EXIT_SIGINT)
+		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM,
+			 "interrupted: nothing recorded");
+	json_object_put(rec);
+	run_lock_release(&lock);
+	bench_output_free(&wo), bench_output_free(&mo);
+	lb_run_free(&wr), lb_run_free(&mr);
+	bench_plan_free(&pl);
+	free(device), free(path), free(what), free(model_path);
+	return rc;
 }
+
+static const struct option_help bench_options[] = {
+	{ "--allow-stale", "bench a stale container anyway; the record says stale: true and why" },
+	{ "--no-wait", "fail at once when another bench or a refresh holds the lock" },
+	{ "--dry-run", "print the container and the exact command, run nothing" },
+	{ "--offline", "skip the live registry check (judge from the last verification)" },
+	{ "--json", "print the record as JSON" },
+	{ "-- ARGS...", "extra llama-bench arguments, appended and recorded" },
+	{ NULL, NULL },
+};
 
 const struct command cmd_bench = {
 	.name = "bench",
-	.args = "BACKEND MODEL",
-	.summary = "bench",
+	.args = "[--allow-stale] [--no-wait] [--dry-run] [--offline] BACKEND MODEL [-- ARGS...]",
+	.summary = "run the canonical llama-bench in a fresh backend and record the result",
+	.description =
+		"Resolves BACKEND (id or alias) and MODEL (alias in manifests/models.json, or a "
+		"path under the models root). Refuses (exit 3) a stale or missing container. Runs "
+		"llama-bench -m MODEL --n-gpu-layers 99 -p 512 -n 128 -o jsonl twice: the first run "
+		"is a discarded warmup, the second is measured. Checks the device lines against "
+		"the definition's expect (exit 3 on a mismatch: wrong ICD, wrong driver, CPU "
+		"fallback). Records backend, command, image digest, llama.cpp build, pp512 and "
+		"tg128 in results/. One bench or refresh runs at a time.",
+	.options = bench_options,
 	.run = run_bench,
 };

@@ -1,0 +1,258 @@
+/* benchrun.c - running and recording one canonical bench. */
+#define _GNU_SOURCE
+#include "benchrun.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "native.h"
+#include "store.h"
+
+#define BENCH_MAX_OUTPUT ((size_t)32 << 20)
+
+void bench_plan_init(struct bench_plan *pl, const struct backend *b, const char *alias,
+		     const char *model_path, char *const *extra, int n_extra)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->b = b;
+	pl->model_alias = alias;
+	pl->model_path = model_path;
+	for (size_t i = 0; i < b->bench.n; i++)
+		strv_push(&pl->argv, b->bench.v[i]);
+	const char *canon[] = { "-m", model_path, "--n-gpu-layers", "99", "-p", "512",
+				"-n", "128",      "-o",             "jsonl" };
+	for (size_t i = 0; i < sizeof(canon) / sizeof(canon[0]); i++)
+		strv_push(&pl->argv, canon[i]);
+	for (int i = 0; i < n_extra; i++) {
+		strv_push(&pl->argv, extra[i]);
+		strv_push(&pl->extra, extra[i]);
+	}
+	new_run_id(pl->run_id);
+}
+
+void bench_plan_free(struct bench_plan *pl)
+{
+	strv_free(&pl->argv);
+	strv_free(&pl->extra);
+	free(pl->image_ref), free(pl->image_digest), free(pl->image_id), free(pl->container_id);
+	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
+	free(pl->stale_reason);
+	memset(pl, 0, sizeof(*pl));
+}
+
+void bench_output_free(struct bench_output *o)
+{
+	buf_free(&o->out);
+	buf_free(&o->err);
+}
+
+struct collect {
+	struct bench_output *o;
+	bool echo;
+};
+
+static void collect(int stream, const char *data, size_t len, void *ctx)
+{
+	struct collect *c = ctx;
+	struct buf *b = stream == 2 ? &c->o->err : &c->o->out;
+	if (b->len + len > BENCH_MAX_OUTPUT) {
+		c->o->truncated = true;
+		len = BENCH_MAX_OUTPUT > b->len ? BENCH_MAX_OUTPUT - b->len : 0;
+	}
+	buf_add(b, data, len);
+	if (c->echo && stream == 2)
+		fwrite(data, 1, len, stderr);
+}
+
+int bench_run_once(struct podman *p, const struct bench_plan *pl, struct bench_output *o,
+		   bool echo_stderr, struct err *e)
+{
+	memset(o, 0, sizeof(*o));
+	buf_init(&o->out);
+	buf_init(&o->err);
+	struct collect c = { .o = o, .echo = echo_stderr };
+	if (pl->b->native)
+		return native_run(pl->argv.v, pl->b->env.v, collect, &c, &o->exit_code, e);
+	char *pidfile = xasprintf("/tmp/tbx-bench-%s.pid", pl->run_id);
+	struct exec_opts xo = {
+		.argv = pl->argv.v,
+		.env = pl->b->env.v,
+		.on_output = collect,
+		.ctx = &c,
+		.interruptible = true,
+		.pidfile = pidfile,
+	};
+	int rc = podman_exec(p, pl->b->container, &xo, &o->exit_code, e);
+	free(pidfile);
+	return rc;
+}
+
+int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e)
+{
+	lb_run_init(r);
+	lb_parse_devices(o->err.p, o->err.len, &r->devices);
+	if (o->exit_code != 0) {
+		char *why = lb_error_summary(o->err.p, o->err.len);
+		if (!why) {
+			/* the last non-empty stderr line says most */
+			const char *end = o->err.p + o->err.len;
+			while (end > o->err.p && (end[-1] == '\n' || end[-1] == ' '))
+				end--;
+			const char *start = end;
+			while (start > o->err.p && start[-1] != '\n')
+				start--;
+			why = sanitize_line(start, (size_t)(end - start), 300);
+		}
+		if (o->exit_code == 127 && !*why)
+			err_set(e, "llama-bench was not found (exit 127)");
+		else if (o->exit_code > 128)
+			err_set(e, "llama-bench died of signal %d (exit %d): %s", o->exit_code - 128,
+				o->exit_code, *why ? why : "no message");
+		else
+			err_set(e, "llama-bench failed (exit %d): %s", o->exit_code,
+				*why ? why : "no message");
+		free(why);
+		return -1;
+	}
+	struct err pe = { 0 };
+	if (lb_parse_jsonl(o->out.p, o->out.len, r, &pe) < 0) {
+		char *why = lb_error_summary(o->err.p, o->err.len);
+		err_set(e, "llama-bench printed no usable results: %s%s%s", pe.msg, why ? "; it said: " : "",
+			why ? why : "");
+		free(why);
+		return -1;
+	}
+	if (!lb_find(r, 512, 0, 0) || !lb_find(r, 0, 128, 0))
+		return err_set(e, "llama-bench's output lacks the %s row",
+			       lb_find(r, 512, 0, 0) ? "tg128" : "pp512");
+	return 0;
+}
+
+int bench_verify_device(const struct backend *b, const struct lb_run *r, char **device,
+			struct err *e)
+{
+	*device = NULL;
+	struct buf seen = BUF_INIT;
+	buf_init(&seen);
+	buf_addf(&seen, "backends: %s; ", r->backends ? r->backends : "none");
+	if (r->devices.n == 0)
+		buf_adds(&seen, "no device line");
+	for (size_t i = 0; i < r->devices.n; i++)
+		buf_addf(&seen, "%s%s", i ? " / " : "device: ", r->devices.v[i]);
+	char *shown = sanitize_line(seen.p, seen.len, 600);
+	buf_free(&seen);
+	int rc = 0;
+	if (b->expect_backend && !expect_matches(b->expect_backend, r->backends)) {
+		rc = err_setx(e, EXIT_REFUSED,
+			      "refused: %s expects backend '%s' but llama-bench used another (%s)", b->id,
+			      b->expect_backend, shown);
+	} else if (b->expect_device) {
+		for (size_t i = 0; i < r->devices.n && !*device; i++)
+			if (expect_matches(b->expect_device, r->devices.v[i]))
+				*device = xstrdup(r->devices.v[i]);
+		if (!*device)
+			rc = err_setx(e, EXIT_REFUSED,
+				      "refused: %s expects device '%s' but llama-bench showed %s (wrong "
+				      "ICD or driver, or a CPU fallback? check VK_ICD_FILENAMES and "
+				      "the container's devices)",
+				      b->id, b->expect_device, shown);
+	} else if (r->devices.n) {
+		*device = xstrdup(r->devices.v[0]);
+	}
+	free(shown);
+	return rc;
+}
+
+static json_object *test_json(const struct lb_test *t)
+{
+	if (!t)
+		return NULL;
+	json_object *j = json_object_new_object();
+	json_add_num(j, "mean", t->mean);
+	json_add_num(j, "stddev", t->stddev);
+	json_object *s = json_object_new_array();
+	for (size_t i = 0; i < t->n_samples; i++)
+		json_object_array_add(s, isfinite(t->samples[i]) ? json_object_new_double(t->samples[i])
+								  : NULL);
+	json_object_object_add(j, "samples", s);
+	return j;
+}
+
+static json_object *tests_json(const struct lb_run *r)
+{
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "pp512", test_json(lb_find(r, 512, 0, 0)));
+	json_object_object_add(j, "tg128", test_json(lb_find(r, 0, 128, 0)));
+	return j;
+}
+
+json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,
+			  const struct lb_run *m, const char *device, int64_t started,
+			  int64_t finished)
+{
+	char ts[32];
+	json_object *j = json_object_new_object();
+	json_add_int(j, "schema", 1);
+	json_add_str(j, "run_id", pl->run_id);
+	json_add_str(j, "status", "ok");
+	format_time(started, ts);
+	json_add_str(j, "started_at", ts);
+	format_time(finished, ts);
+	json_add_str(j, "finished_at", ts);
+	json_add_str(j, "backend", pl->b->id);
+	json_add_str(j, "lineage", pl->b->lineage);
+	json_add_str(j, "model", pl->model_alias ? pl->model_alias : strrchr(pl->model_path, '/') + 1);
+	json_add_str(j, "model_path", pl->model_path);
+	struct stat st;
+	int64_t bytes = 0;
+	/* every shard counts */
+	const char *split = strstr(pl->model_path, "-00001-of-");
+	int shards = 0;
+	if (split && sscanf(split + 10, "%5d", &shards) == 1 && shards > 1) {
+		for (int i = 1; i <= shards; i++) {
+			char *f = xasprintf("%.*s-%05d-of-%05d.gguf", (int)(split - pl->model_path),
+					    pl->model_path, i, shards);
+			if (stat(f, &st) == 0)
+				bytes += st.st_size;
+			free(f);
+		}
+	} else if (stat(pl->model_path, &st) == 0) {
+		bytes = st.st_size;
+	}
+	json_add_int(j, "model_bytes", bytes);
+	json_object_object_add(j, "command", json_strv_array(&pl->argv));
+	json_object_object_add(j, "extra_args", json_strv_array(&pl->extra));
+	json_object *host = json_object_new_object();
+	json_add_str(host, "name", pl->host);
+	json_add_str(host, "kernel", pl->kernel);
+	json_object_object_add(j, "host", host);
+	json_add_str(j, "tbx_version", TBX_VERSION);
+	json_add_str(j, "kind", pl->b->native ? "native" : "container");
+	json_add_str(j, "image_ref", pl->image_ref);
+	json_add_str(j, "image_digest", pl->image_digest);
+	json_add_str(j, "image_id", pl->image_id);
+	json_add_str(j, "container", pl->b->container);
+	json_add_str(j, "container_id", pl->container_id);
+	json_add_str(j, "binary_path", pl->binary_path);
+	json_add_str(j, "binary_sha256", pl->binary_sha256);
+	json_add_str(j, "build_commit", m->build_commit);
+	json_add_int(j, "build_number", m->build_number);
+	json_add_str(j, "device", device);
+	json_object_object_add(j, "devices", json_strv_array(&m->devices));
+	json_add_str(j, "backends", m->backends);
+	json_add_str(j, "gpu_info", m->gpu_info);
+	json_add_str(j, "model_type", m->model_type);
+	json_object_object_add(j, "pp512", test_json(lb_find(m, 512, 0, 0)));
+	json_object_object_add(j, "tg128", test_json(lb_find(m, 0, 128, 0)));
+	json_object *w = tests_json(warmup);
+	json_add_bool(w, "discarded", true);
+	json_object_object_add(j, "warmup", w);
+	json_add_bool(j, "stale", pl->stale);
+	json_add_str(j, "stale_reason", pl->stale_reason);
+	json_add_bool(j, "imported", false);
+	return j;
+}
