@@ -182,7 +182,7 @@ void lock_entry_set_current(struct lock_entry *le, const char *digest, const cha
 		/* drop an older record of the same digest, then push the current one */
 		size_t k = 0;
 		for (size_t i = 0; i < le->n_history; i++) {
-			if (str_eq(le->history[i].digest, le->digest)) {
+			if (str_eq(le->history[i].digest, le->digest) || str_eq(le->history[i].digest, digest)) {
 				free(le->history[i].digest), free(le->history[i].image_id);
 				continue;
 			}

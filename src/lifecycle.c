@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "registry.h"
 #include "sha256.h"
 
 json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
@@ -218,4 +219,15 @@ int find_local_image(struct podman *p, const char *name, const char *digest, cha
 	}
 	json_object_put(o);
 	return rc;
+}
+
+char *image_repo_name(const char *image)
+{
+	struct image_ref ref;
+	struct err ignore = { 0 };
+	if (image_ref_parse(image, &ref, &ignore) < 0)
+		return NULL;
+	char *name = xasprintf("%s/%s", ref.registry, ref.repo);
+	image_ref_free(&ref);
+	return name;
 }

@@ -43,6 +43,10 @@ int find_local_image(struct podman *p, const char *name, const char *digest, cha
  * entry for that repository), or NULL. Caller frees. */
 char *image_digest_for(json_object *image, const char *name);
 
+/* "docker.io/kyuz0/x" for "docker.io/kyuz0/x:tag" (no tag, no digest), or NULL
+ * for a bad reference. Caller frees. */
+char *image_repo_name(const char *image);
+
 /* Label value of a container inspect JSON, or NULL. */
 const char *container_label(json_object *inspect, const char *key);
 

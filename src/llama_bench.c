@@ -68,6 +68,13 @@ static const char *find(const char *s, size_t n, const char *needle)
 	return memmem(s, n, needle, strlen(needle));
 }
 
+static size_t skip_blank(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_blank(s[i]))
+		i++;
+	return i;
+}
+
 static void skip_spaces(const char *s, size_t n, size_t *i)
 {
 	while (*i < n && (s[*i] == ' ' || s[*i] == '\t'))
@@ -546,13 +553,18 @@ int lb_parse_json(const char *text, size_t len, struct lb_run *r, struct err *e)
 	buf_init(&clean);
 	json_clean(text ? text : "", text ? len : 0, &clean);
 	const char *s = clean.p;
-	size_t n = clean.len;
-	const char *open = memchr(s, '[', n);
-	if (!open) {
-		buf_free(&clean);
-		return err_set(e, "llama-bench json output: no array found");
+	size_t n = clean.len, pos = 0;
+	for (;;) { /* the first "[" that opens an array of objects */
+		const char *open = pos < n ? memchr(s + pos, '[', n - pos) : NULL;
+		if (!open) {
+			buf_free(&clean);
+			return err_set(e, "llama-bench json output: no array found");
+		}
+		pos = (size_t)(open - s) + 1;
+		size_t next = skip_blank(s, n, pos);
+		if (next == n || s[next] == '{' || s[next] == ']')
+			break;
 	}
-	size_t pos = (size_t)(open - s) + 1;
 	for (;;) {
 		while (pos < n && (is_blank(s[pos]) || s[pos] == ','))
 			pos++;
@@ -1074,13 +1086,6 @@ int lb_parse_markdown(const char *text, size_t len, struct lb_run *r, struct err
 }
 
 /* ---- detection ---- */
-
-static size_t skip_blank(const char *s, size_t n, size_t i)
-{
-	while (i < n && is_blank(s[i]))
-		i++;
-	return i;
-}
 
 int lb_parse_any(const char *text, size_t len, struct lb_run *r, struct err *e)
 {

@@ -1,15 +1,84 @@
-/* pin.c - placeholder until implemented. */
+/* pin.c - tbx pin BACKEND [DIGEST]: keep (or restore) exactly this digest. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "imagelock.h"
+#include "lock.h"
+#include "pins.h"
+
+static bool valid_digest(const char *d)
+{
+	if (!str_starts_with(d, "sha256:") || strlen(d) != 71)
+		return false;
+	for (const char *p = d + 7; *p; p++)
+		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
+			return false;
+	return true;
+}
 
 static int run_pin(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'pin' is not implemented yet");
+	bool no_wait = false;
+	int i = 1;
+	if (i < argc && strcmp(argv[i], "--no-wait") == 0)
+		no_wait = true, i++;
+	if (argc - i < 1 || argc - i > 2)
+		return cmd_usage(&cmd_pin, "pin needs a BACKEND and optionally a DIGEST");
+	const char *digest = argc - i == 2 ? argv[i + 1] : NULL;
+	if (digest && !valid_digest(digest))
+		return cmd_usage(&cmd_pin, "'%s' is not a digest (sha256: and 64 hex digits)", digest);
+	if (ctx_load(c) < 0)
+		return -1;
+	const struct backend *b = backend_resolve(&c->backends, argv[i], &c->err);
+	if (!b)
+		return -1;
+	if (b->native)
+		return err_setx(&c->err, EXIT_USAGE, "%s is a native backend: there is no image to pin",
+				b->id);
+	struct run_lock lock;
+	if (run_lock_acquire(&lock, c->connection, "tbx pin", !no_wait, &c->err) < 0)
+		return -1;
+	int rc = -1;
+	struct imagelock il;
+	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	struct lock_entry *le = imagelock_get(&il, b->id);
+	if (!digest) {
+		if (!le || !le->digest) {
+			err_set(&c->err, "%s has no digest yet: run 'tbx refresh %s' first, or give one",
+				b->id, b->id);
+			goto out;
+		}
+		le->pinned = true;
+		if (imagelock_save(&il, &c->err) < 0)
+			goto out;
+		char sd[24];
+		printf("%s: pinned to %s\n", b->id, short_digest(le->digest, sd));
+		rc = EXIT_OK;
+		goto out;
+	}
+	/* a given digest: make it the current one, pulling ref@digest if needed */
+	if (ctx_podman(c) < 0)
+		goto out;
+	if (pins_switch(&c->podman, b, c->models.root, &il, digest, "pinned", &c->err) < 0)
+		goto out;
+	rc = EXIT_OK;
+out:
+	imagelock_free(&il);
+	run_lock_release(&lock);
+	return rc;
 }
 
 const struct command cmd_pin = {
 	.name = "pin",
-	.args = "BACKEND [DIGEST]",
-	.summary = "pin",
+	.args = "[--no-wait] BACKEND [DIGEST]",
+	.summary = "pin a backend to its current digest, or to the given one",
+	.description = "A pinned backend keeps exactly its digest: refresh never moves it (it "
+		       "restores it, pulling NAME@DIGEST if needed) and status does not call it "
+		       "stale when upstream moves on. With DIGEST, switches to that digest now and "
+		       "recreates the container. 'tbx unpin' follows the tag again.",
 	.run = run_pin,
 };

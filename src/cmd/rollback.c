@@ -1,15 +1,61 @@
-/* rollback.c - placeholder until implemented. */
+/* rollback.c - tbx rollback BACKEND: back to the previous digest. */
+#define _GNU_SOURCE
+#include <string.h>
+
 #include "cmd.h"
+#include "imagelock.h"
+#include "lock.h"
+#include "pins.h"
 
 static int run_rollback(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'rollback' is not implemented yet");
+	bool no_wait = false;
+	int i = 1;
+	if (i < argc && strcmp(argv[i], "--no-wait") == 0)
+		no_wait = true, i++;
+	if (argc - i != 1)
+		return cmd_usage(&cmd_rollback, "rollback needs exactly one BACKEND");
+	if (ctx_load(c) < 0)
+		return -1;
+	const struct backend *b = backend_resolve(&c->backends, argv[i], &c->err);
+	if (!b)
+		return -1;
+	if (b->native)
+		return err_setx(&c->err, EXIT_USAGE, "%s is a native backend: nothing to roll back",
+				b->id);
+	if (ctx_podman(c) < 0)
+		return -1;
+	struct run_lock lock;
+	if (run_lock_acquire(&lock, c->connection, "tbx rollback", !no_wait, &c->err) < 0)
+		return -1;
+	struct imagelock il;
+	int rc = -1;
+	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	struct lock_entry *le = imagelock_get(&il, b->id);
+	if (!le || le->n_history == 0) {
+		err_set(&c->err, "%s has no previous digest to roll back to", b->id);
+		goto out;
+	}
+	char *prev = xstrdup(le->history[0].digest);
+	int r = pins_switch(&c->podman, b, c->models.root, &il, prev, "rolled back to", &c->err);
+	free(prev);
+	if (r < 0)
+		goto out;
+	printf("%s: pinned so refresh keeps it; 'tbx unpin %s' to follow the tag again\n", b->id,
+	       b->id);
+	rc = EXIT_OK;
+out:
+	imagelock_free(&il);
+	run_lock_release(&lock);
+	return rc;
 }
 
 const struct command cmd_rollback = {
 	.name = "rollback",
-	.args = "BACKEND",
-	.summary = "rollback",
+	.args = "[--no-wait] BACKEND",
+	.summary = "return a backend to its previous digest and recreate its container",
+	.description = "Uses the previous image kept by refresh (works offline), or pulls "
+		       "NAME@DIGEST. The backend is then pinned to that digest.",
 	.run = run_rollback,
 };

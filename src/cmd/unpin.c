@@ -1,15 +1,47 @@
-/* unpin.c - placeholder until implemented. */
+/* unpin.c - tbx unpin BACKEND: follow the tag again. */
+#define _GNU_SOURCE
+#include <string.h>
+
 #include "cmd.h"
+#include "imagelock.h"
+#include "lock.h"
 
 static int run_unpin(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'unpin' is not implemented yet");
+	if (argc != 2)
+		return cmd_usage(&cmd_unpin, "unpin needs exactly one BACKEND");
+	if (ctx_load(c) < 0)
+		return -1;
+	const struct backend *b = backend_resolve(&c->backends, argv[1], &c->err);
+	if (!b)
+		return -1;
+	struct run_lock lock;
+	if (run_lock_acquire(&lock, c->connection, "tbx unpin", true, &c->err) < 0)
+		return -1;
+	struct imagelock il;
+	int rc = -1;
+	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	struct lock_entry *le = imagelock_get(&il, b->id);
+	if (!le || !le->pinned) {
+		printf("%s: not pinned\n", b->id);
+		rc = EXIT_OK;
+		goto out;
+	}
+	le->pinned = false;
+	if (imagelock_save(&il, &c->err) < 0)
+		goto out;
+	printf("%s: unpinned; the next refresh follows %s again\n", b->id, b->image);
+	rc = EXIT_OK;
+out:
+	imagelock_free(&il);
+	run_lock_release(&lock);
+	return rc;
 }
 
 const struct command cmd_unpin = {
 	.name = "unpin",
 	.args = "BACKEND",
-	.summary = "unpin",
+	.summary = "let refresh follow the backend's tag again",
 	.run = run_unpin,
 };
