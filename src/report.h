@@ -1,0 +1,98 @@
+/* report.h - the rebench matrix, the run history and their charts, from
+ * the records of results/.
+ *
+ * report_build() groups records (sorted oldest first, as store_load gives
+ * them) by model and backend and judges each pair's latest run against
+ * its previous one (regress_flag: only after an image or build change,
+ * only beyond noise).  The renderers return whole documents; the same
+ * records always give byte-identical output (no clock, stable orders,
+ * fixed float formats).  The report points into the records: keep them
+ * alive until report_free(). */
+#ifndef TBX_REPORT_H
+#define TBX_REPORT_H
+
+#include "store.h"
+#include "util.h"
+
+#define REPORT_DEFAULT_BASELINE "vulkan-radv"
+#define REPORT_MAIN_LINEAGE "llama.cpp"
+
+enum { REPORT_PP512, REPORT_TG128, REPORT_N_TESTS };
+extern const char *const report_test_names[REPORT_N_TESTS]; /* "pp512", "tg128" */
+
+struct report_opts {
+	const char *date;     /* "YYYY-MM-DD" (UTC), shown in titles and file names */
+	const char *baseline; /* backend id; REPORT_DEFAULT_BASELINE when NULL */
+};
+
+/* One model on one backend: its runs, oldest first. */
+struct report_series {
+	const char *backend;
+	const char *lineage; /* the latest run's */
+	const struct record **runs;
+	size_t n;
+	int footnote; /* > 0 when the latest run failed: its note number */
+	/* the latest run against the previous successful one of the same host,
+	 * per test: the flag text (NULL when nothing significant) */
+	char *flag[REPORT_N_TESTS];
+	bool regression[REPORT_N_TESTS];
+};
+
+struct report_model {
+	const char *name;
+	char *chart; /* "charts/<file-name-safe model>.svg" */
+	struct report_series *series; /* by backend id */
+	size_t n;
+};
+
+/* The backends of one lineage, as matrix columns: the baseline first,
+ * then by id. */
+struct report_lineage {
+	const char *name;
+	const char **backends;
+	size_t n;
+};
+
+struct report {
+	char date[11];
+	const char *baseline;
+	size_t n_runs, n_hosts;
+	struct report_model *models; /* by name */
+	size_t n_models;
+	struct report_lineage *lineages; /* llama.cpp first, then by name */
+	size_t n_lineages;
+};
+
+/* A date given as YYYY-MM-DD (strictly) into the end of that day (the
+ * exclusive unix-time bound of the records that count).  -1 otherwise. */
+int report_parse_date(const char *s, int64_t *day_end);
+/* Today's date (UTC) into out[11]. */
+void report_today(char out[11]);
+
+int report_build(const struct records *rs, const struct report_opts *o, struct report *r,
+		 struct err *e);
+void report_free(struct report *r);
+
+/* REBENCH-MATRIX-<date>.md */
+char *report_matrix_md(const struct report *r);
+/* BENCHMARKS.md */
+char *report_history_md(const struct report *r);
+/* The chart of one model (r->models[i]). */
+char *report_chart_svg(const struct report *r, size_t model);
+
+/* Write the matrix, the history and every chart under dir (created).
+ * *matrix_path (optional) gets the matrix file's path. */
+int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e);
+
+/* The significant regressions of the latest results, one line each
+ * ("Qwen3 on rocm-7.2: tg128 -8.1% after image ... -> ..., build 9187 -> 9193").
+ * Returns how many. */
+size_t report_regressions(const struct report *r, struct strv *lines);
+
+/* Provenance of a run for tables: "sha256:0123456789ab", "imported" or
+ * "native" into out[24]. */
+const char *report_source(const struct record *rec, char out[24]);
+/* "b9187", the commit when there is no number, or "-", into out[24]. */
+const char *report_build_name(const struct record *rec, char out[24]);
+
+#endif

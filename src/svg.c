@@ -1,0 +1,334 @@
+/* svg.c - SVG time charts: stacked panels, shared time axis, lines named
+ * at their ends. */
+#define _GNU_SOURCE
+#include "svg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DAY 86400
+#define WIDTH 960
+#define MARGIN_LEFT 72
+#define MARGIN_RIGHT 180 /* room for the names at the lines' ends */
+#define PLOT_W (WIDTH - MARGIN_LEFT - MARGIN_RIGHT)
+#define PLOT_H 240
+#define TITLE_H 44
+#define PANEL_HEAD 26 /* panel title above the plot */
+#define PANEL_FOOT 40 /* date labels below the plot */
+#define PANEL_H (PANEL_HEAD + PLOT_H + PANEL_FOOT)
+#define LABEL_GAP 13.0 /* minimum vertical distance between end labels */
+#define FONT "font-family=\"sans-serif\""
+
+void svg_escape(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': buf_adds(b, "&amp;"); break;
+		case '<': buf_adds(b, "&lt;"); break;
+		case '>': buf_adds(b, "&gt;"); break;
+		case '"': buf_adds(b, "&quot;"); break;
+		case '\'': buf_adds(b, "&#39;"); break;
+		default:
+			/* control characters are not allowed in XML 1.0 */
+			buf_addc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
+		}
+	}
+}
+
+const char *svg_hash_color(const char *name)
+{
+	/* Tableau 10, the yellow darkened for contrast on white */
+	static const char *const palette[] = {
+		"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+		"#b8860b", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f",
+	};
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (const unsigned char *p = (const unsigned char *)(name ? name : ""); *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return palette[h % (sizeof(palette) / sizeof(palette[0]))];
+}
+
+/* A "nice" number near x (1, 2, 5 times a power of ten). */
+static double nice_num(double x, bool round_it)
+{
+	double e = floor(log10(x));
+	double f = x / pow(10, e), nf;
+	if (round_it)
+		nf = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
+	else
+		nf = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+	return nf * pow(10, e);
+}
+
+struct axis {
+	double lo, hi, step;
+	int decimals;
+};
+
+static void value_axis(double lo, double hi, struct axis *a)
+{
+	if (!(hi > lo)) {
+		double pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
+		lo -= pad, hi += pad;
+	}
+	/* start at zero unless that squashes the lines into a band */
+	if (lo > 0 && lo < hi * 0.4)
+		lo = 0;
+	double range = nice_num(hi - lo, false);
+	a->step = nice_num(range / 4, true);
+	a->lo = floor(lo / a->step) * a->step;
+	a->hi = ceil(hi / a->step) * a->step;
+	if (a->lo < 0 && lo >= 0)
+		a->lo = 0;
+	a->decimals = a->step >= 1 ? 0 : (int)fmin(3, ceil(-log10(a->step)));
+}
+
+struct frame {
+	int64_t t0, t1; /* whole days */
+	double top;     /* plot area top in pixels */
+	struct axis y;
+};
+
+static double px_x(const struct frame *f, int64_t t)
+{
+	return MARGIN_LEFT + (double)(t - f->t0) / (double)(f->t1 - f->t0) * PLOT_W;
+}
+
+static double px_y(const struct frame *f, double v)
+{
+	return f->top + PLOT_H - (v - f->y.lo) / (f->y.hi - f->y.lo) * PLOT_H;
+}
+
+static void date_of(int64_t t, char out[16])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	gmtime_r(&tt, &tm);
+	strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+static int64_t floor_day(int64_t t)
+{
+	return floor_div(t, DAY) * DAY;
+}
+
+static void draw_time_axis(struct buf *b, const struct frame *f)
+{
+	static const int64_t steps[] = { 1, 2, 7, 14, 28, 56, 91, 182, 364, 728, 1456, 2912 };
+	size_t k = 0, n_steps = sizeof(steps) / sizeof(steps[0]);
+	int64_t days = (f->t1 - f->t0) / DAY;
+	while (k + 1 < n_steps && days / steps[k] > 6)
+		k++;
+	int64_t step = steps[k] * DAY;
+	int64_t first = floor_div(f->t0, step) * step;
+	if (first < f->t0)
+		first += step;
+	double bottom = f->top + PLOT_H;
+	for (int64_t t = first; t <= f->t1; t += step) {
+		double x = px_x(f, t);
+		char d[16];
+		date_of(t, d);
+		buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n",
+			 x, f->top, x, bottom);
+		buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
+			 x, bottom, x, bottom + 4);
+		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+			 bottom + 17, d);
+	}
+	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\">date "
+		    "(UTC)</text>\n",
+		 MARGIN_LEFT + PLOT_W / 2, bottom + 33);
+}
+
+static void draw_value_axis(struct buf *b, const struct frame *f, const char *unit)
+{
+	int n = (int)lround((f->y.hi - f->y.lo) / f->y.step);
+	for (int i = 0; i <= n; i++) {
+		double v = f->y.lo + i * f->y.step, y = px_y(f, v);
+		buf_addf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+			 MARGIN_LEFT, y, MARGIN_LEFT + PLOT_W, y, i ? "#e5e5e5" : "#333333");
+		buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.*f</text>\n",
+			 MARGIN_LEFT - 6, y + 4, f->y.decimals, v);
+	}
+	buf_addf(b, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
+		 MARGIN_LEFT, f->top, MARGIN_LEFT, f->top + PLOT_H);
+	double mid = f->top + PLOT_H / 2.0;
+	buf_addf(b, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\" "
+		    "transform=\"rotate(-90 16 %.1f)\">",
+		 mid, mid);
+	svg_escape(b, unit);
+	buf_adds(b, "</text>\n");
+}
+
+static void draw_series(struct buf *b, const struct frame *f, const struct svg_series *s,
+			const char *unit)
+{
+	buf_addf(b, "<g stroke=\"%s\" fill=\"%s\">\n", s->color, s->color);
+	/* error bars: mean +- one standard deviation */
+	buf_adds(b, "<path stroke-width=\"1\" stroke-opacity=\"0.5\" d=\"");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct svg_point *p = &s->pts[i];
+		if (isfinite(p->y) && isfinite(p->sd) && p->sd > 0)
+			buf_addf(b, "M%.1f %.1fV%.1f", px_x(f, p->t), px_y(f, p->y + p->sd),
+				 px_y(f, p->y - p->sd));
+	}
+	buf_adds(b, "\"/>\n<polyline fill=\"none\" stroke-width=\"2\" points=\"");
+	for (size_t i = 0; i < s->n; i++)
+		if (isfinite(s->pts[i].y))
+			buf_addf(b, "%s%.1f,%.1f", i ? " " : "", px_x(f, s->pts[i].t),
+				 px_y(f, s->pts[i].y));
+	buf_adds(b, "\"/>\n");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct svg_point *p = &s->pts[i];
+		if (!isfinite(p->y))
+			continue;
+		char d[32];
+		format_time(p->t, d);
+		buf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>", px_x(f, p->t),
+			 px_y(f, p->y));
+		svg_escape(b, s->name);
+		buf_addf(b, " %.10s %.5s: %.2f", d, d + 11, p->y);
+		if (isfinite(p->sd))
+			buf_addf(b, " \xc2\xb1 %.2f", p->sd);
+		buf_adds(b, " ");
+		svg_escape(b, unit);
+		if (p->note) {
+			buf_adds(b, " (");
+			svg_escape(b, p->note);
+			buf_adds(b, ")");
+		}
+		buf_adds(b, "</title></circle>\n");
+	}
+	buf_adds(b, "</g>\n");
+}
+
+struct end_label {
+	size_t series;
+	double x, y, label_y; /* last point; where the name goes */
+};
+
+static int cmp_label(const void *a, const void *b)
+{
+	const struct end_label *x = a, *y = b;
+	if (x->y != y->y)
+		return x->y < y->y ? -1 : 1;
+	return x->series < y->series ? -1 : x->series > y->series;
+}
+
+/* Names in the right margin at the height of each line's last point,
+ * pushed apart so they never overlap. */
+static void draw_end_labels(struct buf *b, const struct frame *f, const struct svg_panel *p)
+{
+	struct end_label *l = xcalloc(p->n + 1, sizeof(*l));
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct svg_series *s = &p->series[i];
+		for (size_t j = s->n; j-- > 0;) {
+			if (isfinite(s->pts[j].y)) {
+				l[n].series = i;
+				l[n].x = px_x(f, s->pts[j].t);
+				l[n].y = l[n].label_y = px_y(f, s->pts[j].y);
+				n++;
+				break;
+			}
+		}
+	}
+	qsort(l, n, sizeof(*l), cmp_label);
+	for (size_t i = 1; i < n; i++)
+		if (l[i].label_y < l[i - 1].label_y + LABEL_GAP)
+			l[i].label_y = l[i - 1].label_y + LABEL_GAP;
+	double limit = f->top + PLOT_H + PANEL_FOOT - 8;
+	for (size_t i = n; i-- > 0;) {
+		double max = i + 1 < n ? l[i + 1].label_y - LABEL_GAP : limit;
+		if (l[i].label_y > max)
+			l[i].label_y = max;
+	}
+	double lx = MARGIN_LEFT + PLOT_W + 10;
+	for (size_t i = 0; i < n; i++) {
+		const struct svg_series *s = &p->series[l[i].series];
+		buf_addf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-opacity=\"0.6\" "
+			    "stroke-dasharray=\"2,2\" points=\"%.1f,%.1f %.1f,%.1f\"/>\n",
+			 s->color, l[i].x + 4, l[i].y, lx - 3, l[i].label_y);
+		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">", lx,
+			 l[i].label_y + 4, s->color);
+		svg_escape(b, s->name);
+		buf_adds(b, "</text>\n");
+	}
+	free(l);
+}
+
+static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int64_t t0,
+		       int64_t t1)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	for (size_t i = 0; i < p->n; i++) {
+		for (size_t j = 0; j < p->series[i].n; j++) {
+			const struct svg_point *pt = &p->series[i].pts[j];
+			if (!isfinite(pt->y))
+				continue;
+			double sd = isfinite(pt->sd) ? pt->sd : 0;
+			lo = fmin(lo, pt->y - sd);
+			hi = fmax(hi, pt->y + sd);
+		}
+	}
+	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" font-weight=\"bold\">",
+		 MARGIN_LEFT, top + 16);
+	svg_escape(b, p->title);
+	buf_adds(b, " (");
+	svg_escape(b, p->unit);
+	buf_adds(b, ")</text>\n");
+	struct frame f = { .t0 = t0, .t1 = t1, .top = top + PANEL_HEAD };
+	if (!isfinite(lo)) {
+		buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\">no "
+			    "data</text>\n",
+			 MARGIN_LEFT + PLOT_W / 2, f.top + PLOT_H / 2.0);
+		return;
+	}
+	value_axis(fmax(lo, 0), hi, &f.y);
+	draw_value_axis(b, &f, p->unit);
+	draw_time_axis(b, &f);
+	for (size_t i = 0; i < p->n; i++)
+		if (p->series[i].n)
+			draw_series(b, &f, &p->series[i], p->unit);
+	draw_end_labels(b, &f, p);
+}
+
+char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n_panels)
+{
+	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
+	for (size_t k = 0; k < n_panels; k++)
+		for (size_t i = 0; i < panels[k].n; i++)
+			for (size_t j = 0; j < panels[k].series[i].n; j++) {
+				int64_t t = panels[k].series[i].pts[j].t;
+				tmin = t < tmin ? t : tmin;
+				tmax = t > tmax ? t : tmax;
+			}
+	if (tmin > tmax)
+		tmin = tmax = 0;
+	int64_t t0 = floor_day(tmin), t1 = floor_day(tmax) + DAY;
+	int height = TITLE_H + (int)n_panels * PANEL_H + 8;
+
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		     "viewBox=\"0 0 %d %d\" " FONT " font-size=\"11\">\n",
+		 WIDTH, height, WIDTH, height);
+	buf_adds(&b, "<title>");
+	svg_escape(&b, title);
+	buf_adds(&b, "</title>\n");
+	buf_addf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", WIDTH, height);
+	buf_addf(&b, "<text x=\"%d\" y=\"26\" font-size=\"16\" font-weight=\"bold\">", MARGIN_LEFT);
+	svg_escape(&b, title);
+	buf_adds(&b, "</text>\n");
+	for (size_t k = 0; k < n_panels; k++)
+		draw_panel(&b, &panels[k], TITLE_H + (double)k * PANEL_H, t0, t1);
+	buf_adds(&b, "</svg>\n");
+	return buf_detach(&b);
+}

@@ -1,0 +1,44 @@
+/* svg.h - small, dependency-free SVG time charts for reports.
+ *
+ * A chart is one or more panels stacked vertically that share the time
+ * axis (one panel per quantity: their scales differ).  Each series is a
+ * line in a fixed colour, named at its end so no legend is needed.  The
+ * output depends only on the input (fixed float formatting, no clock), so
+ * the same data gives byte-identical files. */
+#ifndef TBX_SVG_H
+#define TBX_SVG_H
+
+#include "util.h"
+
+struct svg_point {
+	int64_t t;        /* unix time */
+	double y, sd;     /* value and its standard deviation (NAN: none) */
+	const char *note; /* extra tooltip text ("sha256:... b9187"), or NULL */
+};
+
+struct svg_series {
+	const char *name;  /* label at the line's end */
+	const char *color; /* "#rrggbb" */
+	const struct svg_point *pts; /* oldest first */
+	size_t n;
+};
+
+struct svg_panel {
+	const char *title; /* "pp512: prompt processing" */
+	const char *unit;  /* "t/s" */
+	const struct svg_series *series;
+	size_t n;
+};
+
+/* The whole SVG document (caller frees).  Empty series are skipped; a
+ * panel without points says "no data". */
+char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n_panels);
+
+/* A deterministic colour for a name that has no fixed one: a hash into a
+ * colour-blind-friendly palette. */
+const char *svg_hash_color(const char *name);
+
+/* Append s with &, <, >, " and ' escaped. */
+void svg_escape(struct buf *b, const char *s);
+
+#endif
