@@ -1,9 +1,9 @@
 /* bundle.h - moving results between machines as one .tar.gz.
  *
- * An export holds, under the top directory tbx-export/: results/*.json
- * (optionally only those started since a date), manifests/*.json,
- * containers/*.json, reports/ when present, and MANIFEST.json (version,
- * created_at, host, counts).  It is written to a temporary file and
+ * An export holds, under the top directory tbx-export/: the records of
+ * results/ (optionally only those started since a date), the JSON files of
+ * manifests/ and containers/, reports/ when present, and MANIFEST.json
+ * (version, created_at, host, counts).  It is written to a temporary file and
  * renamed, so FILE is either the old one or the complete new one.
  *
  * An import takes records only: definitions, manifests and reports of the

@@ -128,8 +128,7 @@ static void content_sha256(const void *data, size_t len, char out[72])
 /* The backend: --backend, else what the file name's environment stands
  * for.  Returns the id (owned by o->backends or static) or NULL. */
 static const char *pick_backend(const struct import_opts *o, const struct import_name *nm,
-				bool named, const char *name, const struct backend **def,
-				struct err *e)
+				bool named, const struct backend **def, struct err *e)
 {
 	*def = NULL;
 	if (o->backend) {
@@ -139,9 +138,8 @@ static const char *pick_backend(const struct import_opts *o, const struct import
 		return *def ? (*def)->id : NULL;
 	}
 	if (!named) {
-		err_set(e, "cannot tell the backend from the file name '%s' (expected "
-			   "MODEL__ENV__fa1.log): name it with --backend",
-			name);
+		err_set(e, "cannot tell the backend from the file name (expected "
+			   "MODEL__ENV__fa1.log): name it with --backend");
 		return NULL;
 	}
 	const char *id = nm->backend;
@@ -160,16 +158,16 @@ static const char *pick_backend(const struct import_opts *o, const struct import
 			return (*def)->id;
 	}
 	if (!id)
-		err_set(e, "unknown environment '%s' in the file name '%s': name the backend with "
+		err_set(e, "unknown environment '%s' in the file name: name the backend with "
 			   "--backend",
-			nm->env, name);
+			nm->env);
 	return id;
 }
 
 /* The model: --model, else the file name's model part, else llama-bench's
  * model_filename (without directory, .gguf and shard suffix). */
 static char *pick_model(const struct import_opts *o, const struct import_name *nm, bool named,
-			const struct lb_run *r, const char *name, struct err *e)
+			const struct lb_run *r, struct err *e)
 {
 	if (o->model)
 		return xstrdup(o->model);
@@ -184,10 +182,26 @@ static char *pick_model(const struct import_opts *o, const struct import_name *n
 		if (n)
 			return xstrndup(b, n);
 	}
-	err_set(e, "cannot tell the model of '%s' (expected MODEL__ENV__fa1.log): name it with "
-		   "--model",
-		name);
+	err_set(e, "cannot tell the model from the file name (expected MODEL__ENV__fa1.log) or "
+		   "the output: name it with --model");
 	return NULL;
+}
+
+/* A number written as its shortest exact form: a log's "16.61" stays
+ * 16.61 in the record, not 16.609999999999999.  NaN/inf become null. */
+static json_object *num_json(double v)
+{
+	char text[40];
+	if (!isfinite(v))
+		return NULL;
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(text, sizeof(text), "%.*g", prec, v);
+		if (strtod(text, NULL) == v)
+			break;
+	}
+	if (!strpbrk(text, ".eEn")) /* keep it a JSON double: "1692" -> "1692.0" */
+		strcat(text, ".0");
+	return json_object_new_double_s(v, text);
 }
 
 static json_object *test_json(const struct lb_test *t)
@@ -195,12 +209,11 @@ static json_object *test_json(const struct lb_test *t)
 	if (!t)
 		return NULL;
 	json_object *j = json_object_new_object();
-	json_add_num(j, "mean", t->mean);
-	json_add_num(j, "stddev", t->stddev);
+	json_object_object_add(j, "mean", num_json(t->mean));
+	json_object_object_add(j, "stddev", num_json(t->stddev));
 	json_object *s = json_object_new_array();
 	for (size_t i = 0; i < t->n_samples; i++)
-		json_object_array_add(s, isfinite(t->samples[i]) ? json_object_new_double(t->samples[i])
-								  : NULL);
+		json_object_array_add(s, num_json(t->samples[i]));
 	json_object_object_add(j, "samples", s);
 	return j;
 }
@@ -312,12 +325,12 @@ json_object *import_record(const char *text, size_t len, const char *name, int64
 	json_object *rec = NULL;
 	char *model = NULL;
 	const struct backend *def = NULL;
-	const char *backend = pick_backend(o, &nm, named, base, &def, e);
+	const char *backend = pick_backend(o, &nm, named, &def, e);
 	if (!backend)
 		goto out;
 	if (parse_log(text, len, &r, e) < 0)
 		goto out;
-	if (!(model = pick_model(o, &nm, named, &r, base, e)))
+	if (!(model = pick_model(o, &nm, named, &r, e)))
 		goto out;
 	char run_id[37], sha[72];
 	import_run_id(text, len, run_id);
@@ -356,7 +369,7 @@ int import_log_file(const char *home, const char *path, const struct import_opts
 	res->record = import_record(text.p, text.len, path, (int64_t)st.st_mtime, o, e);
 	buf_free(&text);
 	if (!res->record)
-		return -1;
+		return err_wrap(e, "'%s'", path);
 	snprintf(res->run_id, sizeof(res->run_id), "%s", json_str(res->record, "run_id"));
 	bool failed = str_eq(json_str(res->record, "status"), "failed");
 	if (store_has_run(home, res->run_id)) {

@@ -61,6 +61,7 @@ struct report {
 	size_t n_models;
 	struct report_lineage *lineages; /* llama.cpp first, then by name */
 	size_t n_lineages;
+	const struct record **sorted; /* by model, backend, time: the series' runs */
 };
 
 /* A date given as YYYY-MM-DD (strictly) into the end of that day (the

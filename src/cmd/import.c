@@ -1,15 +1,225 @@
-/* import.c - placeholder until implemented. */
+/* import.c - tbx import: llama-bench logs made outside tbx, and bundles
+ * made by tbx export on another machine. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bundle.h"
 #include "cmd.h"
+#include "importer.h"
+#include "json.h"
+
+struct tally {
+	size_t added, failed_runs, skipped, errors;
+};
+
+static void print_rate(const char *name, json_object *t)
+{
+	double mean = json_num(t, "mean", NAN);
+	if (isfinite(mean))
+		printf(", %s %.2f", name, mean);
+}
+
+static void print_log_line(const char *path, const struct import_result *r)
+{
+	json_object *rec = r->record;
+	const char *backend = json_str(rec, "backend"), *model = json_str(rec, "model");
+	switch (r->outcome) {
+	case IMPORT_ADDED:
+		printf("imported %s: %s %s", path, backend, model);
+		print_rate("pp512", json_obj(rec, "pp512"));
+		print_rate("tg128", json_obj(rec, "tg128"));
+		printf(" (run %s)\n", r->run_id);
+		break;
+	case IMPORT_ADDED_FAILED:
+		printf("failed run imported %s: %s %s: %s (run %s)\n", path, backend, model,
+		       json_str(rec, "error"), r->run_id);
+		break;
+	case IMPORT_DUPLICATE:
+		printf("skipped %s: already imported (run %s)\n", path, r->run_id);
+		break;
+	}
+}
+
+static json_object *log_json(const char *path, const struct import_result *r)
+{
+	static const char *const names[] = { "imported", "failed run imported", "skipped" };
+	json_object *j = json_object_new_object();
+	json_add_str(j, "file", path);
+	json_add_str(j, "outcome", names[r->outcome]);
+	json_add_str(j, "reason", r->outcome == IMPORT_DUPLICATE ? "already imported" : NULL);
+	json_add_str(j, "run_id", r->run_id);
+	json_add_str(j, "backend", json_str(r->record, "backend"));
+	json_add_str(j, "model", json_str(r->record, "model"));
+	json_add_str(j, "record", r->path);
+	return j;
+}
+
+static void import_log(struct ctx *c, const char *path, const struct import_opts *o,
+		       struct tally *t, json_object *out)
+{
+	struct import_result r;
+	struct err e = { 0 };
+	if (import_log_file(c->home, path, o, &r, &e) < 0) {
+		fprintf(stderr, "tbx: cannot import %s\n", e.msg);
+		t->errors++;
+		import_result_free(&r);
+		return;
+	}
+	if (r.outcome == IMPORT_ADDED)
+		t->added++;
+	else if (r.outcome == IMPORT_ADDED_FAILED)
+		t->failed_runs++;
+	else
+		t->skipped++;
+	if (out)
+		json_object_array_add(out, log_json(path, &r));
+	else if (g_verbosity >= 0)
+		print_log_line(path, &r);
+	import_result_free(&r);
+}
+
+static void print_bundle_line(const char *path, const struct bundle_import_result *r)
+{
+	printf("imported %s: %zu record%s", path, r->added, r->added == 1 ? "" : "s");
+	if (r->host)
+		printf(" from %s", r->host);
+	if (r->duplicates)
+		printf(", skipped %zu already present", r->duplicates);
+	if (r->definitions)
+		printf(", skipped %zu definition/manifest file%s (local ones kept)", r->definitions,
+		       r->definitions == 1 ? "" : "s");
+	if (r->reports)
+		printf(", skipped %zu report file%s", r->reports, r->reports == 1 ? "" : "s");
+	if (r->other)
+		printf(", ignored %zu other entr%s", r->other, r->other == 1 ? "y" : "ies");
+	if (r->invalid)
+		printf(", skipped %zu invalid record%s", r->invalid, r->invalid == 1 ? "" : "s");
+	printf("\n");
+}
+
+static void import_bundle(struct ctx *c, const char *path, struct tally *t, json_object *out)
+{
+	struct bundle_import_result r;
+	struct strv warnings = STRV_INIT;
+	struct err e = { 0 };
+	int rc = bundle_import(c->home, path, &r, &warnings, &e);
+	for (size_t i = 0; i < warnings.n; i++)
+		warn("%s", warnings.v[i]);
+	strv_free(&warnings);
+	t->added += r.added;
+	t->skipped += r.duplicates;
+	if (rc < 0 || r.invalid)
+		t->errors++;
+	if (rc < 0)
+		fprintf(stderr, "tbx: %s\n", e.msg);
+	if (out) {
+		json_object *j = json_object_new_object();
+		json_add_str(j, "file", path);
+		json_add_str(j, "outcome", rc < 0 ? "refused" : "imported");
+		json_add_str(j, "error", rc < 0 ? e.msg : NULL);
+		json_add_str(j, "host", r.host);
+		json_add_int(j, "added", (int64_t)r.added);
+		json_add_int(j, "duplicates", (int64_t)r.duplicates);
+		json_add_int(j, "invalid", (int64_t)r.invalid);
+		json_add_int(j, "definitions_skipped", (int64_t)r.definitions);
+		json_add_int(j, "reports_skipped", (int64_t)r.reports);
+		json_object_array_add(out, j);
+	} else if (rc == 0 && g_verbosity >= 0) {
+		print_bundle_line(path, &r);
+	}
+	bundle_import_result_free(&r);
+}
 
 static int run_import(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'import' is not implemented yet");
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' }, { "model", required_argument, NULL, 'm' },
+		{ "host", required_argument, NULL, 'H' },    { "date", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },          { NULL, 0, NULL, 0 },
+	};
+	struct import_opts o = { 0 };
+	const char *date = NULL;
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': o.backend = optarg; break;
+		case 'm': o.model = optarg; break;
+		case 'H': o.host = optarg; break;
+		case 'd': date = optarg; break;
+		case 'j': c->json = true; break;
+		default:
+			return cmd_usage(&cmd_import, "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		return cmd_usage(&cmd_import, "import needs at least one FILE");
+	if (date && parse_time(date, &o.date) < 0)
+		return cmd_usage(&cmd_import, "bad --date '%s' (expected YYYY-MM-DD or RFC 3339)",
+				 date);
+	if (o.model && !o.model[0])
+		return cmd_usage(&cmd_import, "--model needs a name");
+	if (ctx_load(c) < 0)
+		return -1;
+	o.backends = &c->backends;
+	if (o.backend) { /* an unknown backend is a usage error, said once */
+		const struct backend *b = backend_resolve(&c->backends, o.backend, &c->err);
+		if (!b)
+			return -1;
+		o.backend = b->id;
+	}
+	struct tally t = { 0 };
+	json_object *out = c->json ? json_object_new_array() : NULL;
+	for (int i = optind; i < argc && !g_interrupted; i++) {
+		if (bundle_detect(argv[i]))
+			import_bundle(c, argv[i], &t, out);
+		else
+			import_log(c, argv[i], &o, &t, out);
+	}
+	if (out) {
+		char *s = json_pretty(out);
+		fputs(s, stdout);
+		free(s);
+		json_object_put(out);
+	} else if (g_verbosity >= 0 && argc - optind > 1) {
+		printf("%zu imported, %zu failed run%s imported, %zu skipped, %zu error%s\n", t.added,
+		       t.failed_runs, t.failed_runs == 1 ? "" : "s", t.skipped, t.errors,
+		       t.errors == 1 ? "" : "s");
+	}
+	return t.errors ? EXIT_FAIL : EXIT_OK;
 }
+
+static const struct option_help import_options[] = {
+	{ "--backend B", "the backend that ran the logs (id or alias; default: from the file name)" },
+	{ "--model M", "the model name (default: from the file name or llama-bench's output)" },
+	{ "--host H", "the machine that ran the logs (default: unknown)" },
+	{ "--date D", "when they ran, YYYY-MM-DD or RFC 3339 (default: each file's mtime)" },
+	{ "--json", "print one JSON object per file" },
+	{ NULL, NULL },
+};
 
 const struct command cmd_import = {
 	.name = "import",
-	.args = "FILE...",
-	.summary = "import",
+	.args = "[--backend B] [--model M] [--host H] [--date D] FILE...",
+	.summary = "import llama-bench logs made outside tbx, or a bundle from tbx export",
+	.description =
+		"A FILE is llama-bench output (markdown with its device lines and build: trailer, "
+		"jsonl or json) or a .tar.gz made by 'tbx export'. A log becomes one record marked "
+		"imported, with no image digest, its llama.cpp build, device line and pp512/tg128; "
+		"a crashed run (backtrace, exit 134) becomes a failed record with its error. "
+		"Backend and model come from the options or from the file name "
+		"MODEL__ENV__fa1.log (ENV: rocm6_4_4, rocm-7_2_3, rocm7-nightlies, vulkan_radv, "
+		"vulkan_amdvlk). The run id derives from the content, so a file imported twice is "
+		"skipped. A bundle adds its records only (never definitions or manifests), skips "
+		"runs already present and keeps each run's host; an archive with absolute paths, "
+		"'..', links, devices or oversized entries is refused with nothing written. Exits 1 "
+		"when a file could not be read or parsed (the others are still imported).",
+	.options = import_options,
 	.run = run_import,
 };

@@ -1,15 +1,145 @@
-/* report.c - placeholder until implemented. */
+/* report.c - tbx report: the rebench matrix, the history and the charts. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "report.h"
+#include "store.h"
+
+struct report_args {
+	const char *date, *baseline, *out_dir, *host;
+	bool check, print;
+};
+
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'd' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "print", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': a->date = optarg; break;
+		case 'b': a->baseline = optarg; break;
+		case 'o': a->out_dir = optarg; break;
+		case 'H': a->host = optarg; break;
+		case 'c': a->check = true; break;
+		case 'p': a->print = true; break;
+		default:
+			return cmd_usage(&cmd_report, "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage(&cmd_report, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
 
 static int run_report(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'report' is not implemented yet");
+	struct report_args a = { 0 };
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	char today[11];
+	int64_t day_end;
+	if (!a.date) {
+		report_today(today);
+		a.date = today;
+	}
+	if (report_parse_date(a.date, &day_end) < 0)
+		return cmd_usage(&cmd_report, "bad --date '%s' (expected YYYY-MM-DD)", a.date);
+	if (ctx_load(c) < 0)
+		return -1;
+	/* an alias names the backend; an unknown name may be a deleted definition */
+	const struct backend *b = a.baseline ? backend_find(&c->backends, a.baseline) : NULL;
+	struct report_opts o = { .date = a.date, .baseline = b ? b->id : a.baseline };
+
+	struct record_filter f = { .host = a.host, .until = day_end };
+	struct records rs;
+	struct strv warnings = STRV_INIT;
+	if (store_load(c->home, &f, &rs, &warnings, &c->err) < 0)
+		return -1;
+	for (size_t i = 0; i < warnings.n; i++)
+		warn("%s", warnings.v[i]);
+	strv_free(&warnings);
+
+	struct report r;
+	char *dir = NULL, *matrix_path = NULL;
+	rc = -1;
+	if (report_build(&rs, &o, &r, &c->err) < 0)
+		goto out_records;
+	if (!a.check || a.out_dir) {
+		dir = a.out_dir ? xstrdup(a.out_dir) : path_join(c->home, "reports");
+		if (report_write(&r, dir, &matrix_path, &c->err) < 0) {
+			err_wrap(&c->err, "cannot write the report to '%s'", dir);
+			goto out;
+		}
+		note("wrote %s, BENCHMARKS.md and %zu chart%s in %s", matrix_path, r.n_models,
+		     r.n_models == 1 ? "" : "s", dir);
+	}
+	if (a.print) {
+		char *md = report_matrix_md(&r);
+		fputs(md, stdout);
+		free(md);
+	}
+	rc = EXIT_OK;
+	if (a.check) {
+		struct strv lines = STRV_INIT;
+		if (report_regressions(&r, &lines) > 0) {
+			for (size_t i = 0; i < lines.n; i++)
+				printf("REGRESSION: %s\n", lines.v[i]);
+			rc = EXIT_FAIL;
+		} else {
+			note("no significant regression in the latest results up to %s", a.date);
+		}
+		strv_free(&lines);
+	}
+out:
+	report_free(&r);
+	free(dir);
+	free(matrix_path);
+out_records:
+	records_free(&rs);
+	return rc;
 }
+
+static const struct option_help report_options[] = {
+	{ "--date YYYY-MM-DD", "report as of that day (UTC; runs up to and including it count); "
+			       "default today" },
+	{ "--baseline BACKEND", "the backend percentages are taken against (default "
+				REPORT_DEFAULT_BASELINE ")" },
+	{ "-o, --output DIR", "where to write the files (default <home>/reports)" },
+	{ "--host HOST", "only runs recorded on that host" },
+	{ "--check", "exit 1 when a latest result is a significant regression, and print it; "
+		     "writes no files unless -o is given" },
+	{ "--print", "print the matrix (markdown) on stdout too" },
+	{ NULL, NULL },
+};
 
 const struct command cmd_report = {
 	.name = "report",
-	.args = "",
-	.summary = "report",
+	.args = "[--date YYYY-MM-DD] [--baseline BACKEND] [-o DIR] [--host HOST] [--check] "
+		"[--print]",
+	.summary = "write the rebench matrix, the run history and charts from results/",
+	.description =
+		"Writes REBENCH-MATRIX-<date>.md (the latest pp512 and tg128 of every model on "
+		"every backend, with the difference from the baseline, the fastest backend, and "
+		"the image digest and llama.cpp build behind each number; other lineages such as "
+		"lemonade in their own tables), BENCHMARKS.md (every run per model, newest first) "
+		"and charts/<model>.svg. When a backend's latest run comes from another image or "
+		"build than its previous one, a change beyond 3 standard errors and 3% is flagged. "
+		"The same records always give the same files. Corrupt records are named and "
+		"skipped.",
+	.options = report_options,
 	.run = run_report,
 };

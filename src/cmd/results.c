@@ -1,15 +1,221 @@
-/* results.c - placeholder until implemented. */
+/* results.c - tbx results: list the recorded runs. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "json.h"
+#include "report.h"
+#include "store.h"
+
+#define NAME_SHOWN_MAX 40
+#define ERROR_SHOWN_MAX 80
+
+static json_object *test_json(const struct rec_test *t)
+{
+	if (!t->present)
+		return NULL;
+	json_object *j = json_object_new_object();
+	json_add_num(j, "mean", t->mean);
+	json_add_num(j, "stddev", t->stddev);
+	json_add_int(j, "n_samples", (int64_t)t->n_samples);
+	return j;
+}
+
+static json_object *record_json(const struct record *r)
+{
+	char ts[32];
+	json_object *j = json_object_new_object();
+	json_add_str(j, "run_id", r->run_id);
+	format_time(r->started_at, ts);
+	json_add_str(j, "started_at", ts);
+	json_add_str(j, "status", r->failed ? "failed" : "ok");
+	json_add_str(j, "backend", r->backend);
+	json_add_str(j, "lineage", r->lineage);
+	json_add_str(j, "model", r->model);
+	json_add_str(j, "host", r->host);
+	json_add_str(j, "image_digest", r->image_digest);
+	json_add_str(j, "binary_sha256", r->binary_sha256);
+	json_add_str(j, "build_commit", r->build_commit);
+	json_add_int(j, "build_number", r->build_number);
+	json_add_str(j, "device", r->device);
+	json_add_bool(j, "imported", r->imported);
+	json_add_bool(j, "stale", r->stale);
+	json_add_str(j, "error", r->error);
+	json_object_object_add(j, "pp512", test_json(&r->pp512));
+	json_object_object_add(j, "tg128", test_json(&r->tg128));
+	json_add_str(j, "file", r->file);
+	return j;
+}
+
+/* One array, streamed: 10,000 records never sit in memory as JSON. */
+static void print_json(const struct records *rs)
+{
+	fputs(rs->n ? "[\n" : "[]\n", stdout);
+	for (size_t i = 0; i < rs->n; i++) {
+		json_object *j = record_json(&rs->v[i]);
+		char *s = json_pretty(j);
+		json_object_put(j);
+		size_t len = strlen(s);
+		while (len && s[len - 1] == '\n')
+			s[--len] = '\0';
+		fputs("  ", stdout);
+		for (const char *p = s; *p; p++) {
+			putchar(*p);
+			if (*p == '\n')
+				fputs("  ", stdout);
+		}
+		fputs(i + 1 < rs->n ? ",\n" : "\n]\n", stdout);
+		free(s);
+	}
+}
+
+/* Printed width of UTF-8 text (code points; "±" is one column). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static void put_cell(const char *s, size_t width)
+{
+	fputs(s, stdout);
+	for (size_t w = text_width(s); w < width; w++)
+		putchar(' ');
+	putchar(' ');
+}
+
+static void format_test(const struct record *r, const struct rec_test *t, char out[64])
+{
+	if (r->failed || !t->present || !isfinite(t->mean))
+		snprintf(out, 64, "-");
+	else if (isfinite(t->stddev))
+		snprintf(out, 64, "%.2f \xc2\xb1 %.2f", t->mean, t->stddev);
+	else
+		snprintf(out, 64, "%.2f", t->mean);
+}
+
+static char *shown(const char *s, size_t max)
+{
+	return sanitize_line(s ? s : "-", strlen(s ? s : "-"), max);
+}
+
+static void print_table(const struct records *rs)
+{
+	size_t wb = strlen("BACKEND"), wm = strlen("MODEL");
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t b = text_width(rs->v[i].backend), m = text_width(rs->v[i].model);
+		wb = b > wb ? b : wb;
+		wm = m > wm ? m : wm;
+	}
+	wb = wb > NAME_SHOWN_MAX ? NAME_SHOWN_MAX + 3 : wb;
+	wm = wm > NAME_SHOWN_MAX ? NAME_SHOWN_MAX + 3 : wm;
+	put_cell("DATE", 16), put_cell("BACKEND", wb), put_cell("MODEL", wm);
+	put_cell("DIGEST", 19), put_cell("BUILD", 8), put_cell("PP512 (t/s)", 18);
+	put_cell("TG128 (t/s)", 16);
+	puts("FLAGS");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct record *r = &rs->v[i];
+		char ts[32], src[24], build[24], pp[64], tg[64];
+		format_time(r->started_at, ts);
+		snprintf(ts + 10, sizeof(ts) - 10, " %.5s", ts + 11);
+		char *backend = shown(r->backend, NAME_SHOWN_MAX), *model = shown(r->model, NAME_SHOWN_MAX);
+		format_test(r, &r->pp512, pp);
+		format_test(r, &r->tg128, tg);
+		put_cell(ts, 16), put_cell(backend, wb), put_cell(model, wm);
+		put_cell(report_source(r, src), 19), put_cell(report_build_name(r, build), 8);
+		put_cell(pp, 18), put_cell(tg, 16);
+		if (r->stale)
+			fputs("STALE ", stdout);
+		if (r->failed) {
+			char *why = shown(r->error ? r->error : "no error message", ERROR_SHOWN_MAX);
+			printf("FAILED: %s", why);
+			free(why);
+		}
+		putchar('\n');
+		free(backend), free(model);
+	}
+}
 
 static int run_results(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'results' is not implemented yet");
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "since", required_argument, NULL, 's' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct record_filter f = { 0 };
+	const char *since = NULL;
+	int ch;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': f.backend = optarg; break;
+		case 'm': f.model = optarg; break;
+		case 's': since = optarg; break;
+		case 'H': f.host = optarg; break;
+		case 'j': c->json = true; break;
+		default:
+			return cmd_usage(&cmd_results, "unknown or incomplete option '%s'",
+					 argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage(&cmd_results, "unexpected argument '%s'", argv[optind]);
+	if (since && parse_time(since, &f.since) < 0)
+		return cmd_usage(&cmd_results, "bad --since '%s' (expected YYYY-MM-DD or RFC 3339)",
+				 since);
+	if (ctx_load(c) < 0)
+		return -1;
+	/* an alias names the backend; an unknown name may be a deleted definition */
+	const struct backend *b = f.backend ? backend_find(&c->backends, f.backend) : NULL;
+	if (b)
+		f.backend = b->id;
+
+	struct records rs;
+	struct strv warnings = STRV_INIT;
+	if (store_load(c->home, &f, &rs, &warnings, &c->err) < 0)
+		return -1;
+	for (size_t i = 0; i < warnings.n; i++)
+		warn("%s", warnings.v[i]);
+	strv_free(&warnings);
+	if (c->json)
+		print_json(&rs);
+	else if (rs.n)
+		print_table(&rs);
+	else
+		note("no results%s", f.backend || f.model || f.since || f.host ? " match" : " yet");
+	records_free(&rs);
+	return EXIT_OK;
 }
+
+static const struct option_help results_options[] = {
+	{ "--backend BACKEND", "only runs of that backend (id or alias; a deleted definition's "
+			       "id works too)" },
+	{ "--model MODEL", "only runs of that model (alias or file name)" },
+	{ "--since DATE", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)" },
+	{ "--host HOST", "only runs recorded on that host" },
+	{ "--json", "print the runs as a JSON array" },
+	{ NULL, NULL },
+};
 
 const struct command cmd_results = {
 	.name = "results",
-	.args = "",
-	.summary = "results",
+	.args = "[--backend BACKEND] [--model MODEL] [--since DATE] [--host HOST] [--json]",
+	.summary = "list recorded benchmark runs",
+	.description =
+		"Lists the runs in results/, oldest first: date (UTC), backend, model, the image "
+		"digest (\"native\" for host builds, \"imported\" for imported logs without one), "
+		"the llama.cpp build, pp512 and tg128 in tokens per second (mean \xc2\xb1 standard "
+		"deviation), and flags (STALE: run on a stale container; FAILED with the error). "
+		"A corrupt record is named on stderr and skipped.",
+	.options = results_options,
 	.run = run_results,
 };

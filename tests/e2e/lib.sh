@@ -22,7 +22,7 @@ trap 'rm -rf "$T"' EXIT
 export TBX_HOME=$T/home
 export TBX_LOCK_DIR=$T/lock
 export TBX_REGISTRY_MIRROR=$TB_MIRROR
-export TBX_CONFIG=$T/no-config
+unset TBX_CONFIG
 export HOME=$T/userhome
 export XDG_DATA_HOME=$T/userhome/.local/share
 export XDG_CONFIG_HOME=$T/userhome/.config
@@ -111,6 +111,18 @@ reset_images() {
 	reset_containers
 	podman rmi -af >/dev/null 2>&1
 	return 0
+}
+
+TESTBED="$REPO/tests/testbed"
+# Push again any tag an earlier test deleted or broke (a withdrawn tag,
+# a removed layer), so every test starts from five good tags.
+ensure_tags() {
+	local t
+	for t in $TB_TAGS; do
+		if ! "$TESTBED" digest "$TB_DIR" "$t" >/dev/null 2>&1; then
+			"$TESTBED" rebuild "$TB_DIR" "$t" >/dev/null 2>&1
+		fi
+	done
 }
 
 # count registry manifest requests by method since a mark

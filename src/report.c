@@ -1,0 +1,848 @@
+/* report.c - rebench matrix, run history and charts from results/. */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imagelock.h"
+#include "regress.h"
+#include "svg.h"
+
+#define DAY 86400
+#define ERROR_SHOWN_MAX 300
+#define CHART_NAME_MAX 100
+
+const char *const report_test_names[REPORT_N_TESTS] = { "pp512", "tg128" };
+
+static const char *const test_titles[REPORT_N_TESTS] = {
+	"pp512: prompt processing, 512 tokens",
+	"tg128: text generation, 128 tokens",
+};
+
+static const struct rec_test *test_of(const struct record *rec, int t)
+{
+	return t == REPORT_PP512 ? &rec->pp512 : &rec->tg128;
+}
+
+static bool has_value(const struct rec_test *t)
+{
+	return t->present && isfinite(t->mean);
+}
+
+/* ---- dates and names ---- */
+
+int report_parse_date(const char *s, int64_t *day_end)
+{
+	if (!s || strlen(s) != 10)
+		return -1;
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return -1;
+	int64_t t;
+	char back[32];
+	if (parse_time(s, &t) < 0)
+		return -1;
+	format_time(t, back);
+	if (strncmp(back, s, 10) != 0) /* 2026-02-30 */
+		return -1;
+	*day_end = t + DAY;
+	return 0;
+}
+
+void report_today(char out[11])
+{
+	char t[32];
+	format_time(now_unix(), t);
+	memcpy(out, t, 10);
+	out[10] = '\0';
+}
+
+const char *report_source(const struct record *rec, char out[24])
+{
+	if (rec->image_digest)
+		return short_digest(rec->image_digest, out);
+	snprintf(out, 24, "%s", rec->imported ? "imported" : "native");
+	return out;
+}
+
+const char *report_build_name(const struct record *rec, char out[24])
+{
+	if (rec->build_number > 0)
+		snprintf(out, 24, "b%ld", rec->build_number);
+	else if (rec->build_commit && *rec->build_commit)
+		snprintf(out, 24, "%.12s", rec->build_commit);
+	else
+		snprintf(out, 24, "-");
+	for (char *p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '|' || *p == '<' || *p == '>')
+			*p = '?';
+	return out;
+}
+
+/* "2026-05-16 07:12" into out[32]. */
+static const char *minute_of(int64_t t, char out[32])
+{
+	char s[32];
+	format_time(t, s);
+	snprintf(out, 32, "%.10s %.5s", s, s + 11);
+	return out;
+}
+
+/* "charts/<name>.svg" with only [A-Za-z0-9._-]; a name that had to be
+ * changed gets a hash of the original so two models never share a file. */
+static char *chart_path(const char *model)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_adds(&b, "charts/");
+	bool changed = !*model || strlen(model) > CHART_NAME_MAX;
+	for (size_t i = 0; model[i] && i < CHART_NAME_MAX; i++) {
+		char c = model[i];
+		bool ok = isalnum((unsigned char)c) || c == '-' || c == '_' || (c == '.' && i > 0);
+		buf_addc(&b, ok ? c : '_');
+		changed |= !ok;
+	}
+	if (changed) {
+		uint32_t h = 2166136261u;
+		for (const unsigned char *p = (const unsigned char *)model; *p; p++)
+			h = (h ^ *p) * 16777619u;
+		buf_addf(&b, "-%08x", h);
+	}
+	buf_adds(&b, ".svg");
+	return buf_detach(&b);
+}
+
+/* Text for a markdown table cell: no line breaks, no pipes, no HTML,
+ * no emphasis or links by accident. */
+static void md_text(struct buf *b, const char *s)
+{
+	for (size_t i = 0; s && s[i]; i++) {
+		char c = s[i];
+		bool word_before = i > 0 && isalnum((unsigned char)s[i - 1]);
+		bool word_after = isalnum((unsigned char)s[i + 1]);
+		if ((unsigned char)c < 0x20)
+			buf_addc(b, ' ');
+		else if (c == '<')
+			buf_adds(b, "&lt;");
+		else if (c == '>')
+			buf_adds(b, "&gt;");
+		else if (c == '&')
+			buf_adds(b, "&amp;");
+		else if (strchr("|\\*`[]", c) || (c == '_' && !(word_before && word_after)))
+			buf_addc(b, '\\'), buf_addc(b, c);
+		else
+			buf_addc(b, c);
+	}
+}
+
+static void md_error(struct buf *b, const char *error)
+{
+	const char *e = error ? error : "no error message recorded";
+	char *line = sanitize_line(e, strlen(e), ERROR_SHOWN_MAX);
+	md_text(b, line);
+	free(line);
+}
+
+/* ---- building ---- */
+
+static int cmp_series_order(const void *a, const void *b)
+{
+	const struct record *x = *(const struct record *const *)a;
+	const struct record *y = *(const struct record *const *)b;
+	int c = strcmp(x->model, y->model);
+	if (!c)
+		c = strcmp(x->backend, y->backend);
+	if (!c) /* the store's order: oldest first */
+		c = x < y ? -1 : x > y;
+	return c;
+}
+
+static int cmp_str_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static size_t count_hosts(const struct records *rs)
+{
+	if (!rs->n)
+		return 0;
+	const char **h = xcalloc(rs->n, sizeof(*h));
+	for (size_t i = 0; i < rs->n; i++)
+		h[i] = rs->v[i].host ? rs->v[i].host : "";
+	qsort(h, rs->n, sizeof(*h), cmp_str_ptr);
+	size_t n = 1;
+	for (size_t i = 1; i < rs->n; i++)
+		n += strcmp(h[i], h[i - 1]) != 0;
+	free(h);
+	return n;
+}
+
+/* The last successful run before runs[i] on the same host, or NULL. */
+static const struct record *previous_ok(const struct report_series *s, size_t i)
+{
+	const char *host = s->runs[i]->host;
+	while (i-- > 0)
+		if (!s->runs[i]->failed && str_eq(s->runs[i]->host, host))
+			return s->runs[i];
+	return NULL;
+}
+
+static void judge_latest(struct report_series *s)
+{
+	const struct record *cur = s->runs[s->n - 1];
+	const struct record *prev = cur->failed ? NULL : previous_ok(s, s->n - 1);
+	for (int t = 0; prev && t < REPORT_N_TESTS; t++)
+		s->flag[t] = regress_flag(prev, cur, report_test_names[t], &s->regression[t]);
+}
+
+/* Series of one model: by backend id, the baseline first. */
+static void add_model(struct report *r, const struct record **runs, size_t n)
+{
+	struct report_model *m = &r->models[r->n_models++];
+	m->name = runs[0]->model;
+	m->chart = chart_path(m->name);
+	size_t cap = 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && strcmp(runs[j]->backend, runs[i]->backend) == 0)
+			j++;
+		if (m->n == cap) {
+			cap = cap ? cap * 2 : 8;
+			m->series = xrealloc(m->series, cap * sizeof(*m->series));
+		}
+		struct report_series *s = &m->series[m->n++];
+		memset(s, 0, sizeof(*s));
+		s->backend = runs[i]->backend;
+		s->runs = runs + i;
+		s->n = j - i;
+		s->lineage = runs[j - 1]->lineage;
+		judge_latest(s);
+		i = j;
+	}
+	for (size_t i = 1; i < m->n; i++) {
+		if (strcmp(m->series[i].backend, r->baseline) == 0) {
+			struct report_series base = m->series[i];
+			memmove(&m->series[1], &m->series[0], i * sizeof(*m->series));
+			m->series[0] = base;
+			break;
+		}
+	}
+}
+
+struct column {
+	const char *lineage, *backend;
+	int rank_lineage, rank_backend;
+};
+
+static int cmp_column(const void *a, const void *b)
+{
+	const struct column *x = a, *y = b;
+	if (x->rank_lineage != y->rank_lineage)
+		return x->rank_lineage - y->rank_lineage;
+	int c = strcmp(x->lineage, y->lineage);
+	if (c)
+		return c;
+	if (x->rank_backend != y->rank_backend)
+		return x->rank_backend - y->rank_backend;
+	return strcmp(x->backend, y->backend);
+}
+
+/* Matrix columns: every (lineage, backend) that has a series. */
+static void collect_lineages(struct report *r)
+{
+	size_t n = 0, cap = 16;
+	struct column *c = xcalloc(cap, sizeof(*c));
+	for (size_t i = 0; i < r->n_models; i++) {
+		for (size_t j = 0; j < r->models[i].n; j++) {
+			const struct report_series *s = &r->models[i].series[j];
+			if (n == cap)
+				c = xrealloc(c, (cap *= 2) * sizeof(*c));
+			c[n].lineage = s->lineage;
+			c[n].backend = s->backend;
+			c[n].rank_lineage = strcmp(s->lineage, REPORT_MAIN_LINEAGE) != 0;
+			c[n].rank_backend = strcmp(s->backend, r->baseline) != 0;
+			n++;
+		}
+	}
+	qsort(c, n, sizeof(*c), cmp_column);
+	for (size_t i = 0; i < n; i++) {
+		if (i && cmp_column(&c[i], &c[i - 1]) == 0)
+			continue;
+		struct report_lineage *l = r->n_lineages ? &r->lineages[r->n_lineages - 1] : NULL;
+		if (!l || strcmp(l->name, c[i].lineage) != 0) {
+			r->lineages = xrealloc(r->lineages, (r->n_lineages + 1) * sizeof(*r->lineages));
+			l = &r->lineages[r->n_lineages++];
+			memset(l, 0, sizeof(*l));
+			l->name = c[i].lineage;
+		}
+		l->backends = xrealloc(l->backends, (l->n + 1) * sizeof(*l->backends));
+		l->backends[l->n++] = c[i].backend;
+	}
+	free(c);
+}
+
+static struct report_series *find_series(const struct report_model *m, const char *backend,
+					 const char *lineage)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->series[i].backend, backend) == 0 &&
+		    (!lineage || strcmp(m->series[i].lineage, lineage) == 0))
+			return &m->series[i];
+	return NULL;
+}
+
+/* Failed latest runs get note numbers in the order the matrix shows them. */
+static void number_footnotes(struct report *r)
+{
+	int k = 0;
+	for (size_t l = 0; l < r->n_lineages; l++)
+		for (size_t i = 0; i < r->n_models; i++)
+			for (size_t j = 0; j < r->lineages[l].n; j++) {
+				struct report_series *s = find_series(
+					&r->models[i], r->lineages[l].backends[j], r->lineages[l].name);
+				if (s && s->runs[s->n - 1]->failed && !s->footnote)
+					s->footnote = ++k;
+			}
+}
+
+int report_build(const struct records *rs, const struct report_opts *o, struct report *r,
+		 struct err *e)
+{
+	memset(r, 0, sizeof(*r));
+	int64_t end;
+	if (!o->date || report_parse_date(o->date, &end) < 0)
+		return err_set(e, "bad report date '%s' (expected YYYY-MM-DD)",
+			       o->date ? o->date : "");
+	memcpy(r->date, o->date, sizeof(r->date));
+	r->baseline = o->baseline ? o->baseline : REPORT_DEFAULT_BASELINE;
+	r->n_runs = rs->n;
+	r->n_hosts = count_hosts(rs);
+	if (!rs->n)
+		return 0;
+	const struct record **by = xcalloc(rs->n, sizeof(*by));
+	size_t n_models = 0;
+	for (size_t i = 0; i < rs->n; i++)
+		by[i] = &rs->v[i];
+	qsort(by, rs->n, sizeof(*by), cmp_series_order);
+	for (size_t i = 0; i < rs->n; i++)
+		n_models += i == 0 || strcmp(by[i]->model, by[i - 1]->model) != 0;
+	r->models = xcalloc(n_models, sizeof(*r->models));
+	for (size_t i = 0; i < rs->n;) {
+		size_t j = i + 1;
+		while (j < rs->n && strcmp(by[j]->model, by[i]->model) == 0)
+			j++;
+		add_model(r, by + i, j - i);
+		i = j;
+	}
+	r->sorted = by;
+	collect_lineages(r);
+	number_footnotes(r);
+	return 0;
+}
+
+void report_free(struct report *r)
+{
+	for (size_t i = 0; i < r->n_models; i++) {
+		struct report_model *m = &r->models[i];
+		for (size_t j = 0; j < m->n; j++)
+			for (int t = 0; t < REPORT_N_TESTS; t++)
+				free(m->series[j].flag[t]);
+		free(m->series);
+		free(m->chart);
+	}
+	free(r->models);
+	for (size_t i = 0; i < r->n_lineages; i++)
+		free(r->lineages[i].backends);
+	free(r->lineages);
+	free(r->sorted);
+	memset(r, 0, sizeof(*r));
+}
+
+size_t report_regressions(const struct report *r, struct strv *lines)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_models; i++)
+		for (size_t j = 0; j < r->models[i].n; j++)
+			for (int t = 0; t < REPORT_N_TESTS; t++) {
+				const struct report_series *s = &r->models[i].series[j];
+				if (!s->flag[t] || !s->regression[t])
+					continue;
+				n++;
+				if (lines)
+					strv_pushf(lines, "%s on %s: %s", r->models[i].name, s->backend,
+						   s->flag[t]);
+			}
+	return n;
+}
+
+/* ---- the matrix ---- */
+
+static void add_mean_sd(struct buf *b, const struct rec_test *t)
+{
+	buf_addf(b, "%.2f", t->mean);
+	if (isfinite(t->stddev))
+		buf_addf(b, " \xc2\xb1 %.2f", t->stddev);
+}
+
+/* "<sub>sha256:0123456789ab · b9187</sub>" and what else the reader needs
+ * to trust the number: stale container, which host. */
+static void add_provenance(struct buf *b, const struct report *r, const struct record *rec)
+{
+	char src[24], build[24];
+	buf_addf(b, "<br><sub>%s \xc2\xb7 %s", report_source(rec, src),
+		 report_build_name(rec, build));
+	if (rec->stale)
+		buf_adds(b, " \xc2\xb7 stale container");
+	if (r->n_hosts > 1) {
+		buf_adds(b, " \xc2\xb7 ");
+		md_text(b, rec->host ? rec->host : "unknown host");
+	}
+	buf_adds(b, "</sub>");
+}
+
+/* The latest successful value of the baseline for a model and test. */
+static const struct rec_test *baseline_value(const struct report *r, const struct report_model *m,
+					     int t)
+{
+	const struct report_series *s = find_series(m, r->baseline, NULL);
+	if (!s || s->runs[s->n - 1]->failed)
+		return NULL;
+	const struct rec_test *v = test_of(s->runs[s->n - 1], t);
+	return has_value(v) && v->mean > 0 ? v : NULL;
+}
+
+static const struct rec_test *latest_value(const struct report_series *s, int t)
+{
+	if (!s || s->runs[s->n - 1]->failed)
+		return NULL;
+	const struct rec_test *v = test_of(s->runs[s->n - 1], t);
+	return has_value(v) ? v : NULL;
+}
+
+/* The fastest backend of a lineage's row, or NULL with fewer than two. */
+static const char *winner(const struct report_model *m, const struct report_lineage *l, int t)
+{
+	const char *best = NULL;
+	double best_mean = -INFINITY;
+	size_t candidates = 0;
+	for (size_t j = 0; j < l->n; j++) {
+		const struct rec_test *v = latest_value(find_series(m, l->backends[j], l->name), t);
+		if (!v)
+			continue;
+		candidates++;
+		if (v->mean > best_mean)
+			best = l->backends[j], best_mean = v->mean;
+	}
+	return candidates >= 2 ? best : NULL;
+}
+
+static void add_cell(struct buf *b, const struct report *r, const struct report_series *s, int t,
+		     const struct rec_test *base, bool best)
+{
+	if (!s) {
+		buf_adds(b, " \xe2\x80\x93 |"); /* en dash: never run */
+		return;
+	}
+	const struct record *rec = s->runs[s->n - 1];
+	const struct rec_test *v = test_of(rec, t);
+	buf_addc(b, ' ');
+	if (rec->failed) {
+		buf_addf(b, "failed[^%d]", s->footnote);
+	} else if (!has_value(v)) {
+		buf_adds(b, "not measured");
+	} else {
+		buf_adds(b, best ? "**" : "");
+		add_mean_sd(b, v);
+		buf_adds(b, best ? "**" : "");
+		if (base && strcmp(s->backend, r->baseline) != 0)
+			buf_addf(b, " (%+.1f%%)", (v->mean - base->mean) / base->mean * 100.0);
+	}
+	if (s->flag[t]) {
+		bool sig;
+		const struct record *prev = previous_ok(s, s->n - 1);
+		double pct = regress_change(test_of(prev, t), v, &sig);
+		buf_addf(b, "<br>**%s %+.1f%% %s**", s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2",
+			 pct, s->regression[t] ? "regression" : "improvement");
+	}
+	add_provenance(b, r, rec);
+	buf_adds(b, " |");
+}
+
+static void add_test_table(struct buf *b, const struct report *r, const struct report_lineage *l,
+			   int t, bool rank)
+{
+	buf_addf(b, "| model |");
+	for (size_t j = 0; j < l->n; j++) {
+		buf_addc(b, ' ');
+		md_text(b, l->backends[j]);
+		buf_adds(b, strcmp(l->backends[j], r->baseline) == 0 ? " (baseline) |" : " |");
+	}
+	buf_adds(b, rank ? " fastest |\n|---|" : "\n|---|");
+	for (size_t j = 0; j < l->n; j++)
+		buf_adds(b, "--:|");
+	buf_adds(b, rank ? "---|\n" : "\n");
+	for (size_t i = 0; i < r->n_models; i++) {
+		const struct report_model *m = &r->models[i];
+		bool any = false;
+		for (size_t j = 0; j < l->n && !any; j++)
+			any = find_series(m, l->backends[j], l->name) != NULL;
+		if (!any)
+			continue;
+		const struct rec_test *base = baseline_value(r, m, t);
+		const char *best = rank ? winner(m, l, t) : NULL;
+		buf_adds(b, "| ");
+		md_text(b, m->name);
+		buf_adds(b, " |");
+		for (size_t j = 0; j < l->n; j++)
+			add_cell(b, r, find_series(m, l->backends[j], l->name), t, base,
+				 best && strcmp(best, l->backends[j]) == 0);
+		if (rank) {
+			buf_addc(b, ' ');
+			md_text(b, best ? best : "\xe2\x80\x93");
+			buf_adds(b, " |");
+		}
+		buf_addc(b, '\n');
+	}
+}
+
+static void add_lineage_tables(struct buf *b, const struct report *r, const struct report_lineage *l)
+{
+	bool main_lineage = strcmp(l->name, REPORT_MAIN_LINEAGE) == 0;
+	if (!main_lineage) {
+		buf_adds(b, "## Separate lineage: ");
+		md_text(b, l->name);
+		buf_adds(b, "\n\nBuilds of another toolchain lineage, kept apart from the llama.cpp "
+			    "tables and not ranked with them. Percentages are still against ");
+		md_text(b, r->baseline);
+		buf_adds(b, ".\n\n");
+	}
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		buf_addf(b, "%s %s (t/s)%s%s\n\n", main_lineage ? "##" : "###", test_titles[t],
+			 main_lineage ? "" : ", ", main_lineage ? "" : l->name);
+		add_test_table(b, r, l, t, main_lineage);
+		buf_addc(b, '\n');
+	}
+}
+
+static void add_changes(struct buf *b, const struct report *r)
+{
+	buf_adds(b, "## Significant changes since the previous run\n\n");
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_models; i++)
+		for (size_t j = 0; j < r->models[i].n; j++)
+			for (int t = 0; t < REPORT_N_TESTS; t++) {
+				const struct report_series *s = &r->models[i].series[j];
+				if (!s->flag[t])
+					continue;
+				char when[32];
+				buf_adds(b, s->regression[t] ? "- **REGRESSION** " : "- improvement: ");
+				md_text(b, r->models[i].name);
+				buf_adds(b, " on ");
+				md_text(b, s->backend);
+				buf_adds(b, ": ");
+				md_text(b, s->flag[t]);
+				buf_addf(b, " (run of %s UTC)\n",
+					 minute_of(s->runs[s->n - 1]->started_at, when));
+				n++;
+			}
+	if (!n)
+		buf_adds(b, "None: no latest result differs from its backend's previous run beyond "
+			    "the noise after an image or llama.cpp build change.\n");
+	buf_addc(b, '\n');
+}
+
+static void add_footnotes(struct buf *b, const struct report *r)
+{
+	for (int k = 1;; k++) {
+		const struct report_series *found = NULL;
+		const struct report_model *fm = NULL;
+		for (size_t i = 0; i < r->n_models && !found; i++)
+			for (size_t j = 0; j < r->models[i].n && !found; j++)
+				if (r->models[i].series[j].footnote == k)
+					found = &r->models[i].series[j], fm = &r->models[i];
+		if (!found)
+			return;
+		const struct record *rec = found->runs[found->n - 1];
+		char when[32], src[24], build[24];
+		buf_addf(b, "[^%d]: ", k);
+		md_text(b, fm->name);
+		buf_adds(b, " on ");
+		md_text(b, found->backend);
+		buf_addf(b, ", %s UTC (%s \xc2\xb7 %s): ", minute_of(rec->started_at, when),
+			 report_source(rec, src), report_build_name(rec, build));
+		md_error(b, rec->error);
+		buf_addc(b, '\n');
+	}
+}
+
+char *report_matrix_md(const struct report *r)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b, "# Rebench matrix %s\n\n", r->date);
+	if (!r->n_models) {
+		buf_addf(&b, "No runs recorded up to %s.\n", r->date);
+		return buf_detach(&b);
+	}
+	buf_addf(&b,
+		 "The latest run of each model on each backend up to %s (UTC), in tokens per "
+		 "second: mean \xc2\xb1 standard deviation over llama-bench's repetitions. In "
+		 "parentheses: the difference from the baseline, ",
+		 r->date);
+	md_text(&b, r->baseline);
+	buf_addf(&b, ". Bold: the fastest backend for the model and test. Under each number: "
+		     "the image digest (`native` for host builds, `imported` for imported logs) and "
+		     "the llama.cpp build it came from. \xe2\x96\xbc/\xe2\x96\xb2: a change from the "
+		     "backend's previous run after an image or build change, beyond %.0f standard "
+		     "errors and %.0f%%.\n\n",
+		 REGRESS_MIN_T, REGRESS_MIN_PCT);
+	buf_addf(&b, "%zu runs of %zu models", r->n_runs, r->n_models);
+	if (r->n_hosts > 1)
+		buf_addf(&b, " from %zu hosts", r->n_hosts);
+	buf_adds(&b, "; every run: [BENCHMARKS.md](BENCHMARKS.md).\n\n");
+	for (size_t l = 0; l < r->n_lineages; l++)
+		add_lineage_tables(&b, r, &r->lineages[l]);
+	add_changes(&b, r);
+	add_footnotes(&b, r);
+	return buf_detach(&b);
+}
+
+/* ---- the history ---- */
+
+struct hist_row {
+	const struct report_series *s;
+	size_t i;
+};
+
+static int cmp_hist_row(const void *a, const void *b)
+{
+	const struct record *x = ((const struct hist_row *)a)->s->runs[((const struct hist_row *)a)->i];
+	const struct record *y = ((const struct hist_row *)b)->s->runs[((const struct hist_row *)b)->i];
+	if (x->started_at != y->started_at)
+		return x->started_at > y->started_at ? -1 : 1; /* newest first */
+	int c = strcmp(y->run_id, x->run_id);
+	if (!c)
+		c = strcmp(x->backend, y->backend);
+	return c ? c : (x > y ? -1 : x < y);
+}
+
+static void add_change_cell(struct buf *b, const struct report_series *s, size_t i)
+{
+	const struct record *cur = s->runs[i];
+	if (cur->failed) {
+		buf_adds(b, "failed: ");
+		md_error(b, cur->error);
+		return;
+	}
+	const struct record *prev = previous_ok(s, i);
+	if (!prev) {
+		buf_adds(b, "first run");
+		return;
+	}
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		bool sig;
+		double pct = regress_change(test_of(prev, t), test_of(cur, t), &sig);
+		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
+		if (isfinite(pct))
+			buf_addf(b, "%+.1f%%", pct);
+		else
+			buf_adds(b, "n/a");
+	}
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		bool regression;
+		char *flag = regress_flag(prev, cur, report_test_names[t], &regression);
+		if (!flag)
+			continue;
+		buf_adds(b, regression ? "<br>**REGRESSION: " : "<br>**improvement: ");
+		md_text(b, flag);
+		buf_adds(b, "**");
+		free(flag);
+	}
+}
+
+static void add_history_row(struct buf *b, const struct report *r, const struct report_series *s,
+			    size_t i)
+{
+	const struct record *rec = s->runs[i];
+	char when[32], src[24], build[24];
+	buf_addf(b, "| %s | ", minute_of(rec->started_at, when));
+	md_text(b, rec->backend);
+	if (strcmp(rec->lineage, REPORT_MAIN_LINEAGE) != 0) {
+		buf_adds(b, " (");
+		md_text(b, rec->lineage);
+		buf_adds(b, " lineage)");
+	}
+	if (r->n_hosts > 1) {
+		buf_adds(b, " on ");
+		md_text(b, rec->host ? rec->host : "unknown host");
+	}
+	buf_addf(b, " | %s%s | %s", report_source(rec, src), rec->stale ? " (stale)" : "",
+		 report_build_name(rec, build));
+	if (rec->build_number > 0 && rec->build_commit) {
+		buf_adds(b, " (");
+		md_text(b, rec->build_commit);
+		buf_adds(b, ")");
+	}
+	buf_adds(b, " |");
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		const struct rec_test *v = test_of(rec, t);
+		buf_addc(b, ' ');
+		if (rec->failed)
+			buf_adds(b, "failed");
+		else if (has_value(v))
+			add_mean_sd(b, v);
+		else
+			buf_adds(b, "not measured");
+		buf_adds(b, " |");
+	}
+	buf_addc(b, ' ');
+	add_change_cell(b, s, i);
+	buf_adds(b, " |\n");
+}
+
+static void add_model_history(struct buf *b, const struct report *r, const struct report_model *m)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < m->n; j++)
+		n += m->series[j].n;
+	struct hist_row *rows = xcalloc(n, sizeof(*rows));
+	n = 0;
+	for (size_t j = 0; j < m->n; j++)
+		for (size_t i = 0; i < m->series[j].n; i++)
+			rows[n].s = &m->series[j], rows[n++].i = i;
+	qsort(rows, n, sizeof(*rows), cmp_hist_row);
+
+	buf_adds(b, "## ");
+	md_text(b, m->name);
+	buf_adds(b, "\n\n![pp512 and tg128 of ");
+	md_text(b, m->name);
+	buf_addf(b, " over time](%s)\n\n", m->chart);
+	buf_adds(b, "| date (UTC) | backend | image | build | pp512 (t/s) | tg128 (t/s) | "
+		    "change vs the backend's previous run |\n"
+		    "|---|---|---|---|--:|--:|---|\n");
+	for (size_t k = 0; k < n; k++)
+		add_history_row(b, r, rows[k].s, rows[k].i);
+	buf_addc(b, '\n');
+	free(rows);
+}
+
+char *report_history_md(const struct report *r)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b, "# Benchmarks\n\nEvery recorded run up to %s (UTC), newest first, one "
+		     "section per model. Tokens per second: mean \xc2\xb1 standard deviation. "
+		     "Change: against the same backend's previous successful run; flagged when an "
+		     "image or llama.cpp build change moved it beyond %.0f standard errors and "
+		     "%.0f%%. Latest results side by side: [REBENCH-MATRIX-%s.md]"
+		     "(REBENCH-MATRIX-%s.md).\n\n",
+		 r->date, REGRESS_MIN_T, REGRESS_MIN_PCT, r->date, r->date);
+	if (!r->n_models) {
+		buf_addf(&b, "No runs recorded up to %s.\n", r->date);
+		return buf_detach(&b);
+	}
+	for (size_t i = 0; i < r->n_models; i++)
+		add_model_history(&b, r, &r->models[i]);
+	return buf_detach(&b);
+}
+
+/* ---- charts ---- */
+
+static const char *backend_color(const char *backend)
+{
+	/* the usual backends keep their colour in every chart */
+	static const char *const fixed[][2] = {
+		{ "vulkan-radv", "#e15759" },     { "vulkan-amdvlk", "#f28e2b" },
+		{ "vulkan-native", "#ff9da7" },   { "rocm-6.4.4", "#4e79a7" },
+		{ "rocm-7.2", "#59a14f" },        { "rocm7-nightlies", "#b07aa1" },
+		{ "hip-local", "#76b7b2" },       { "lemonade", "#9c755f" },
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (strcmp(fixed[i][0], backend) == 0)
+			return fixed[i][1];
+	return svg_hash_color(backend);
+}
+
+char *report_chart_svg(const struct report *r, size_t model)
+{
+	const struct report_model *m = &r->models[model];
+	struct svg_series *series[REPORT_N_TESTS];
+	struct svg_panel panels[REPORT_N_TESTS];
+	size_t total = 0;
+	for (size_t j = 0; j < m->n; j++)
+		total += m->series[j].n;
+	char(*notes)[64] = xcalloc(total + 1, sizeof(*notes));
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		series[t] = xcalloc(m->n + 1, sizeof(**series));
+		panels[t] = (struct svg_panel){ test_titles[t], "t/s", series[t], m->n };
+	}
+	size_t k = 0;
+	for (size_t j = 0; j < m->n; j++) {
+		const struct report_series *s = &m->series[j];
+		struct svg_point *pts[REPORT_N_TESTS];
+		for (int t = 0; t < REPORT_N_TESTS; t++) {
+			pts[t] = xcalloc(s->n + 1, sizeof(**pts));
+			series[t][j] = (struct svg_series){ s->backend, backend_color(s->backend),
+							    pts[t], 0 };
+		}
+		for (size_t i = 0; i < s->n; i++) {
+			const struct record *rec = s->runs[i];
+			if (rec->failed)
+				continue;
+			char src[24], build[24];
+			snprintf(notes[k], sizeof(notes[k]), "%s \xc2\xb7 %s", report_source(rec, src),
+				 report_build_name(rec, build));
+			for (int t = 0; t < REPORT_N_TESTS; t++) {
+				const struct rec_test *v = test_of(rec, t);
+				if (has_value(v))
+					pts[t][series[t][j].n++] = (struct svg_point){
+						rec->started_at, v->mean, v->stddev, notes[k]
+					};
+			}
+			k++;
+		}
+	}
+	char *title = xasprintf("%s: llama-bench over time", m->name);
+	char *svg = svg_time_chart(title, panels, REPORT_N_TESTS);
+	free(title);
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		for (size_t j = 0; j < m->n; j++)
+			free((void *)series[t][j].pts);
+		free(series[t]);
+	}
+	free(notes);
+	return svg;
+}
+
+/* ---- files ---- */
+
+static int write_doc(const char *dir, const char *name, char *text, struct err *e)
+{
+	char *path = path_join(dir, name);
+	int rc = write_file_atomic(path, text, strlen(text), 0666, e);
+	free(path);
+	free(text);
+	return rc;
+}
+
+int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e)
+{
+	char *charts = path_join(dir, "charts");
+	int rc = mkdir_p(charts, 0777, e);
+	free(charts);
+	if (rc < 0)
+		return -1;
+	char *matrix = xasprintf("REBENCH-MATRIX-%s.md", r->date);
+	rc = write_doc(dir, matrix, report_matrix_md(r), e);
+	if (rc == 0)
+		rc = write_doc(dir, "BENCHMARKS.md", report_history_md(r), e);
+	for (size_t i = 0; rc == 0 && i < r->n_models; i++)
+		rc = write_doc(dir, r->models[i].chart, report_chart_svg(r, i), e);
+	if (rc == 0 && matrix_path)
+		*matrix_path = path_join(dir, matrix);
+	free(matrix);
+	return rc;
+}
