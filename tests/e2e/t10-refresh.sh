@@ -76,7 +76,7 @@ run tbx status --offline
 like "$out" "offline" "status --offline says it judged offline"
 run tbx refresh --check
 is "$rc" 0 "refresh --check"
-like "$out" "rocm-7\.2: updated .* would pull" "--check says what would change"
+like "$out" "rocm-7\.2: updated .*would pull" "--check says what would change"
 is "$(ids)" "$before" "--check changed nothing"
 old_7_2=$(container_id llama-rocm-7.2)
 mark=$(registry_mark)
