@@ -369,7 +369,7 @@ int import_log_file(const char *home, const char *path, const struct import_opts
 	res->record = import_record(text.p, text.len, path, (int64_t)st.st_mtime, o, e);
 	buf_free(&text);
 	if (!res->record)
-		return err_wrap(e, "'%s'", path);
+		return err_wrap(e, "cannot import '%s'", path);
 	snprintf(res->run_id, sizeof(res->run_id), "%s", json_str(res->record, "run_id"));
 	bool failed = str_eq(json_str(res->record, "status"), "failed");
 	if (store_has_run(home, res->run_id)) {

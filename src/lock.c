@@ -131,6 +131,7 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 			}
 		}
 	}
+	l->held = true;
 	char started[32];
 	format_time(now_unix(), started);
 	char *owner = xasprintf("pid %ld: %s (since %s)\n", (long)getpid(), what, started);
@@ -148,7 +149,7 @@ void run_lock_release(struct run_lock *l)
 {
 	if (l->fd >= 0) {
 		/* clear the owner line before letting go, so nobody reads a stale one */
-		if (l->owner_path)
+		if (l->held && l->owner_path)
 			unlink(l->owner_path);
 		flock(l->fd, LOCK_UN);
 		close(l->fd);

@@ -12,6 +12,7 @@
 
 struct run_lock {
 	int fd;
+	bool held;
 	char *path;
 	char *owner_path;
 };

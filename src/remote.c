@@ -192,7 +192,7 @@ static int toml_string(struct toml *t, struct buf *b)
 		if (c == q && (!multi || (t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q))) {
 			t->p += multi ? 3 : 1;
 			/* """a"""" : up to two more quotes belong to the string */
-			while (multi && t->p < t->end && *t->p == q && b->len < SIZE_MAX)
+			for (int extra = 0; multi && extra < 2 && t->p < t->end && *t->p == q; extra++)
 				buf_addc(b, q), t->p++;
 			return 0;
 		}
@@ -774,9 +774,11 @@ static void build_ssh_argv(const struct connection *c, const struct remote_uri *
 {
 	strv_push(argv, "ssh");
 	strv_push(argv, "-nNT");
+	/* ControlPath=none: a shared master would keep the forward after we
+	 * stop our ssh */
 	static const char *const opts[] = { "BatchMode=yes", "ExitOnForwardFailure=yes",
-					    "ConnectTimeout=10", "ServerAliveInterval=15",
-					    "ServerAliveCountMax=4" };
+					    "ControlPath=none", "ConnectTimeout=10",
+					    "ServerAliveInterval=15", "ServerAliveCountMax=4" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		strv_push(argv, "-o");
 		strv_push(argv, opts[i]);
@@ -911,10 +913,8 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u,
 	}
 	int w = wait_forward(pid, local, errlog, what, e);
 	if (w < 0) {
-		if (w != -2)
+		if (w != -2) /* else ssh has exited and was reaped */
 			stop_ssh(pid);
-		else
-			waitpid(pid, NULL, WNOHANG);
 		goto fail;
 	}
 	/* prove the far end: Podman must answer through the tunnel */

@@ -14,6 +14,7 @@
 #define DAY 86400
 #define ERROR_SHOWN_MAX 300
 #define CHART_NAME_MAX 100
+#define CHART_NOTE_MAX 200
 
 const char *const report_test_names[REPORT_N_TESTS] = { "pp512", "tg128" };
 
@@ -115,8 +116,8 @@ static char *chart_path(const char *model)
 	return buf_detach(&b);
 }
 
-/* Text for a markdown table cell: no line breaks, no pipes, no HTML,
- * no emphasis or links by accident. */
+/* Text for a markdown table cell: no line breaks, no pipes, no HTML tags
+ * or entities, no emphasis or links by accident. */
 static void md_text(struct buf *b, const char *s)
 {
 	for (size_t i = 0; s && s[i]; i++) {
@@ -127,10 +128,8 @@ static void md_text(struct buf *b, const char *s)
 			buf_addc(b, ' ');
 		else if (c == '<')
 			buf_adds(b, "&lt;");
-		else if (c == '>')
-			buf_adds(b, "&gt;");
-		else if (c == '&')
-			buf_adds(b, "&amp;");
+		else if (c == '&' && (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '#'))
+			buf_adds(b, "&amp;"); /* would start an entity */
 		else if (strchr("|\\*`[]", c) || (c == '_' && !(word_before && word_after)))
 			buf_addc(b, '\\'), buf_addc(b, c);
 		else
@@ -681,7 +680,7 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 	}
 	buf_addf(b, " | %s%s | %s", report_source(rec, src), rec->stale ? " (stale)" : "",
 		 report_build_name(rec, build));
-	if (rec->build_number > 0 && rec->build_commit) {
+	if (rec->build_number > 0 && rec->build_commit && strcmp(rec->build_commit, build) != 0) {
 		buf_adds(b, " (");
 		md_text(b, rec->build_commit);
 		buf_adds(b, ")");
@@ -774,7 +773,7 @@ char *report_chart_svg(const struct report *r, size_t model)
 	size_t total = 0;
 	for (size_t j = 0; j < m->n; j++)
 		total += m->series[j].n;
-	char(*notes)[64] = xcalloc(total + 1, sizeof(*notes));
+	char(*notes)[CHART_NOTE_MAX] = xcalloc(total + 1, sizeof(*notes));
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
 		series[t] = xcalloc(m->n + 1, sizeof(**series));
 		panels[t] = (struct svg_panel){ test_titles[t], "t/s", series[t], m->n };
@@ -788,21 +787,23 @@ char *report_chart_svg(const struct report *r, size_t model)
 			series[t][j] = (struct svg_series){ s->backend, backend_color(s->backend),
 							    pts[t], 0 };
 		}
-		for (size_t i = 0; i < s->n; i++) {
+		for (size_t i = 0; i < s->n; i++, k++) {
 			const struct record *rec = s->runs[i];
-			if (rec->failed)
-				continue;
 			char src[24], build[24];
-			snprintf(notes[k], sizeof(notes[k]), "%s \xc2\xb7 %s", report_source(rec, src),
-				 report_build_name(rec, build));
+			char *why = rec->failed && rec->error
+					    ? sanitize_line(rec->error, strlen(rec->error), CHART_NOTE_MAX / 2)
+					    : NULL;
+			snprintf(notes[k], sizeof(notes[k]), "%s \xc2\xb7 %s%s%s", report_source(rec, src),
+				 report_build_name(rec, build), why ? ": " : "", why ? why : "");
+			free(why);
 			for (int t = 0; t < REPORT_N_TESTS; t++) {
 				const struct rec_test *v = test_of(rec, t);
-				if (has_value(v))
+				if (rec->failed || has_value(v)) /* NAN: failed */
 					pts[t][series[t][j].n++] = (struct svg_point){
-						rec->started_at, v->mean, v->stddev, notes[k]
+						rec->started_at, rec->failed ? NAN : v->mean, v->stddev,
+						notes[k]
 					};
 			}
-			k++;
 		}
 	}
 	char *title = xasprintf("%s: llama-bench over time", m->name);

@@ -119,7 +119,7 @@ static int64_t floor_day(int64_t t)
 	return floor_div(t, DAY) * DAY;
 }
 
-static void draw_time_axis(struct buf *b, const struct frame *f)
+static void draw_time_axis(struct buf *b, const struct frame *f, bool has_failures)
 {
 	static const int64_t steps[] = { 1, 2, 7, 14, 28, 56, 91, 182, 364, 728, 1456, 2912 };
 	size_t k = 0, n_steps = sizeof(steps) / sizeof(steps[0]);
@@ -127,11 +127,8 @@ static void draw_time_axis(struct buf *b, const struct frame *f)
 	while (k + 1 < n_steps && days / steps[k] > 6)
 		k++;
 	int64_t step = steps[k] * DAY;
-	int64_t first = floor_div(f->t0, step) * step;
-	if (first < f->t0)
-		first += step;
 	double bottom = f->top + PLOT_H;
-	for (int64_t t = first; t <= f->t1; t += step) {
+	for (int64_t t = f->t0; t <= f->t1; t += step) {
 		double x = px_x(f, t);
 		char d[16];
 		date_of(t, d);
@@ -143,8 +140,9 @@ static void draw_time_axis(struct buf *b, const struct frame *f)
 			 bottom + 17, d);
 	}
 	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\">date "
-		    "(UTC)</text>\n",
-		 MARGIN_LEFT + PLOT_W / 2, bottom + 33);
+		    "(UTC)%s</text>\n",
+		 MARGIN_LEFT + PLOT_W / 2, bottom + 33,
+		 has_failures ? "; \xc3\x97 on the axis: a failed run" : "");
 }
 
 static void draw_value_axis(struct buf *b, const struct frame *f, const char *unit)
@@ -180,31 +178,39 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 				 px_y(f, p->y - p->sd));
 	}
 	buf_adds(b, "\"/>\n<polyline fill=\"none\" stroke-width=\"2\" points=\"");
+	const char *sep = "";
 	for (size_t i = 0; i < s->n; i++)
-		if (isfinite(s->pts[i].y))
-			buf_addf(b, "%s%.1f,%.1f", i ? " " : "", px_x(f, s->pts[i].t),
-				 px_y(f, s->pts[i].y));
+		if (isfinite(s->pts[i].y)) {
+			buf_addf(b, "%s%.1f,%.1f", sep, px_x(f, s->pts[i].t), px_y(f, s->pts[i].y));
+			sep = " ";
+		}
 	buf_adds(b, "\"/>\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svg_point *p = &s->pts[i];
-		if (!isfinite(p->y))
-			continue;
 		char d[32];
 		format_time(p->t, d);
-		buf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>", px_x(f, p->t),
-			 px_y(f, p->y));
+		double x = px_x(f, p->t), bottom = f->top + PLOT_H;
+		if (isfinite(p->y))
+			buf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>", x, px_y(f, p->y));
+		else /* a failed run: a cross on the time axis */
+			buf_addf(b, "<path stroke-width=\"2\" d=\"M%.1f %.1fl8 -8m0 8l-8 -8\"><title>",
+				 x - 4, bottom - 2);
 		svg_escape(b, s->name);
-		buf_addf(b, " %.10s %.5s: %.2f", d, d + 11, p->y);
-		if (isfinite(p->sd))
-			buf_addf(b, " \xc2\xb1 %.2f", p->sd);
-		buf_adds(b, " ");
-		svg_escape(b, unit);
+		buf_addf(b, " %.10s %.5s: ", d, d + 11);
+		if (!isfinite(p->y))
+			buf_adds(b, "failed");
+		else if (isfinite(p->sd))
+			buf_addf(b, "%.2f \xc2\xb1 %.2f ", p->y, p->sd);
+		else
+			buf_addf(b, "%.2f ", p->y);
+		if (isfinite(p->y))
+			svg_escape(b, unit);
 		if (p->note) {
 			buf_adds(b, " (");
 			svg_escape(b, p->note);
 			buf_adds(b, ")");
 		}
-		buf_adds(b, "</title></circle>\n");
+		buf_adds(b, isfinite(p->y) ? "</title></circle>\n" : "</title></path>\n");
 	}
 	buf_adds(b, "</g>\n");
 }
@@ -222,8 +228,8 @@ static int cmp_label(const void *a, const void *b)
 	return x->series < y->series ? -1 : x->series > y->series;
 }
 
-/* Names in the right margin at the height of each line's last point,
- * pushed apart so they never overlap. */
+/* Names just right of each line's last point, pushed apart so they never
+ * overlap; a short leader joins a moved name to its point. */
 static void draw_end_labels(struct buf *b, const struct frame *f, const struct svg_panel *p)
 {
 	struct end_label *l = xcalloc(p->n + 1, sizeof(*l));
@@ -250,12 +256,13 @@ static void draw_end_labels(struct buf *b, const struct frame *f, const struct s
 		if (l[i].label_y > max)
 			l[i].label_y = max;
 	}
-	double lx = MARGIN_LEFT + PLOT_W + 10;
 	for (size_t i = 0; i < n; i++) {
 		const struct svg_series *s = &p->series[l[i].series];
-		buf_addf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-opacity=\"0.6\" "
-			    "stroke-dasharray=\"2,2\" points=\"%.1f,%.1f %.1f,%.1f\"/>\n",
-			 s->color, l[i].x + 4, l[i].y, lx - 3, l[i].label_y);
+		double lx = l[i].x + 10;
+		if (fabs(l[i].label_y - l[i].y) > 3)
+			buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+				    "stroke=\"%s\" stroke-opacity=\"0.6\"/>\n",
+				 l[i].x + 4, l[i].y, lx - 2, l[i].label_y, s->color);
 		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">", lx,
 			 l[i].label_y + 4, s->color);
 		svg_escape(b, s->name);
@@ -268,9 +275,11 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int
 		       int64_t t1)
 {
 	double lo = INFINITY, hi = -INFINITY;
+	bool has_failures = false;
 	for (size_t i = 0; i < p->n; i++) {
 		for (size_t j = 0; j < p->series[i].n; j++) {
 			const struct svg_point *pt = &p->series[i].pts[j];
+			has_failures |= !isfinite(pt->y);
 			if (!isfinite(pt->y))
 				continue;
 			double sd = isfinite(pt->sd) ? pt->sd : 0;
@@ -293,7 +302,7 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int
 	}
 	value_axis(fmax(lo, 0), hi, &f.y);
 	draw_value_axis(b, &f, p->unit);
-	draw_time_axis(b, &f);
+	draw_time_axis(b, &f, has_failures);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->series[i].n)
 			draw_series(b, &f, &p->series[i], p->unit);

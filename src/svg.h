@@ -12,8 +12,9 @@
 
 struct svg_point {
 	int64_t t;        /* unix time */
-	double y, sd;     /* value and its standard deviation (NAN: none) */
-	const char *note; /* extra tooltip text ("sha256:... b9187"), or NULL */
+	double y, sd;     /* value (NAN: a failed run, drawn as a cross on the time
+			   * axis) and its standard deviation (NAN: none) */
+	const char *note; /* extra tooltip text ("sha256:... b9187", the error), or NULL */
 };
 
 struct svg_series {

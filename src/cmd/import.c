@@ -63,7 +63,7 @@ static void import_log(struct ctx *c, const char *path, const struct import_opts
 	struct import_result r;
 	struct err e = { 0 };
 	if (import_log_file(c->home, path, o, &r, &e) < 0) {
-		fprintf(stderr, "tbx: cannot import %s\n", e.msg);
+		fprintf(stderr, "tbx: %s\n", e.msg);
 		t->errors++;
 		import_result_free(&r);
 		return;

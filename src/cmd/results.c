@@ -120,9 +120,9 @@ static void print_table(const struct records *rs)
 	puts("FLAGS");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct record *r = &rs->v[i];
-		char ts[32], src[24], build[24], pp[64], tg[64];
-		format_time(r->started_at, ts);
-		snprintf(ts + 10, sizeof(ts) - 10, " %.5s", ts + 11);
+		char t[32], ts[32], src[24], build[24], pp[64], tg[64];
+		format_time(r->started_at, t);
+		snprintf(ts, sizeof(ts), "%.10s %.5s", t, t + 11);
 		char *backend = shown(r->backend, NAME_SHOWN_MAX), *model = shown(r->model, NAME_SHOWN_MAX);
 		format_test(r, &r->pp512, pp);
 		format_test(r, &r->tg128, tg);

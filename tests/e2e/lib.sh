@@ -140,3 +140,5 @@ done_testing() {
 	echo "1..$_n"
 	[ "$_failed" -eq 0 ]
 }
+# jqe FILTER FILE: true when the filter's result is true (quietly)
+jqe() { jq -e "$@" >/dev/null 2>&1; }
