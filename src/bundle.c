@@ -475,12 +475,21 @@ static int read_data(struct archive *a, struct archive_entry *en, const char *sh
 static int read_bundle(const char *path, struct entries *es, struct bundle_import_result *res,
 		       struct err *e)
 {
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "'%s' is not a regular file", path);
+	}
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
-	if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-		err_set(e, "cannot open '%s': %s", path, archive_error_string(a));
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
+		err_set(e, "not a tar.gz archive: %s", archive_error_string(a));
 		archive_read_free(a);
+		close(fd);
 		return -1;
 	}
 	struct archive_entry *en;
@@ -523,6 +532,7 @@ static int read_bundle(const char *path, struct entries *es, struct bundle_impor
 	}
 	buf_free(&data);
 	archive_read_free(a);
+	close(fd);
 	return rc;
 }
 
@@ -613,9 +623,15 @@ int bundle_import(const char *home, const char *path, struct bundle_import_resul
 		return err_wrap(e, "refusing '%s', nothing imported", path);
 	}
 	int rc = 0;
-	for (size_t i = 0; i < es.n; i++)
-		if (es.v[i].kind == MEMBER_MANIFEST)
+	bool manifest = false;
+	for (size_t i = 0; i < es.n; i++) {
+		if (es.v[i].kind == MEMBER_MANIFEST) {
+			manifest = true;
 			read_manifest(&es.v[i], path, res, warnings, e, &rc);
+		}
+	}
+	if (!manifest)
+		rc = err_set(e, "not a tbx export: no " BUNDLE_TOP "/MANIFEST.json");
 	if (rc < 0) {
 		entries_free(&es);
 		return err_wrap(e, "refusing '%s', nothing imported", path);

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -362,6 +363,29 @@ int mkdir_p(const char *path, int mode, struct err *e)
 	}
 	free(p);
 	return 0;
+}
+
+int remove_stale_temp_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	int removed = 0;
+	if (!d)
+		return 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		const char *t = strstr(de->d_name, ".tmp.");
+		long pid;
+		if (!t || parse_long(t + 5, 1, 1L << 30, &pid) < 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *p = path_join(dir, de->d_name);
+		if (unlink(p) == 0)
+			removed++;
+		free(p);
+	}
+	closedir(d);
+	return removed;
 }
 
 bool path_exists(const char *path)

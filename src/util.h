@@ -86,6 +86,9 @@ int read_file(const char *path, size_t max, struct buf *out, struct err *e);
 int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e);
 /* mkdir -p with the given mode for created directories. */
 int mkdir_p(const char *path, int mode, struct err *e);
+/* Remove "<name>.tmp.<pid>" files left in dir by write_file_atomic() of a
+ * process that died (kill -9); returns how many were removed. */
+int remove_stale_temp_files(const char *dir);
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 /* "~" and "~/x" expand to $HOME. Returns a new string. */

@@ -242,6 +242,9 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 	what = xasprintf("tbx bench %s %s", b->id, argv[optind + 1]);
 	if (run_lock_acquire(&lock, c->connection, what, !bo.no_wait, &c->err) < 0)
 		goto out;
+	char *rdir = path_join(c->home, "results");
+	remove_stale_temp_files(rdir);
+	free(rdir);
 	if (b->native ? native_checks(c, &pl) < 0 : gate(c, &pl, &bo) < 0)
 		goto out;
 	host_info(c, &pl);

@@ -298,6 +298,12 @@ static int run_refresh(struct ctx *c, int argc, char **argv)
 	char *version = NULL;
 	if (!ro.check && run_lock_acquire(&lock, c->connection, "tbx refresh", !ro.no_wait, &c->err) < 0)
 		goto done;
+	if (!ro.check) {
+		char *m = path_join(c->home, "manifests"), *r = path_join(c->home, "results");
+		remove_stale_temp_files(m);
+		remove_stale_temp_files(r);
+		free(m), free(r);
+	}
 	if (podman_ping(&c->podman, &version, &c->err) < 0)
 		goto done;
 	if (imagelock_load(c->home, &il, &c->err) < 0)

@@ -1,15 +1,777 @@
-/* timer.c - placeholder until implemented. */
+/* timer.c - tbx timer install|status|remove: a nightly `tbx refresh` (and
+ * optional benches) as a systemd user timer, or a crontab line.
+ *
+ * systemctl is run with fork/exec and an argv, never through a shell. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "json.h"
+
+#define SERVICE "tbx-refresh.service"
+#define TIMER "tbx-refresh.timer"
+#define SYSTEMCTL_TIMEOUT_S 30
+
+/* The environment that shapes what tbx does, carried into the unit (and
+ * the crontab line) as it is when the timer is installed. */
+static const char *const carried_env[] = {
+	"TBX_CONFIG",           "TBX_LOCK_DIR",         "TBX_REGISTRY_MIRROR", "TBX_MAX_AGE",
+	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT",   "REGISTRY_AUTH_FILE",  NULL,
+};
+
+/* ---- running systemctl ---- */
+
+static bool in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	bool found = false;
+	char *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(*d ? d : ".", name);
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+/* Run argv with stdout and stderr into out (at most 64 KiB kept) and a
+ * time bound.  *code: exit status, 128+N for a signal.  -1 if it could not
+ * be started. */
+static int run_capture(char *const *argv, struct buf *out, int *code)
+{
+	int fds[2];
+	buf_reset(out);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]), close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		int null = open("/dev/null", O_RDONLY);
+		if (null >= 0)
+			dup2(null, STDIN_FILENO);
+		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
+		execvp(argv[0], argv);
+		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(fds[1]);
+	double deadline = now_mono() + SYSTEMCTL_TIMEOUT_S;
+	char chunk[4096];
+	for (;;) {
+		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
+		int left = (int)((deadline - now_mono()) * 1000);
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			buf_adds(out, "\n(timed out)");
+			break;
+		}
+		int n = poll(&pfd, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			continue;
+		ssize_t got = read(fds[0], chunk, sizeof(chunk));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		if (out->len < 65536)
+			buf_add(out, chunk, (size_t)got);
+	}
+	close(fds[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return 0;
+}
+
+/* systemctl --user --no-pager ARGS...; 0 when it exited 0. */
+static int systemctl(struct buf *out, const char *a1, const char *a2, const char *a3,
+		     const char *a4)
+{
+	char *argv[] = { "systemctl", "--user", "--no-pager", (char *)a1, (char *)a2, (char *)a3,
+			 (char *)a4, NULL };
+	int code = -1;
+	if (run_capture(argv, out, &code) < 0)
+		return -1;
+	while (out->len && (out->p[out->len - 1] == '\n' || out->p[out->len - 1] == ' '))
+		out->p[--out->len] = '\0';
+	return code == 0 ? 0 : -1;
+}
+
+/* The last line of systemctl's output, cleaned for one-line messages. */
+static char *last_line(const struct buf *b)
+{
+	const char *s = buf_str((struct buf *)b);
+	const char *nl = strrchr(s, '\n');
+	const char *l = nl ? nl + 1 : s;
+	return sanitize_line(l, strlen(l), 200);
+}
+
+/* Whether a user manager answers; *why gets what systemctl said when not. */
+static bool user_manager(char **why)
+{
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	*why = NULL;
+	if (!in_path("systemctl")) {
+		*why = xstrdup("systemctl not found");
+	} else if (systemctl(&out, "show", "--property=Version", NULL, NULL) < 0) {
+		char *l = last_line(&out);
+		*why = xasprintf("no systemd user manager: %s", *l ? l : "systemctl failed");
+		free(l);
+	}
+	buf_free(&out);
+	return *why == NULL;
+}
+
+/* "Prop=value" lines of `systemctl show` into strings (NULL when empty). */
+static char *show_prop(const char *unit, const char *prop)
+{
+	struct buf out = BUF_INIT;
+	char *arg = xasprintf("--property=%s", prop);
+	char *val = NULL;
+	buf_init(&out);
+	if (systemctl(&out, "show", arg, unit, NULL) == 0) {
+		size_t n = strlen(prop);
+		if (strncmp(out.p, prop, n) == 0 && out.p[n] == '=' && out.p[n + 1] &&
+		    !str_eq(out.p + n + 1, "n/a"))
+			val = sanitize_line(out.p + n + 1, strcspn(out.p + n + 1, "\n"), 200);
+	}
+	free(arg);
+	buf_free(&out);
+	return val;
+}
+
+/* ---- paths ---- */
+
+static char *unit_dir(void)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.config");
+	char *dir = path_join(base, "systemd/user");
+	free(base);
+	return dir;
+}
+
+static char *log_path(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.local/state");
+	char *p = path_join(base, "tbx/refresh.log");
+	free(base);
+	return p;
+}
+
+static int self_path(char **out, struct err *e)
+{
+	char buf[4096];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return err_set(e, "cannot find tbx's own path: %s", strerror(errno));
+	buf[n] = '\0';
+	*out = xstrdup(buf);
+	return 0;
+}
+
+/* ---- quoting ---- */
+
+static bool plain_word(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@,+=-", *s))
+			return false;
+	return true;
+}
+
+/* systemd's unit syntax: "..." with C escapes, %% for a literal '%',
+ * and (in Exec lines) $$ for a literal '$'. */
+static void add_systemd_word(struct buf *b, const char *w, bool exec)
+{
+	if (plain_word(w)) {
+		buf_adds(b, w);
+		return;
+	}
+	buf_addc(b, '"');
+	for (; *w; w++) {
+		if (*w == '"' || *w == '\\')
+			buf_addc(b, '\\');
+		if (*w == '%' || (exec && *w == '$'))
+			buf_addc(b, *w);
+		buf_addc(b, *w);
+	}
+	buf_addc(b, '"');
+}
+
+/* sh's single quotes, and cron's '%' (a newline unless escaped). */
+static void add_cron_word(struct buf *b, const char *w)
+{
+	bool plain = plain_word(w);
+	if (!plain)
+		buf_addc(b, '\'');
+	for (; *w; w++) {
+		if (*w == '\'')
+			buf_adds(b, "'\\''");
+		else if (*w == '%')
+			buf_adds(b, "\\%");
+		else
+			buf_addc(b, *w);
+	}
+	if (!plain)
+		buf_addc(b, '\'');
+}
+
+/* ---- what the timer runs ---- */
+
+struct plan {
+	int hour, minute;
+	struct strv base;    /* tbx -C HOME [--url U | --connection N] */
+	struct strv refresh; /* refresh ARGS */
+	struct strv benches; /* "BACKEND\tMODEL" */
+	struct strv env;     /* K=V carried along */
+};
+
+static void plan_free(struct plan *p)
+{
+	strv_free(&p->base), strv_free(&p->refresh), strv_free(&p->benches), strv_free(&p->env);
+}
+
+static int parse_at(const char *s, int *hour, int *minute, struct err *e)
+{
+	long h, m;
+	const char *colon = strchr(s, ':');
+	char hh[3] = "", mm[3] = "";
+	bool shape = colon && colon - s >= 1 && colon - s <= 2 && strlen(colon + 1) == 2;
+	if (shape) {
+		memcpy(hh, s, (size_t)(colon - s));
+		memcpy(mm, colon + 1, 2);
+	}
+	if (!shape || !strchr("0123456789", hh[0]) || !strchr("0123456789", mm[0]) ||
+	    parse_long(hh, 0, 23, &h) < 0 || parse_long(mm, 0, 59, &m) < 0) {
+		char *clean = sanitize_line(s, strlen(s), 40);
+		err_setx(e, EXIT_USAGE, "--at '%s' is not a time of day HH:MM (00:00 to 23:59)", clean);
+		free(clean);
+		return -1;
+	}
+	*hour = (int)h, *minute = (int)m;
+	return 0;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* Each word of --refresh-args must be one of refresh's options or a
+ * backend: a typo found now, not at 3:30. */
+static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
+{
+	char *copy = xstrdup(args);
+	char *save = NULL;
+	int rc = 0;
+	for (char *w = strtok_r(copy, " \t\n", &save); w && rc == 0; w = strtok_r(NULL, " \t\n", &save)) {
+		if (has_control(w)) {
+			rc = err_setx(&c->err, EXIT_USAGE, "--refresh-args: control character in '%s'", w);
+		} else if (w[0] == '-') {
+			bool known = false;
+			for (const struct option_help *o = cmd_refresh.options; o && o->flags; o++)
+				known |= strncmp(o->flags, w, strlen(w)) == 0 &&
+					 (o->flags[strlen(w)] == '\0' || o->flags[strlen(w)] == ' ');
+			if (!known)
+				rc = err_setx(&c->err, EXIT_USAGE,
+					      "--refresh-args: 'tbx refresh' has no option '%s' (see "
+					      "'tbx refresh --help')", w);
+		} else if (!backend_resolve(&c->backends, w, &c->err)) {
+			rc = err_wrap(&c->err, "--refresh-args");
+		}
+		if (rc == 0)
+			strv_push(out, w);
+	}
+	free(copy);
+	return rc;
+}
+
+static int check_bench(struct ctx *c, const char *spec, struct strv *out)
+{
+	const char *colon = strchr(spec, ':');
+	if (!colon || colon == spec || !colon[1] || has_control(spec))
+		return err_setx(&c->err, EXIT_USAGE, "--bench '%s' is not BACKEND:MODEL", spec);
+	char *bname = xstrndup(spec, (size_t)(colon - spec));
+	const char *model = colon + 1;
+	const struct backend *b = backend_resolve(&c->backends, bname, &c->err);
+	free(bname);
+	if (!b)
+		return err_wrap(&c->err, "--bench");
+	bool alias = false;
+	for (size_t i = 0; i < c->models.n; i++)
+		alias |= str_eq(c->models.v[i].alias, model);
+	if (alias) {
+		char *path = NULL;
+		const char *a = NULL;
+		struct err e = { 0 };
+		if (model_resolve(&c->models, model, &path, &a, &e) < 0)
+			warn("--bench %s: %s (the bench will fail until it is there)", spec, e.msg);
+		free(path);
+	} else {
+		char *path = NULL;
+		const char *a = NULL;
+		if (model_resolve(&c->models, model, &path, &a, &c->err) < 0)
+			return err_wrap(&c->err, "--bench");
+		free(path);
+	}
+	strv_pushf(out, "%s\t%s", b->id, model);
+	return 0;
+}
+
+/* tbx -C HOME [--url U | --connection N]: the same home and Podman as
+ * the install, whatever the service's environment is. */
+static int plan_base(struct ctx *c, struct plan *p)
+{
+	char *self = NULL;
+	if (self_path(&self, &c->err) < 0)
+		return -1;
+	strv_push(&p->base, self);
+	free(self);
+	strv_push(&p->base, "-C");
+	strv_push(&p->base, c->home);
+	const char *host = getenv("CONTAINER_HOST");
+	if (c->connection) {
+		strv_push(&p->base, "--connection");
+		strv_push(&p->base, c->connection);
+	} else if (c->url || (host && *host)) {
+		strv_push(&p->base, "--url");
+		strv_push(&p->base, c->url ? c->url : host);
+	}
+	for (size_t i = 0; i < p->base.n; i++)
+		if (has_control(p->base.v[i]))
+			return err_setx(&c->err, EXIT_USAGE, "control character in '%s'", p->base.v[i]);
+	for (size_t i = 0; carried_env[i]; i++) {
+		const char *v = getenv(carried_env[i]);
+		if (v && *v && !has_control(v))
+			strv_pushf(&p->env, "%s=%s", carried_env[i], v);
+	}
+	return 0;
+}
+
+static void add_exec_words(struct buf *b, const struct plan *p, const char *cmd,
+			   char *const *args, size_t n, bool systemd)
+{
+	for (size_t i = 0; i < p->base.n; i++) {
+		if (i)
+			buf_addc(b, ' ');
+		systemd ? add_systemd_word(b, p->base.v[i], true) : add_cron_word(b, p->base.v[i]);
+	}
+	buf_addf(b, " %s", cmd);
+	for (size_t i = 0; i < n; i++) {
+		buf_addc(b, ' ');
+		systemd ? add_systemd_word(b, args[i], true) : add_cron_word(b, args[i]);
+	}
+}
+
+static char *service_text(const struct plan *p)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_adds(&b, "# Written by 'tbx timer install'; 'tbx timer remove' deletes it.\n"
+		     "[Unit]\n"
+		     "Description=tbx: refresh the llama.cpp benchmark containers\n"
+		     "Documentation=man:tbx(1)\n\n"
+		     "[Service]\n"
+		     "Type=oneshot\n");
+	for (size_t i = 0; i < p->env.n; i++) {
+		buf_adds(&b, "Environment=");
+		add_systemd_word(&b, p->env.v[i], false);
+		buf_addc(&b, '\n');
+	}
+	buf_adds(&b, "ExecStart=");
+	add_exec_words(&b, p, "refresh", p->refresh.v, p->refresh.n, true);
+	buf_addc(&b, '\n');
+	/* benches run in order after a successful refresh; a failure stops
+	 * the rest and fails the unit */
+	for (size_t i = 0; i < p->benches.n; i++) {
+		char *bm = xstrdup(p->benches.v[i]);
+		char *tab = strchr(bm, '\t');
+		*tab = '\0';
+		char *args[] = { bm, tab + 1 };
+		buf_adds(&b, "ExecStartPost=");
+		add_exec_words(&b, p, "bench", args, 2, true);
+		buf_addc(&b, '\n');
+		free(bm);
+	}
+	buf_adds(&b, "StandardOutput=journal\n"
+		     "StandardError=journal\n"
+		     "SyslogIdentifier=tbx\n");
+	return buf_detach(&b);
+}
+
+static char *timer_text(const struct plan *p)
+{
+	return xasprintf("# Written by 'tbx timer install'; 'tbx timer remove' deletes it.\n"
+			 "[Unit]\n"
+			 "Description=tbx: refresh the llama.cpp benchmark containers daily\n"
+			 "Documentation=man:tbx(1)\n\n"
+			 "[Timer]\n"
+			 "OnCalendar=*-*-* %02d:%02d:00\n"
+			 "Persistent=true\n"
+			 "RandomizedDelaySec=15min\n"
+			 "Unit=" SERVICE "\n\n"
+			 "[Install]\n"
+			 "WantedBy=timers.target\n",
+			 p->hour, p->minute);
+}
+
+/* One crontab line: stdout appended to a log, stderr left to cron (it
+ * mails it: failures and warnings only). */
+static char *cron_line(const struct plan *p, const char *log)
+{
+	struct buf b = BUF_INIT;
+	struct strv env = STRV_INIT;
+	buf_init(&b);
+	/* cron has no XDG_RUNTIME_DIR: without it the lock (and a rootless
+	 * Podman's default socket) would not be the ones of your session */
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	if (xdg && *xdg && !has_control(xdg))
+		strv_pushf(&env, "XDG_RUNTIME_DIR=%s", xdg);
+	for (size_t i = 0; i < p->env.n; i++)
+		strv_push(&env, p->env.v[i]);
+	buf_addf(&b, "%d %d * * * ", p->minute, p->hour);
+	for (size_t k = 0; k <= p->benches.n; k++) {
+		if (k)
+			buf_adds(&b, " && ");
+		for (size_t i = 0; i < env.n; i++) {
+			char *eq = strchr(env.v[i], '=');
+			buf_add(&b, env.v[i], (size_t)(eq - env.v[i]) + 1);
+			add_cron_word(&b, eq + 1);
+			buf_addc(&b, ' ');
+		}
+		if (k == 0) {
+			add_exec_words(&b, p, "refresh", p->refresh.v, p->refresh.n, false);
+		} else {
+			char *bm = xstrdup(p->benches.v[k - 1]);
+			char *tab = strchr(bm, '\t');
+			*tab = '\0';
+			char *args[] = { bm, tab + 1 };
+			add_exec_words(&b, p, "bench", args, 2, false);
+			free(bm);
+		}
+		buf_adds(&b, " >>");
+		add_cron_word(&b, log);
+	}
+	strv_free(&env);
+	return buf_detach(&b);
+}
+
+/* ---- install ---- */
+
+static void linger_note(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	if (!pw || geteuid() == 0)
+		return;
+	char *f = xasprintf("/var/lib/systemd/linger/%s", pw->pw_name);
+	if (!path_exists(f))
+		note("the timer runs only while you are logged in; to run it regardless: "
+		     "loginctl enable-linger %s", pw->pw_name);
+	free(f);
+}
+
+static int activate(struct ctx *c)
+{
+	char *why = NULL;
+	if (!user_manager(&why)) {
+		note("timer not enabled (%s); to enable it run: systemctl --user daemon-reload && "
+		     "systemctl --user enable --now " TIMER, why);
+		free(why);
+		return EXIT_OK;
+	}
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	int rc = EXIT_OK;
+	if (systemctl(&out, "daemon-reload", NULL, NULL, NULL) < 0 ||
+	    systemctl(&out, "enable", "--now", TIMER, NULL) < 0) {
+		char *l = last_line(&out);
+		rc = err_set(&c->err, "systemctl --user could not enable " TIMER ": %s", l);
+		free(l);
+	} else {
+		char *next = show_prop(TIMER, "NextElapseUSecRealtime");
+		printf("enabled %s%s%s\n", TIMER, next ? "; next run " : "", next ? next : "");
+		free(next);
+		linger_note();
+	}
+	buf_free(&out);
+	return rc;
+}
+
+static int timer_install(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "cron", no_argument, NULL, 'c' },
+		{ "refresh-args", required_argument, NULL, 'r' },
+		{ "bench", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct plan p = { .hour = 3, .minute = 30 };
+	struct strv bench_specs = STRV_INIT;
+	const char *refresh_args = "";
+	bool cron = false;
+	int ch, rc = -1;
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			if (parse_at(optarg, &p.hour, &p.minute, &c->err) < 0)
+				goto out;
+			break;
+		case 'c': cron = true; break;
+		case 'r': refresh_args = optarg; break;
+		case 'b': strv_push(&bench_specs, optarg); break;
+		default:
+			rc = cmd_usage(&cmd_timer, "unknown or incomplete option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (ctx_load(c) < 0 || check_refresh_args(c, refresh_args, &p.refresh) < 0)
+		goto out;
+	for (size_t i = 0; i < bench_specs.n; i++)
+		if (check_bench(c, bench_specs.v[i], &p.benches) < 0)
+			goto out;
+	if (plan_base(c, &p) < 0)
+		goto out;
+	if (cron) {
+		char *log = log_path();
+		char *line = cron_line(&p, log);
+		printf("%s\n", line);
+		char *dir = xstrndup(log, (size_t)(strrchr(log, '/') - log));
+		note("add this line with 'crontab -e'; the output goes to %s, errors to cron's mail%s%s",
+		     log, is_dir(dir) ? "" : "; first run: mkdir -p ", is_dir(dir) ? "" : dir);
+		free(dir), free(line), free(log);
+		rc = EXIT_OK;
+		goto out;
+	}
+	char *dir = unit_dir();
+	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
+	char *st = service_text(&p), *tt = timer_text(&p);
+	if (mkdir_p(dir, 0755, &c->err) == 0 &&
+	    write_file_atomic(svc, st, strlen(st), 0644, &c->err) == 0 &&
+	    write_file_atomic(tmr, tt, strlen(tt), 0644, &c->err) == 0) {
+		printf("wrote %s\nwrote %s\n", svc, tmr);
+		printf("daily at %02d:%02d (up to 15 min later; a missed run runs at the next boot)\n",
+		       p.hour, p.minute);
+		rc = activate(c);
+	}
+	free(dir), free(svc), free(tmr), free(st), free(tt);
+out:
+	strv_free(&bench_specs);
+	plan_free(&p);
+	return rc;
+}
+
+/* ---- status ---- */
+
+/* Lines of a unit file starting with key= (ours: no continuation lines). */
+static void unit_values(const char *path, const char *key, struct strv *out)
+{
+	struct buf b = BUF_INIT;
+	struct err ignore = { 0 };
+	if (read_file(path, 1 << 20, &b, &ignore) < 0) {
+		buf_free(&b);
+		return;
+	}
+	size_t n = strlen(key);
+	char *save = NULL;
+	for (char *l = strtok_r(b.p, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strncmp(l, key, n) == 0 && l[n] == '=')
+			strv_push(out, l + n + 1);
+	buf_free(&b);
+}
+
+static int timer_status(struct ctx *c, int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "--json") == 0)
+		c->json = true, argc--, argv++;
+	if (argc > 1)
+		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
+	char *dir = unit_dir();
+	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
+	bool have_svc = path_exists(svc), have_tmr = path_exists(tmr);
+	struct strv cal = STRV_INIT, exec = STRV_INIT, post = STRV_INIT;
+	unit_values(tmr, "OnCalendar", &cal);
+	unit_values(svc, "ExecStart", &exec);
+	unit_values(svc, "ExecStartPost", &post);
+	char *why = NULL, *enabled = NULL, *active = NULL, *next = NULL, *last = NULL,
+	     *result = NULL;
+	bool manager = (have_svc || have_tmr) && user_manager(&why);
+	if (manager) {
+		struct buf out = BUF_INIT;
+		buf_init(&out);
+		systemctl(&out, "is-enabled", TIMER, NULL, NULL);
+		enabled = last_line(&out);
+		systemctl(&out, "is-active", TIMER, NULL, NULL);
+		active = last_line(&out);
+		buf_free(&out);
+		next = show_prop(TIMER, "NextElapseUSecRealtime");
+		last = show_prop(TIMER, "LastTriggerUSec");
+		result = show_prop(SERVICE, "Result");
+	}
+	if (c->json) {
+		json_object *j = json_object_new_object();
+		json_add_bool(j, "installed", have_svc && have_tmr);
+		json_add_str(j, "service", have_svc ? svc : NULL);
+		json_add_str(j, "timer", have_tmr ? tmr : NULL);
+		json_add_str(j, "schedule", cal.n ? cal.v[0] : NULL);
+		json_object_object_add(j, "exec_start", json_strv_array(&exec));
+		json_object_object_add(j, "exec_start_post", json_strv_array(&post));
+		json_add_str(j, "enabled", enabled);
+		json_add_str(j, "active", active);
+		json_add_str(j, "next_run", next);
+		json_add_str(j, "last_run", last);
+		json_add_str(j, "last_result", last ? result : NULL);
+		json_add_str(j, "systemd", why);
+		char *s = json_pretty(j);
+		fputs(s, stdout);
+		free(s);
+		json_object_put(j);
+	} else if (!have_svc && !have_tmr) {
+		printf("not installed (no %s in %s; see 'tbx timer install')\n", TIMER, dir);
+	} else {
+		printf("service   %s%s\n", svc, have_svc ? "" : " (MISSING)");
+		printf("timer     %s%s\n", tmr, have_tmr ? "" : " (MISSING)");
+		printf("schedule  %s (RandomizedDelaySec=15min, Persistent)\n", cal.n ? cal.v[0] : "?");
+		for (size_t i = 0; i < exec.n; i++)
+			printf("runs      %s\n", exec.v[i]);
+		for (size_t i = 0; i < post.n; i++)
+			printf("then      %s\n", post.v[i]);
+		if (manager) {
+			printf("state     %s, %s\n", enabled, active);
+			printf("next run  %s\n", next ? next : "-");
+			printf("last run  %s%s%s%s\n", last ? last : "never", last ? " (" : "",
+			       last && result ? result : "", last ? ")" : "");
+		} else {
+			printf("state     unknown (%s)\n", why);
+		}
+	}
+	free(dir), free(svc), free(tmr), free(why), free(enabled), free(active), free(next),
+		free(last), free(result);
+	strv_free(&cal), strv_free(&exec), strv_free(&post);
+	return EXIT_OK;
+}
+
+/* ---- remove ---- */
+
+static int timer_remove(struct ctx *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
+	char *dir = unit_dir();
+	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
+	char *why = NULL;
+	int rc = EXIT_OK;
+	if (!path_exists(svc) && !path_exists(tmr)) {
+		printf("not installed (nothing in %s)\n", dir);
+		goto out;
+	}
+	bool manager = user_manager(&why);
+	struct buf out = BUF_INIT;
+	buf_init(&out);
+	if (manager && systemctl(&out, "disable", "--now", TIMER, NULL) < 0) {
+		char *l = last_line(&out);
+		warn("systemctl --user disable --now %s: %s", TIMER, l);
+		free(l);
+	}
+	const char *files[] = { tmr, svc };
+	for (size_t i = 0; i < 2; i++) {
+		if (unlink(files[i]) == 0)
+			printf("removed %s\n", files[i]);
+		else if (errno != ENOENT)
+			rc = err_set(&c->err, "cannot remove '%s': %s", files[i], strerror(errno));
+	}
+	if (manager)
+		systemctl(&out, "daemon-reload", NULL, NULL, NULL);
+	else
+		note("%s; if a user manager had it enabled, also run: systemctl --user daemon-reload",
+		     why);
+	buf_free(&out);
+out:
+	free(dir), free(svc), free(tmr), free(why);
+	return rc;
+}
 
 static int run_timer(struct ctx *c, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	return err_set(&c->err, "'timer' is not implemented yet");
+	if (argc < 2)
+		return cmd_usage(&cmd_timer, "which one: install, status or remove?");
+	if (strcmp(argv[1], "install") == 0)
+		return timer_install(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0)
+		return timer_status(c, argc - 1, argv + 1);
+	if (strcmp(argv[1], "remove") == 0)
+		return timer_remove(c, argc - 1, argv + 1);
+	return cmd_usage(&cmd_timer, "unknown timer command '%s' (install, status or remove)",
+			 argv[1]);
 }
+
+static const struct option_help timer_options[] = {
+	{ "--at HH:MM", "install: the time of day (default 03:30; up to 15 minutes later, at "
+			"random)" },
+	{ "--cron", "install: print a crontab line instead of writing systemd units" },
+	{ "--refresh-args ARGS", "install: arguments for refresh, e.g. \"--prune-legacy\" "
+				 "(checked now)" },
+	{ "--bench BACKEND:MODEL", "install: also bench after a successful refresh (repeatable, "
+				   "in order)" },
+	{ "--json", "status: print the state as JSON" },
+	{ NULL, NULL },
+};
 
 const struct command cmd_timer = {
 	.name = "timer",
-	.args = "",
-	.summary = "timer",
+	.args = "install [--at HH:MM] [--cron] [--refresh-args ARGS] [--bench BACKEND:MODEL]... "
+		"| status [--json] | remove",
+	.summary = "refresh nightly: a systemd user timer (or a crontab line)",
+	.description =
+		"install writes tbx-refresh.service and tbx-refresh.timer into "
+		"${XDG_CONFIG_HOME:-~/.config}/systemd/user: the service runs this tbx with "
+		"-C HOME (and --url or --connection when given) refresh ARGS, then each --bench, "
+		"logging to the journal (journalctl --user -u tbx-refresh); the timer fires daily "
+		"(Persistent: a run missed while off happens at the next start). tbx's settings "
+		"from the environment (TBX_CONFIG, TBX_LOCK_DIR, TBX_REGISTRY_MIRROR, TBX_MAX_AGE, "
+		"TBX_REGISTRY_TIMEOUT, TBX_PODMAN_TIMEOUT, REGISTRY_AUTH_FILE) are carried into "
+		"the unit. Then it runs systemctl --user daemon-reload and enable --now when a "
+		"user manager answers, else says what to run. With --cron it writes nothing and "
+		"prints a crontab line instead: output appended to "
+		"${XDG_STATE_HOME:-~/.local/state}/tbx/refresh.log, errors left to cron's mail. "
+		"The unit (or cron) sees tbx refresh's exit code: 1 when a backend failed. status "
+		"shows the units, enabled/active, the next and last run; remove disables and "
+		"deletes them.",
+	.options = timer_options,
 	.run = run_timer,
 };

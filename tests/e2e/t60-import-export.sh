@@ -155,6 +155,7 @@ is "$(count_results "$H2")" "$n" "no duplicates"
 H3=$T/home3
 make_home "$H3"
 mkdir -p "$T/evil/tbx-export/results"
+cp "$T/manifest.json" "$T/evil/tbx-export/MANIFEST.json"
 cp "$(ls "$TBX_HOME"/results/*.json | head -1)" "$T/evil/tbx-export/results/good.json"
 ln -s /etc/passwd "$T/evil/tbx-export/results/link.json"
 tar czf "$T/symlink.tar.gz" -C "$T/evil" tbx-export
@@ -172,6 +173,12 @@ rc=$?
 is "$rc" 1 "an archive with an absolute path is refused"
 like "$(cat "$T/err")" "absolute path" "with a clear message"
 is "$(count_results "$H3")" 0 "and nothing is written"
+
+# a well-formed bundle is imported (so the refusals below are for the entry)
+cp -r "$T/evil" "$T/fine"
+tar czf "$T/fine.tar.gz" -C "$T/fine" tbx-export
+run env TBX_HOME="$HJ" "$TBX_BIN" import "$T/fine.tar.gz"
+is "$rc" 0 "the same bundle without the hostile entry is accepted"
 
 tar czf "$T/dotdot.tar.gz" -C "$T/evil" --transform 's,^tbx-export/results/good,tbx-export/../../escape,' \
 	tbx-export 2>/dev/null

@@ -109,7 +109,7 @@ BEGIN {
 		if (failed) o = o "  \"error\": \"llama-bench died of signal 6 (exit 134): " (rocm ? "HIP error: out of memory" : "vk::DeviceLostError") "\",\n"
 		o = o "  \"started_at\": \"" ts "\",\n  \"finished_at\": \"" stamp(t + 95) "\",\n"
 		o = o "  \"backend\": \"" bk "\",\n  \"lineage\": \"" (lem ? "lemonade" : "llama.cpp") "\",\n"
-		o = o "  \"model\": \"" model "\",\n  \"model_path\": \"" path "\",\n  \"model_bytes\": " (20000000000 + mo * 1000000007) ",\n"
+		o = o "  \"model\": \"" model "\",\n  \"model_path\": \"" path "\",\n  \"model_bytes\": " sprintf("%.0f", 20000000000 + mo * 1000000007) ",\n"
 		o = o "  \"command\": [\n    \"" (native ? "/opt/" bk "/llama-bench" : "llama-bench") "\",\n    \"-m\",\n    \"" path "\",\n    \"--n-gpu-layers\",\n    \"99\",\n    \"-p\",\n    \"512\",\n    \"-n\",\n    \"128\",\n    \"-o\",\n    \"jsonl\"\n  ],\n"
 		o = o "  \"extra_args\": [\n  ],\n  \"host\": {\n    \"name\": \"strix\",\n    \"kernel\": \"6.19.12-200.fc43.x86_64\"\n  },\n"
 		o = o "  \"tbx_version\": \"0.1.0\",\n  \"kind\": \"" (native ? "native" : "container") "\",\n"

@@ -748,6 +748,10 @@ static void test_hostile_archives(void **state)
 	};
 	assert_refused(newer, 2, "newer");
 
+	/* no MANIFEST.json: not a tbx export */
+	const struct member bare[] = { GOOD_ENTRY };
+	assert_refused(bare, 1, "no tbx-export/MANIFEST.json");
+
 	/* not an archive at all */
 	char *home = new_home();
 	char *path = path_join(home, "x.tar.gz");
@@ -797,6 +801,8 @@ static void test_invalid_records_skipped(void **state)
 		  0, NULL, false },
 		{ "tbx-export/results/again.json", AE_IFREG, other_record, 0, NULL, false },
 		{ "tbx-export/notes.txt", AE_IFREG, "hi", 0, NULL, false },
+		{ "tbx-export/MANIFEST.json", AE_IFREG, "{\"version\": 1, \"host\": \"b\"}", 0, NULL,
+		  false },
 	};
 	char *home = new_home();
 	char *path = path_join(home, "mixed.tgz");
