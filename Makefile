@@ -42,7 +42,7 @@ all: tbx
 
 # The binary at the top is always the one last built (release or sanitized).
 tbx: $(BUILD)/tbx
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/tbx: $(BUILD)/tbx.o $(CMD_OBJ) $(LIBTBX)
 	$(CC) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)

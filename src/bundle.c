@@ -521,7 +521,9 @@ static int read_bundle(const char *path, struct entries *es, struct bundle_impor
 		if (rc == 0) {
 			switch (kind) {
 			case MEMBER_MANIFEST:
-			case MEMBER_RESULT: entries_push(es, xstrdup(name), &data, 0)->kind = (int)kind; break;
+			case MEMBER_RESULT:
+				entries_push(es, xstrdup(name), &data, 0)->kind = (int)kind;
+				break;
 			case MEMBER_DEFINITION: res->definitions++; break;
 			case MEMBER_REPORT: res->reports++; break;
 			case MEMBER_OTHER: res->other++; break;
@@ -541,7 +543,7 @@ static void read_manifest(const struct entry *m, const char *path,
 			  int *rc)
 {
 	struct err je = { 0 };
-	char *where = xasprintf("%s:%s", path, m->name);
+	char *where = xasprintf("%s:" BUNDLE_TOP "/MANIFEST.json", path);
 	json_object *o = json_parse(m->data.p, m->data.len, where, &je);
 	free(where);
 	if (!o || !json_object_is_type(o, json_type_object)) {
@@ -554,9 +556,9 @@ static void read_manifest(const struct entry *m, const char *path,
 		*rc = err_set(e, "the bundle's version %lld is newer than this tbx reads (%d)",
 			      (long long)version, BUNDLE_VERSION);
 	const char *host = json_str(o, "host"), *created = json_str(o, "created_at");
-	if (host)
+	if (host && !res->host)
 		res->host = sanitize_line(host, strlen(host), 200);
-	if (created)
+	if (created && !res->created_at)
 		res->created_at = sanitize_line(created, strlen(created), 64);
 	json_object_put(o);
 }

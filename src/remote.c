@@ -928,7 +928,13 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u,
 	char *version = NULL;
 	struct err perr = { 0 };
 	if (podman_ping(p, &version, &perr) < 0) {
+		/* ssh reports the refused channel just after it hangs up on us */
 		char *why = last_line(errlog);
+		for (int i = 0; i < 10 && !*why; i++) {
+			nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+			free(why);
+			why = last_line(errlog);
+		}
 		err_setx(e, perr.exit_code ? perr.exit_code : EXIT_FAIL,
 			 "%s: ssh works, but Podman does not answer on %s there (is its service "
 			 "running? e.g. 'systemctl --user enable --now podman.socket'): %s%s%s",

@@ -145,6 +145,17 @@ static void md_error(struct buf *b, const char *error)
 	free(line);
 }
 
+/* "+3.2%"; a change that rounds to nothing is "+0.0%", never "-0.0%". */
+static void add_pct(struct buf *b, double pct)
+{
+	if (!isfinite(pct)) {
+		buf_adds(b, "n/a");
+		return;
+	}
+	double r = round(pct * 10) / 10;
+	buf_addf(b, "%+.1f%%", r == 0 ? 0.0 : r);
+}
+
 /* ---- building ---- */
 
 static int cmp_series_order(const void *a, const void *b)
@@ -456,15 +467,19 @@ static void add_cell(struct buf *b, const struct report *r, const struct report_
 		buf_adds(b, best ? "**" : "");
 		add_mean_sd(b, v);
 		buf_adds(b, best ? "**" : "");
-		if (base && strcmp(s->backend, r->baseline) != 0)
-			buf_addf(b, " (%+.1f%%)", (v->mean - base->mean) / base->mean * 100.0);
+		if (base && strcmp(s->backend, r->baseline) != 0) {
+			buf_adds(b, " (");
+			add_pct(b, (v->mean - base->mean) / base->mean * 100.0);
+			buf_addc(b, ')');
+		}
 	}
 	if (s->flag[t]) {
 		bool sig;
 		const struct record *prev = previous_ok(s, s->n - 1);
 		double pct = regress_change(test_of(prev, t), v, &sig);
-		buf_addf(b, "<br>**%s %+.1f%% %s**", s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2",
-			 pct, s->regression[t] ? "regression" : "improvement");
+		buf_addf(b, "<br>**%s ", s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
+		add_pct(b, pct);
+		buf_addf(b, " %s**", s->regression[t] ? "regression" : "improvement");
 	}
 	add_provenance(b, r, rec);
 	buf_adds(b, " |");
@@ -645,10 +660,7 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		bool sig;
 		double pct = regress_change(test_of(prev, t), test_of(cur, t), &sig);
 		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
-		if (isfinite(pct))
-			buf_addf(b, "%+.1f%%", pct);
-		else
-			buf_adds(b, "n/a");
+		add_pct(b, pct);
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
 		bool regression;

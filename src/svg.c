@@ -37,6 +37,42 @@ void svg_escape(struct buf *b, const char *s)
 	}
 }
 
+/* v with a fixed number of decimals (0-3).  Charts print tens of thousands
+ * of coordinates: integer digits are much cheaper than printf's float
+ * conversion, and as deterministic. */
+static void add_fixed(struct buf *b, double v, int decimals)
+{
+	static const double scale[] = { 1, 10, 100, 1000 };
+	double scaled = v * scale[decimals];
+	if (!isfinite(scaled) || fabs(scaled) >= 9e15) {
+		buf_addf(b, "%.*f", decimals, v);
+		return;
+	}
+	long long n = llround(scaled);
+	unsigned long long u = n < 0 ? (unsigned long long)-n : (unsigned long long)n;
+	char tmp[32];
+	int i = sizeof(tmp);
+	tmp[--i] = '\0';
+	for (int d = 0; d < decimals; d++, u /= 10)
+		tmp[--i] = (char)('0' + u % 10);
+	if (decimals)
+		tmp[--i] = '.';
+	do
+		tmp[--i] = (char)('0' + u % 10);
+	while (u /= 10);
+	if (n < 0)
+		tmp[--i] = '-';
+	buf_adds(b, tmp + i);
+}
+
+/* "x,y" (or "x y") in tenths of a pixel. */
+static void add_xy(struct buf *b, double x, char sep, double y)
+{
+	add_fixed(b, x, 1);
+	buf_addc(b, sep);
+	add_fixed(b, y, 1);
+}
+
 const char *svg_hash_color(const char *name)
 {
 	/* Tableau 10, the yellow darkened for contrast on white */
@@ -173,15 +209,19 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 	buf_adds(b, "<path stroke-width=\"1\" stroke-opacity=\"0.5\" d=\"");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svg_point *p = &s->pts[i];
-		if (isfinite(p->y) && isfinite(p->sd) && p->sd > 0)
-			buf_addf(b, "M%.1f %.1fV%.1f", px_x(f, p->t), px_y(f, p->y + p->sd),
-				 px_y(f, p->y - p->sd));
+		if (!isfinite(p->y) || !isfinite(p->sd) || p->sd <= 0)
+			continue;
+		buf_addc(b, 'M');
+		add_xy(b, px_x(f, p->t), ' ', px_y(f, p->y + p->sd));
+		buf_addc(b, 'V');
+		add_fixed(b, px_y(f, p->y - p->sd), 1);
 	}
 	buf_adds(b, "\"/>\n<polyline fill=\"none\" stroke-width=\"2\" points=\"");
 	const char *sep = "";
 	for (size_t i = 0; i < s->n; i++)
 		if (isfinite(s->pts[i].y)) {
-			buf_addf(b, "%s%.1f,%.1f", sep, px_x(f, s->pts[i].t), px_y(f, s->pts[i].y));
+			buf_adds(b, sep);
+			add_xy(b, px_x(f, s->pts[i].t), ',', px_y(f, s->pts[i].y));
 			sep = " ";
 		}
 	buf_adds(b, "\"/>\n");
@@ -190,19 +230,33 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 		char d[32];
 		format_time(p->t, d);
 		double x = px_x(f, p->t), bottom = f->top + PLOT_H;
-		if (isfinite(p->y))
-			buf_addf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>", x, px_y(f, p->y));
-		else /* a failed run: a cross on the time axis */
-			buf_addf(b, "<path stroke-width=\"2\" d=\"M%.1f %.1fl8 -8m0 8l-8 -8\"><title>",
-				 x - 4, bottom - 2);
+		if (isfinite(p->y)) {
+			buf_adds(b, "<circle cx=\"");
+			add_fixed(b, x, 1);
+			buf_adds(b, "\" cy=\"");
+			add_fixed(b, px_y(f, p->y), 1);
+			buf_adds(b, "\" r=\"3\"><title>");
+		} else { /* a failed run: a cross on the time axis */
+			buf_adds(b, "<path stroke-width=\"2\" d=\"M");
+			add_xy(b, x - 4, ' ', bottom - 2);
+			buf_adds(b, "l8 -8m0 8l-8 -8\"><title>");
+		}
 		svg_escape(b, s->name);
-		buf_addf(b, " %.10s %.5s: ", d, d + 11);
-		if (!isfinite(p->y))
+		buf_addc(b, ' ');
+		buf_add(b, d, 10); /* "2026-05-16 07:12" */
+		buf_addc(b, ' ');
+		buf_add(b, d + 11, 5);
+		buf_adds(b, ": ");
+		if (!isfinite(p->y)) {
 			buf_adds(b, "failed");
-		else if (isfinite(p->sd))
-			buf_addf(b, "%.2f \xc2\xb1 %.2f ", p->y, p->sd);
-		else
-			buf_addf(b, "%.2f ", p->y);
+		} else {
+			add_fixed(b, p->y, 2);
+			if (isfinite(p->sd)) {
+				buf_adds(b, " \xc2\xb1 ");
+				add_fixed(b, p->sd, 2);
+			}
+			buf_addc(b, ' ');
+		}
 		if (isfinite(p->y))
 			svg_escape(b, unit);
 		if (p->note) {

@@ -304,11 +304,16 @@ static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
 				rc = err_setx(&c->err, EXIT_USAGE,
 					      "--refresh-args: 'tbx refresh' has no option '%s' (see "
 					      "'tbx refresh --help')", w);
-		} else if (!backend_resolve(&c->backends, w, &c->err)) {
-			rc = err_wrap(&c->err, "--refresh-args");
+			else
+				strv_push(out, w);
+		} else {
+			/* the id, not an alias: it is what the definition is named */
+			const struct backend *b = backend_resolve(&c->backends, w, &c->err);
+			if (b)
+				strv_push(out, b->id);
+			else
+				rc = err_wrap(&c->err, "--refresh-args");
 		}
-		if (rc == 0)
-			strv_push(out, w);
 	}
 	free(copy);
 	return rc;

@@ -156,7 +156,10 @@ H3=$T/home3
 make_home "$H3"
 mkdir -p "$T/evil/tbx-export/results"
 cp "$T/manifest.json" "$T/evil/tbx-export/MANIFEST.json"
-cp "$(ls "$TBX_HOME"/results/*.json | head -1)" "$T/evil/tbx-export/results/good.json"
+for f in "$TBX_HOME"/results/*.json; do
+	cp "$f" "$T/evil/tbx-export/results/good.json"
+	break
+done
 ln -s /etc/passwd "$T/evil/tbx-export/results/link.json"
 tar czf "$T/symlink.tar.gz" -C "$T/evil" tbx-export
 TBX_HOME=$H3 "$TBX_BIN" import "$T/symlink.tar.gz" >"$T/out" 2>"$T/err"

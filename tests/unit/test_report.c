@@ -1,0 +1,569 @@
+/* test_report.c - the rebench matrix, the history, regression flags and
+ * charts, from the hand-written records in tests/fixtures/records/.
+ *
+ * Runs from the repository root.  The fixtures: 2 models (Qwen3.6, GLM-4.7)
+ * on vulkan-radv (baseline), rocm-7.2 and lemonade (another lineage);
+ *   - Qwen on rocm-7.2: new image and build, tg128 56.02 -> 51.524 t/s
+ *     (-8.0%, far beyond noise): flagged as a regression;
+ *   - Qwen on vulkan-radv: new image and build, pp512 1108 -> 1148 t/s
+ *     (+3.6%, but sd ~50 over 5 samples: t = 1.3): noise, not flagged;
+ *   - GLM on rocm-7.2: an imported run (no digest), then a failed one;
+ *   - GLM on lemonade: imported; Qwen on lemonade: native;
+ *   - one more Qwen vulkan-radv run on 2026-05-21 00:30, after the report
+ *     date used here (2026-05-20).
+ * Every expected number below was worked out by hand from the samples. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "regress.h"
+#include "report.h"
+#include "store.h"
+#include "util.h"
+
+#define FIXTURES "tests/fixtures/records"
+#define QWEN "Qwen3.6-35B-A3B-UD-Q4_K_XL"
+#define GLM "GLM-4.7-Flash-UD-Q8_K_XL"
+#define ROCM_SHIFT \
+	"tg128 -8.0% after image sha256:587be1cc62ac -> sha256:a8ccfee453b8, build 9187 -> 9193"
+
+#define assert_contains(hay, needle) check_contains((hay), (needle), true, __FILE__, __LINE__)
+#define assert_lacks(hay, needle) check_contains((hay), (needle), false, __FILE__, __LINE__)
+
+static void check_contains(const char *hay, const char *needle, bool want, const char *file,
+			   int line)
+{
+	if ((strstr(hay, needle) != NULL) == want)
+		return;
+	print_error("%s:%d: text %s '%s'\n--- text ---\n%s\n", file, line,
+		    want ? "lacks" : "should not contain", needle, hay);
+	fail();
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Offset of needle in hay (must be there). */
+static size_t pos(const char *hay, const char *needle)
+{
+	const char *p = strstr(hay, needle);
+	if (!p) {
+		print_error("missing '%s'\n", needle);
+		fail();
+	}
+	return (size_t)(p - hay);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *dir)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A tbx home whose results/ is the fixtures directory. */
+struct home {
+	char dir[64];
+};
+
+static void home_make(struct home *h, bool link_fixtures)
+{
+	snprintf(h->dir, sizeof(h->dir), "/tmp/tbx-report-test.XXXXXX");
+	assert_non_null(mkdtemp(h->dir));
+	char cwd[4096];
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	char *results = path_join(h->dir, "results");
+	if (link_fixtures) {
+		char *target = path_join(cwd, FIXTURES);
+		assert_int_equal(symlink(target, results), 0);
+		free(target);
+	} else {
+		assert_int_equal(mkdir(results, 0777), 0);
+	}
+	free(results);
+}
+
+static void home_remove(struct home *h)
+{
+	rm_rf(h->dir);
+}
+
+/* Load the fixtures as of a date (records up to and including it). */
+static void load_as_of(const char *date, struct records *rs)
+{
+	struct home h;
+	struct err e = { 0 };
+	struct strv warnings = STRV_INIT;
+	int64_t end;
+	home_make(&h, true);
+	assert_int_equal(report_parse_date(date, &end), 0);
+	struct record_filter f = { .until = end };
+	assert_int_equal(store_load(h.dir, &f, rs, &warnings, &e), 0);
+	assert_int_equal(warnings.n, 0);
+	strv_free(&warnings);
+	home_remove(&h);
+}
+
+struct fixture {
+	struct records rs;
+	struct report r;
+};
+
+static void build(struct fixture *fx, const char *date, const char *baseline)
+{
+	struct err e = { 0 };
+	load_as_of(date, &fx->rs);
+	struct report_opts o = { .date = date, .baseline = baseline };
+	if (report_build(&fx->rs, &o, &fx->r, &e) < 0) {
+		print_error("%s\n", e.msg);
+		fail();
+	}
+}
+
+static void unbuild(struct fixture *fx)
+{
+	report_free(&fx->r);
+	records_free(&fx->rs);
+}
+
+static const struct report_model *model_named(const struct report *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_models; i++)
+		if (strcmp(r->models[i].name, name) == 0)
+			return &r->models[i];
+	print_error("no model '%s'\n", name);
+	fail();
+	return NULL;
+}
+
+static const struct report_series *series_of(const struct report *r, const char *model,
+					     const char *backend)
+{
+	const struct report_model *m = model_named(r, model);
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->series[i].backend, backend) == 0)
+			return &m->series[i];
+	print_error("no series %s/%s\n", model, backend);
+	fail();
+	return NULL;
+}
+
+/* ---- tests ---- */
+
+static void test_dates(void **state)
+{
+	(void)state;
+	int64_t end;
+	assert_int_equal(report_parse_date("2026-05-20", &end), 0);
+	int64_t start;
+	assert_int_equal(parse_time("2026-05-20T00:00:00Z", &start), 0);
+	assert_int_equal(end, start + 86400);
+	const char *bad[] = { "2026-02-30", "2026-5-20", "20260520", "2026-05-20x", "",
+			      "2026-05-20T00:00:00Z", "2026-13-01", "abcd-ef-gh" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(report_parse_date(bad[i], &end), -1);
+	char today[11];
+	report_today(today);
+	assert_int_equal(report_parse_date(today, &end), 0);
+}
+
+static void test_grouping(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	assert_int_equal(fx.rs.n, 9); /* the 2026-05-21 run does not count */
+	assert_string_equal(fx.r.baseline, "vulkan-radv");
+	assert_int_equal(fx.r.n_hosts, 1);
+	assert_int_equal(fx.r.n_models, 2);
+	assert_string_equal(fx.r.models[0].name, GLM);
+	assert_string_equal(fx.r.models[1].name, QWEN);
+	assert_string_equal(fx.r.models[1].chart, "charts/" QWEN ".svg");
+	/* the baseline first, then by id */
+	assert_string_equal(fx.r.models[1].series[0].backend, "vulkan-radv");
+	assert_string_equal(fx.r.models[1].series[1].backend, "lemonade");
+	assert_string_equal(fx.r.models[1].series[2].backend, "rocm-7.2");
+	/* lineages: llama.cpp (radv, rocm) then lemonade apart */
+	assert_int_equal(fx.r.n_lineages, 2);
+	assert_string_equal(fx.r.lineages[0].name, "llama.cpp");
+	assert_int_equal(fx.r.lineages[0].n, 2);
+	assert_string_equal(fx.r.lineages[0].backends[0], "vulkan-radv");
+	assert_string_equal(fx.r.lineages[0].backends[1], "rocm-7.2");
+	assert_string_equal(fx.r.lineages[1].name, "lemonade");
+	assert_int_equal(fx.r.lineages[1].n, 1);
+	const struct report_series *s = series_of(&fx.r, QWEN, "vulkan-radv");
+	assert_int_equal(s->n, 2);
+	assert_true(s->runs[0]->started_at < s->runs[1]->started_at);
+	unbuild(&fx);
+}
+
+static void test_regression_flags(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	/* real shift after a new image and build: flagged, as a regression */
+	const struct report_series *rocm = series_of(&fx.r, QWEN, "rocm-7.2");
+	assert_null(rocm->flag[REPORT_PP512]); /* 1120 -> 1120 */
+	assert_non_null(rocm->flag[REPORT_TG128]);
+	assert_string_equal(rocm->flag[REPORT_TG128], ROCM_SHIFT);
+	assert_true(rocm->regression[REPORT_TG128]);
+
+	/* +3.6% on pp512 after a new image, but within the noise: not flagged */
+	const struct report_series *radv = series_of(&fx.r, QWEN, "vulkan-radv");
+	bool sig = true;
+	double pct = regress_change(&radv->runs[0]->pp512, &radv->runs[1]->pp512, &sig);
+	assert_true(fabs(pct - 40.0 / 1108.0 * 100.0) < 1e-9);
+	assert_true(pct >= REGRESS_MIN_PCT);
+	assert_false(sig);
+	assert_null(radv->flag[REPORT_PP512]);
+	assert_null(radv->flag[REPORT_TG128]);
+
+	/* a failed latest run is not compared; first runs neither */
+	assert_null(series_of(&fx.r, GLM, "rocm-7.2")->flag[REPORT_TG128]);
+	assert_null(series_of(&fx.r, GLM, "vulkan-radv")->flag[REPORT_PP512]);
+	assert_int_equal(series_of(&fx.r, GLM, "rocm-7.2")->footnote, 1);
+
+	struct strv lines = STRV_INIT;
+	assert_int_equal(report_regressions(&fx.r, &lines), 1);
+	assert_int_equal(lines.n, 1);
+	assert_string_equal(lines.v[0], QWEN " on rocm-7.2: " ROCM_SHIFT);
+	strv_free(&lines);
+	unbuild(&fx);
+
+	/* a day before the new images: nothing to compare against */
+	build(&fx, "2026-05-15", NULL);
+	assert_int_equal(report_regressions(&fx.r, NULL), 0);
+	unbuild(&fx);
+}
+
+static void test_matrix(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	char *md = report_matrix_md(&fx.r);
+	assert_contains(md, "# Rebench matrix 2026-05-20\n");
+	assert_contains(md, "9 runs of 2 models");
+	assert_contains(md, "| model | vulkan-radv (baseline) | rocm-7.2 | fastest |");
+	/* Qwen pp512: radv (1150+1120+1200+1090+1180)/5 = 1148, sd sqrt(7880/4) = 44.38,
+	 * the fastest; rocm 1120, sd sqrt(20/4) = 2.24, (1120-1148)/1148 = -2.4% */
+	assert_contains(md, "| " QWEN " | **1148.00 \xc2\xb1 44.38**<br><sub>sha256:9513efa92889 "
+			    "\xc2\xb7 b9193</sub> | 1120.00 \xc2\xb1 2.24 (-2.4%)<br><sub>"
+			    "sha256:a8ccfee453b8 \xc2\xb7 b9193</sub> | vulkan-radv |");
+	/* Qwen tg128: rocm 51.524 -> 51.52 (-14.7% against 60.43), flagged -8.0% */
+	assert_contains(md, "51.52 \xc2\xb1 0.06 (-14.7%)<br>**\xe2\x96\xbc -8.0% regression**<br>"
+			    "<sub>sha256:a8ccfee453b8 \xc2\xb7 b9193</sub>");
+	assert_contains(md, "**60.43 \xc2\xb1 0.05**");
+	/* GLM: rocm's latest run failed: shown, with the error in a footnote; one
+	 * successful backend only, so no winner */
+	assert_contains(md, "| " GLM " | 1092.00 \xc2\xb1 0.79<br><sub>sha256:9513efa92889 \xc2\xb7 "
+			    "b9193</sub> | failed[^1]<br><sub>sha256:a8ccfee453b8 \xc2\xb7 b9193</sub> "
+			    "| \xe2\x80\x93 |");
+	assert_contains(md, "\n[^1]: " GLM " on rocm-7.2, 2026-05-16 06:00 UTC (sha256:a8ccfee453b8 "
+			    "\xc2\xb7 b9193): llama-bench died of signal 6 (exit 134): HIP error: out "
+			    "of memory \\| in ggml_cuda_op\n");
+	/* lemonade apart, after the llama.cpp tables, against the baseline:
+	 * GLM 950 vs 1092 = -13.0%, Qwen 1200 vs 1148 = +4.5%; tg 38 vs 41.17 = -7.7% */
+	size_t apart = pos(md, "## Separate lineage: lemonade");
+	assert_true(apart > pos(md, "## tg128"));
+	assert_true(pos(md, "| " GLM " | 950.00 \xc2\xb1 1.58 (-13.0%)<br><sub>imported \xc2\xb7 "
+			    "b1189</sub> |") > apart);
+	assert_true(pos(md, "| " QWEN " | 1200.00 \xc2\xb1 3.81 (+4.5%)<br><sub>native \xc2\xb7 "
+			    "b1189</sub> |") > apart);
+	assert_contains(md, "| " GLM " | 38.00 \xc2\xb1 0.07 (-7.7%)");
+	assert_contains(md, "| " QWEN " | 52.10 \xc2\xb1 0.07 (-13.8%)");
+	assert_contains(md, "- **REGRESSION** " QWEN " on rocm-7.2: " ROCM_SHIFT
+			    " (run of 2026-05-16 03:00 UTC)\n");
+	/* the run after the date is not there */
+	assert_lacks(md, "2000.00");
+	assert_lacks(md, "sha256:5baadba81e25");
+	free(md);
+	unbuild(&fx);
+}
+
+static void test_matrix_baseline_and_date(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-21", "rocm-7.2");
+	char *md = report_matrix_md(&fx.r);
+	assert_contains(md, "| model | rocm-7.2 (baseline) | vulkan-radv | fastest |");
+	/* radv's 2026-05-21 run counts now: (2000+2010+1990+2005+1995)/5 = 2000,
+	 * +78.6% against rocm's 1120, and +74.2% from its previous 1148, flagged */
+	assert_contains(md, "**2000.00 \xc2\xb1 7.91** (+78.6%)<br>**\xe2\x96\xb2 +74.2% "
+			    "improvement**<br><sub>sha256:5baadba81e25 \xc2\xb7 b9200</sub>");
+	assert_contains(md, "- improvement: " QWEN " on vulkan-radv: pp512 +74.2% after image "
+			    "sha256:9513efa92889 -> sha256:5baadba81e25, build 9193 -> 9200");
+	/* improvements do not fail --check */
+	assert_int_equal(report_regressions(&fx.r, NULL), 1);
+	free(md);
+	unbuild(&fx);
+}
+
+static void test_history(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	char *md = report_history_md(&fx.r);
+	assert_contains(md, "# Benchmarks\n");
+	size_t glm = pos(md, "## " GLM "\n"), qwen = pos(md, "## " QWEN "\n");
+	assert_true(glm < qwen);
+	assert_contains(md, "![pp512 and tg128 of " QWEN " over time](charts/" QWEN ".svg)");
+	/* newest first */
+	size_t r04 = pos(md, "| 2026-05-16 04:00 | lemonade (lemonade lineage) | native | b1189 | "
+			     "1200.00 \xc2\xb1 3.81 | 52.10 \xc2\xb1 0.07 | first run |");
+	size_t r03 = pos(md, "| 2026-05-16 03:00 | rocm-7.2 | sha256:a8ccfee453b8 | b9193 "
+			     "(1a68ec937) | 1120.00 \xc2\xb1 2.24 | 51.52 \xc2\xb1 0.06 | pp512 +0.0%, "
+			     "tg128 -8.0%<br>**REGRESSION: " ROCM_SHIFT "** |");
+	size_t r02 = pos(md, "| 2026-05-16 02:00 | vulkan-radv | sha256:9513efa92889 | b9193 "
+			     "(1a68ec937) | 1148.00 \xc2\xb1 44.38 | 60.43 \xc2\xb1 0.05 | pp512 +3.6%, "
+			     "tg128 +0.0% |");
+	size_t r10 = pos(md, "| 2026-05-10 02:00 | vulkan-radv | sha256:f5ef9f51cc70 | b9187 "
+			     "(0253fb21f) | 1108.00 \xc2\xb1 52.63 | 60.45 \xc2\xb1 0.08 | first run |");
+	assert_true(qwen < r04 && r04 < r03 && r03 < r02 && r02 < r10);
+	/* failed and imported runs */
+	assert_contains(md, "| 2026-05-16 06:00 | rocm-7.2 | sha256:a8ccfee453b8 | b9193 (1a68ec937) "
+			    "| failed | failed | failed: llama-bench died of signal 6 (exit 134): HIP "
+			    "error: out of memory \\| in ggml_cuda_op |");
+	assert_contains(md, "| 2026-05-12 03:00 | rocm-7.2 | imported | b9187 (0253fb21f) | "
+			    "929.42 \xc2\xb1 0.81 | 33.78 \xc2\xb1 0.01 | first run |");
+	/* the one real shift is flagged, the noise nowhere */
+	assert_int_equal(count(md, "REGRESSION"), 1);
+	assert_lacks(md, "improvement");
+	assert_lacks(md, "2026-05-21");
+	free(md);
+	unbuild(&fx);
+}
+
+static void test_chart(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	size_t qwen = (size_t)(model_named(&fx.r, QWEN) - fx.r.models);
+	size_t glm = (size_t)(model_named(&fx.r, GLM) - fx.r.models);
+	char *svg = report_chart_svg(&fx.r, qwen);
+	assert_true(str_starts_with(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	assert_true(str_ends_with(svg, "</svg>\n"));
+	/* two panels with their units, dates on the axis */
+	assert_contains(svg, ">pp512: prompt processing, 512 tokens (t/s)</text>");
+	assert_contains(svg, ">tg128: text generation, 128 tokens (t/s)</text>");
+	assert_contains(svg, ">2026-05-10</text>");
+	assert_contains(svg, ">date (UTC)</text>");
+	/* every backend named at its line's end, in its fixed colour */
+	assert_contains(svg, "fill=\"#e15759\" font-weight=\"bold\">vulkan-radv</text>");
+	assert_contains(svg, "fill=\"#59a14f\" font-weight=\"bold\">rocm-7.2</text>");
+	assert_contains(svg, "fill=\"#9c755f\" font-weight=\"bold\">lemonade</text>");
+	/* points carry their provenance */
+	assert_contains(svg, "<title>rocm-7.2 2026-05-16 03:00: 51.52 \xc2\xb1 0.06 t/s "
+			     "(sha256:a8ccfee453b8 \xc2\xb7 b9193)</title>");
+	assert_int_equal(count(svg, "<g "), 6); /* 3 backends x 2 panels */
+	assert_int_equal(count(svg, "</g>"), 6);
+	free(svg);
+
+	/* a failed run is a cross on the axis, with its error */
+	svg = report_chart_svg(&fx.r, glm);
+	assert_contains(svg, "rocm-7.2 2026-05-16 06:00: failed (sha256:a8ccfee453b8 \xc2\xb7 "
+			     "b9193: llama-bench died of signal 6");
+	assert_contains(svg, "a failed run</text>");
+	free(svg);
+	unbuild(&fx);
+}
+
+static int cmp_file(const char *a, const char *b)
+{
+	struct buf x = BUF_INIT, y = BUF_INIT;
+	struct err e = { 0 };
+	int rc = read_file(a, 1 << 24, &x, &e) == 0 && read_file(b, 1 << 24, &y, &e) == 0 &&
+				 x.len == y.len && memcmp(x.p, y.p, x.len) == 0
+			 ? 0
+			 : -1;
+	if (rc < 0)
+		print_error("%s and %s differ (%s)\n", a, b, e.msg);
+	buf_free(&x), buf_free(&y);
+	return rc;
+}
+
+static void test_determinism(void **state)
+{
+	(void)state;
+	struct home out;
+	home_make(&out, false);
+	const char *files[] = { "REBENCH-MATRIX-2026-05-20.md", "BENCHMARKS.md",
+				"charts/" QWEN ".svg", "charts/" GLM ".svg" };
+	for (int run = 0; run < 2; run++) {
+		struct fixture fx;
+		struct err e = { 0 };
+		char *dir = xasprintf("%s/run%d", out.dir, run), *matrix = NULL;
+		build(&fx, "2026-05-20", NULL);
+		assert_int_equal(report_write(&fx.r, dir, &matrix, &e), 0);
+		char *want = xasprintf("%s/REBENCH-MATRIX-2026-05-20.md", dir);
+		assert_string_equal(matrix, want);
+		free(want), free(matrix), free(dir);
+		unbuild(&fx);
+	}
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *a = xasprintf("%s/run0/%s", out.dir, files[i]);
+		char *b = xasprintf("%s/run1/%s", out.dir, files[i]);
+		assert_true(path_exists(a));
+		assert_int_equal(cmp_file(a, b), 0);
+		free(a), free(b);
+	}
+	home_remove(&out);
+}
+
+/* Records made in memory, for what the fixtures do not cover. */
+static void add_json_record(struct records *rs, const char *json)
+{
+	struct err e = { 0 };
+	json_object *o = json_parse(json, strlen(json), "test", &e);
+	assert_non_null(o);
+	rs->v = xrealloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
+	assert_int_equal(record_from_json(o, "test.json", &rs->v[rs->n], &e), 0);
+	rs->n++;
+	json_object_put(o);
+}
+
+static void test_untrusted_names(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	add_json_record(&rs, "{\"run_id\": \"a\", \"backend\": \"x|y\", \"started_at\": "
+			     "\"2026-05-01T00:00:00Z\", \"model\": \"../m <b>|*_x_*\", \"host\": "
+			     "{\"name\": \"h1\"}, \"image_digest\": \"sha256:00\", \"build_number\": 1, "
+			     "\"pp512\": {\"mean\": 10, \"stddev\": 1, \"samples\": [9, 11]}}");
+	add_json_record(&rs, "{\"run_id\": \"b\", \"backend\": \"x|y\", \"started_at\": "
+			     "\"2026-05-02T00:00:00Z\", \"model\": \"../m <b>|*_x_*\", \"host\": "
+			     "{\"name\": \"h2\"}, \"status\": \"failed\", \"error\": \"bad\\nthing <i>\"}");
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-03" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	assert_int_equal(r.n_hosts, 2);
+	/* the chart file name never leaves charts/ and never collides */
+	assert_true(str_starts_with(r.models[0].chart, "charts/_._m__b____x__-"));
+	assert_true(str_ends_with(r.models[0].chart, ".svg"));
+	assert_null(strchr(r.models[0].chart + 7, '/'));
+	char *md = report_matrix_md(&r);
+	assert_contains(md, "| ../m &lt;b>\\|\\*\\_x\\_\\* |");
+	assert_contains(md, "| x\\|y |");
+	assert_contains(md, "\xc2\xb7 h2</sub>"); /* two hosts: say which */
+	assert_contains(md, "bad thing &lt;i>");
+	assert_lacks(md, "<b>");
+	assert_lacks(md, "<i>");
+	free(md);
+	char *svg = report_chart_svg(&r, 0);
+	assert_contains(svg, "../m &lt;b&gt;|*_x_*: llama-bench over time");
+	assert_lacks(svg, "<b>");
+	free(svg);
+	report_free(&r);
+	records_free(&rs);
+}
+
+static void test_empty(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-20" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	char *md = report_matrix_md(&r);
+	assert_contains(md, "No runs recorded up to 2026-05-20.");
+	free(md);
+	md = report_history_md(&r);
+	assert_contains(md, "No runs recorded up to 2026-05-20.");
+	free(md);
+	assert_int_equal(report_regressions(&r, NULL), 0);
+	report_free(&r);
+	o.date = "yesterday";
+	assert_int_equal(report_build(&rs, &o, &r, &e), -1);
+	assert_contains(e.msg, "bad report date 'yesterday'");
+}
+
+static void test_corrupt_record_skipped(void **state)
+{
+	(void)state;
+	struct home h;
+	struct err e = { 0 };
+	home_make(&h, false);
+	char *bad = xasprintf("%s/results/20260516T000000Z-broken.json", h.dir);
+	assert_int_equal(write_file_atomic(bad, "{\"run_id\": ", 12, 0666, &e), 0);
+	char *good_src = xasprintf("%s/20260516T050000Z-vulkan-radv-" GLM
+				   "-5140c8f3-6715-476b-80d3-b985900ba8ec.json",
+				   FIXTURES);
+	struct buf text = BUF_INIT;
+	assert_int_equal(read_file(good_src, 1 << 20, &text, &e), 0);
+	char *good = xasprintf("%s/results/good.json", h.dir);
+	assert_int_equal(write_file_atomic(good, text.p, text.len, 0666, &e), 0);
+	struct records rs;
+	struct strv warnings = STRV_INIT;
+	assert_int_equal(store_load(h.dir, NULL, &rs, &warnings, &e), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(warnings.n, 1);
+	assert_contains(warnings.v[0], "20260516T000000Z-broken.json");
+	strv_free(&warnings);
+	records_free(&rs);
+	buf_free(&text);
+	free(bad), free(good), free(good_src);
+	home_remove(&h);
+}
+
+static void test_source_and_build_names(void **state)
+{
+	(void)state;
+	struct record rec = { 0 };
+	char s[24];
+	assert_string_equal(report_source(&rec, s), "native");
+	rec.imported = true;
+	assert_string_equal(report_source(&rec, s), "imported");
+	rec.image_digest = "sha256:0123456789abcdef0123";
+	assert_string_equal(report_source(&rec, s), "sha256:0123456789ab");
+	assert_string_equal(report_build_name(&rec, s), "-");
+	rec.build_commit = "0253fb21f|x";
+	assert_string_equal(report_build_name(&rec, s), "0253fb21f?x");
+	rec.build_number = 9187;
+	assert_string_equal(report_build_name(&rec, s), "b9187");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dates),
+		cmocka_unit_test(test_grouping),
+		cmocka_unit_test(test_regression_flags),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_matrix_baseline_and_date),
+		cmocka_unit_test(test_history),
+		cmocka_unit_test(test_chart),
+		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_untrusted_names),
+		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_corrupt_record_skipped),
+		cmocka_unit_test(test_source_and_build_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
