@@ -157,7 +157,7 @@ static int call_ok(struct podman *p, const char *method, const char *path, json_
 	json_object *o = NULL;
 	long status = 0;
 	if (podman_call(p, method, path, body, &o, &status, e) < 0)
-		return err_wrap(e, "%s", what);
+		return http_last_was_connect_error ? -1 : err_wrap(e, "%s", what);
 	if (status >= 300) {
 		podman_error(e, status, o, "%s", what);
 		json_object_put(o);
@@ -178,7 +178,7 @@ static int call_lookup(struct podman *p, const char *path, json_object **out, co
 	long status = 0;
 	*out = NULL;
 	if (podman_call(p, "GET", path, NULL, &o, &status, e) < 0)
-		return err_wrap(e, "%s", what);
+		return http_last_was_connect_error ? -1 : err_wrap(e, "%s", what);
 	if (status == 404) {
 		json_object_put(o);
 		return 1;

@@ -856,7 +856,7 @@ static void remove_forward_dir(const char *dir, const char *errlog)
 
 /* Wait for the forwarded socket; 0 when it answers, -1 with e set. */
 static int wait_forward(pid_t pid, const char *local, const char *errlog, const char *what,
-			struct err *e)
+			const char *try_cmd, struct err *e)
 {
 	double deadline = now_mono() + SSH_WAIT_S;
 	for (;;) {
@@ -866,9 +866,8 @@ static int wait_forward(pid_t pid, const char *local, const char *errlog, const 
 			if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && str_starts_with(why, "cannot run ssh"))
 				err_set(e, "%s: %s (install openssh-client)", what, why);
 			else
-				err_set(e, "%s: ssh failed: %s (ssh must log in without a prompt: "
-					"check with 'ssh -o BatchMode=yes HOST true')",
-					what, *why ? why : "exited without a message");
+				err_set(e, "%s: ssh failed: %s (ssh must log in without a prompt: try "
+					"'%s')", what, *why ? why : "exited without a message", try_cmd);
 			free(why);
 			return -2; /* ssh is gone already */
 		}
@@ -911,7 +910,18 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u,
 		err_wrap(e, "%s", what);
 		goto fail;
 	}
-	int w = wait_forward(pid, local, errlog, what, e);
+	struct buf try_cmd = BUF_INIT;
+	buf_init(&try_cmd);
+	buf_adds(&try_cmd, "ssh -o BatchMode=yes");
+	if (c->identity)
+		buf_addf(&try_cmd, " -i %s", c->identity);
+	if (u->port)
+		buf_addf(&try_cmd, " -p %d", u->port);
+	if (u->user)
+		buf_addf(&try_cmd, " -l %s", u->user);
+	buf_addf(&try_cmd, " %s true", u->host);
+	int w = wait_forward(pid, local, errlog, what, try_cmd.p, e);
+	buf_free(&try_cmd);
 	if (w < 0) {
 		if (w != -2) /* else ssh has exited and was reaped */
 			stop_ssh(pid);
@@ -937,8 +947,8 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u,
 		}
 		err_setx(e, perr.exit_code ? perr.exit_code : EXIT_FAIL,
 			 "%s: ssh works, but Podman does not answer on %s there (is its service "
-			 "running? e.g. 'systemctl --user enable --now podman.socket'): %s%s%s",
-			 what, u->path, perr.msg, *why ? "; ssh said: " : "", why);
+			 "running? e.g. 'systemctl --user enable --now podman.socket'): %s%s",
+			 what, u->path, *why ? "ssh said: " : "", *why ? why : perr.msg);
 		free(why);
 		podman_close(p); /* stops ssh */
 		goto fail;

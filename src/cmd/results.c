@@ -128,15 +128,18 @@ static void print_table(const struct records *rs)
 		format_test(r, &r->tg128, tg);
 		put_cell(ts, 16), put_cell(backend, wb), put_cell(model, wm);
 		put_cell(report_source(r, src), 19), put_cell(report_build_name(r, build), 8);
-		put_cell(pp, 18), put_cell(tg, 16);
-		if (r->stale)
-			fputs("STALE ", stdout);
-		if (r->failed) {
-			char *why = shown(r->error ? r->error : "no error message", ERROR_SHOWN_MAX);
-			printf("FAILED: %s", why);
+		put_cell(pp, 18);
+		if (!r->stale && !r->failed) {
+			puts(tg); /* no trailing blanks */
+		} else {
+			put_cell(tg, 16);
+			char *why = r->failed ? shown(r->error ? r->error : "no error message",
+						      ERROR_SHOWN_MAX)
+					      : NULL;
+			printf("%s%s%s%s\n", r->stale ? "STALE" : "", r->stale && why ? " " : "",
+			       why ? "FAILED: " : "", why ? why : "");
 			free(why);
 		}
-		putchar('\n');
 		free(backend), free(model);
 	}
 }

@@ -70,6 +70,10 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 	struct image_ref *refs = xcalloc(k + 1, sizeof(*refs));
 	struct registry_answer *ans = xcalloc(k + 1, sizeof(*ans));
 	int rc = -1;
+	char *version = NULL;
+	if (podman_ping(&c->podman, &version, &c->err) < 0)
+		goto out;
+	free(version);
 	if (imagelock_load(c->home, &il, &c->err) < 0)
 		goto out;
 	if (!offline) {

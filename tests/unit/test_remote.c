@@ -564,7 +564,7 @@ static void test_connect_no_podman(void **state)
 	assert_int_equal(remote_connect("box", &p, &e), -1);
 	assert_non_null(strstr(e.msg, "connection 'box' (core@box.example): ssh works, but Podman "
 				      "does not answer on /run/user/1000/podman/podman.sock there"));
-	assert_non_null(strstr(e.msg, "ssh said: channel 2: open failed"));
+	assert_non_null(strstr(e.msg, "there (is its service running? e.g. 'systemctl --user enable --now podman.socket'): ssh said: channel 2: open failed"));
 	assert_null(p.socket);
 	assert_int_equal(p.ssh_pid, 0);
 	assert_no_forward_dirs();

@@ -1,0 +1,115 @@
+#!/bin/bash
+# tbx report and tbx results on the hand-written records of
+# tests/fixtures/records (no container is run): the files, the key numbers,
+# --check's exit codes, --print, determinism, a corrupt record named and
+# skipped, the results table and its filters.
+. "$(dirname "$0")/lib.sh"
+
+R=$TBX_HOME/results
+mkdir -p "$R"
+cp "$REPO"/tests/fixtures/records/*.json "$R/"
+QWEN=Qwen3.6-35B-A3B-UD-Q4_K_XL
+GLM=GLM-4.7-Flash-UD-Q8_K_XL
+
+# ---- report ----
+run tbx report -o "$T/r" --date 2026-05-20
+is "$rc" 0 "report exits 0"
+like "$err" "wrote $T/r/REBENCH-MATRIX-2026-05-20.md" "says what it wrote"
+M=$T/r/REBENCH-MATRIX-2026-05-20.md
+check "matrix written" test -s "$M"
+check "history written" test -s "$T/r/BENCHMARKS.md"
+check "a chart per model ($QWEN)" test -s "$T/r/charts/$QWEN.svg"
+check "a chart per model ($GLM)" test -s "$T/r/charts/$GLM.svg"
+matrix=$(cat "$M")
+history=$(cat "$T/r/BENCHMARKS.md")
+chart=$(cat "$T/r/charts/$QWEN.svg")
+
+like "$matrix" "^# Rebench matrix 2026-05-20" "matrix titled with the date"
+like "$matrix" "\| $QWEN \| \*\*1148\.00 ± 44\.38\*\*<br><sub>sha256:9513efa92889 · b9193</sub>" \
+	"fastest pp512 in bold, with its digest and build"
+like "$matrix" "1120\.00 ± 2\.24 \(-2\.4%\)" "difference from the baseline vulkan-radv"
+like "$matrix" "51\.52 ± 0\.06 \(-14\.7%\)<br>\*\*▼ -8\.0% regression\*\*" "regression flagged in the cell"
+like "$matrix" "failed\[\^1\]<br><sub>sha256:a8ccfee453b8 · b9193</sub>" "a failed run shows as failed"
+like "$matrix" "\[\^1\]: $GLM on rocm-7\.2, 2026-05-16 06:00 UTC .*HIP error: out of memory" \
+	"its error in a footnote"
+like "$matrix" "## Separate lineage: lemonade" "lemonade kept apart"
+like "$matrix" "950\.00 ± 1\.58 \(-13\.0%\)<br><sub>imported · b1189</sub>" "an imported run"
+like "$matrix" "\*\*REGRESSION\*\* $QWEN on rocm-7\.2: tg128 -8\.0% after image sha256:587be1cc62ac -> sha256:a8ccfee453b8, build 9187 -> 9193" \
+	"the regression spelled out"
+unlike "$matrix" "improvement" "noise (+3.6% on a noisy pp512) is not flagged"
+unlike "$matrix" "2000\.00|2026-05-21" "a run after the date does not count"
+
+like "$history" "## $GLM" "history: a section per model"
+like "$history" "!\[pp512 and tg128 of $QWEN over time\]\(charts/$QWEN\.svg\)" "history links the chart"
+like "$history" "\| 2026-05-16 03:00 \| rocm-7\.2 \| sha256:a8ccfee453b8 \| b9193 \(1a68ec937\) \| 1120\.00 ± 2\.24 \| 51\.52 ± 0\.06 \| pp512 \+0\.0%, tg128 -8\.0%<br>\*\*REGRESSION: tg128 -8\.0%" \
+	"history: change against the previous run, flagged"
+like "$history" "\| 2026-05-16 02:00 \| vulkan-radv .* \| pp512 \+3\.6%, tg128 \+0\.0% \|" \
+	"history: noise shown, not flagged"
+newest=$(grep -n "2026-05-16 04:00 | lemonade" "$T/r/BENCHMARKS.md" | cut -d: -f1)
+oldest=$(grep -n "2026-05-10 02:00 | vulkan-radv" "$T/r/BENCHMARKS.md" | cut -d: -f1)
+check "history: newest first" test "${newest:-0}" -gt 0 -a "${newest:-0}" -lt "${oldest:-0}"
+
+like "$chart" "^<svg xmlns=\"http://www.w3.org/2000/svg\"" "chart is SVG"
+like "$chart" ">pp512: prompt processing, 512 tokens \(t/s\)</text>" "chart: pp512 panel with units"
+like "$chart" ">tg128: text generation, 128 tokens \(t/s\)</text>" "chart: tg128 panel"
+like "$chart" ">2026-05-10</text>" "chart: dates on the axis"
+like "$chart" "font-weight=\"bold\">rocm-7\.2</text>" "chart: backend named at its line's end"
+
+# ---- determinism ----
+run tbx report -o "$T/r2" --date 2026-05-20
+is "$rc" 0 "second report exits 0"
+check "same records, byte-identical files" diff -r "$T/r" "$T/r2"
+
+# ---- --check ----
+run tbx report --check --date 2026-05-20
+is "$rc" 1 "--check: exit 1 on a significant regression"
+like "$out" "^REGRESSION: $QWEN on rocm-7\.2: tg128 -8\.0% after image" "--check prints it"
+check "--check without -o writes nothing" test ! -e "$TBX_HOME/reports"
+run tbx report --check --date 2026-05-15
+is "$rc" 0 "--check: exit 0 before the image change"
+run tbx report --check --date 2026-05-20 --host elsewhere
+is "$rc" 0 "--check --host: another host's runs only"
+run tbx report --check -o "$T/r3" --date 2026-05-20 --print
+is "$rc" 1 "--check -o: still exit 1"
+check "--check -o writes the files" test -s "$T/r3/REBENCH-MATRIX-2026-05-20.md"
+like "$out" "^# Rebench matrix 2026-05-20" "--print: the matrix on stdout"
+run tbx report --date 2026-05-20 --baseline rocm72
+is "$rc" 0 "report into the default directory, baseline by alias"
+check "default directory is <home>/reports" test -s "$TBX_HOME/reports/REBENCH-MATRIX-2026-05-20.md"
+like "$(cat "$TBX_HOME/reports/REBENCH-MATRIX-2026-05-20.md")" "\| model \| rocm-7\.2 \(baseline\) \| vulkan-radv \|" \
+	"--baseline alias resolved to its id"
+run tbx report -o "$T/r5"
+is "$rc" 0 "report without --date"
+check "default date is today (UTC)" test -s "$T/r5/REBENCH-MATRIX-$(date -u +%F).md"
+run tbx report --date 2026-02-30
+is "$rc" 2 "a bad --date is a usage error"
+
+# ---- a corrupt record ----
+printf '{"run_id": "broken", ' >"$R/20260517T000000Z-broken.json"
+run tbx report -o "$T/r4" --date 2026-05-20
+is "$rc" 0 "a corrupt record is not fatal"
+like "$err" "skipping corrupt record .*20260517T000000Z-broken\.json" "the corrupt record is named"
+check "the report is unchanged" diff -r "$T/r" "$T/r4"
+
+# ---- results ----
+run tbx results
+is "$rc" 0 "results exits 0 despite the corrupt record"
+like "$err" "20260517T000000Z-broken\.json" "results names the corrupt record"
+like "$out" "^DATE +BACKEND +MODEL +DIGEST +BUILD +PP512 \(t/s\) +TG128 \(t/s\) +FLAGS" "results header"
+is "$(grep -c '^2026-' "$T/out")" 10 "results: every record"
+like "$out" "2026-05-16 06:00 rocm-7\.2 +$GLM +sha256:a8ccfee453b8 b9193 .*FAILED: llama-bench died" "results: failed run"
+like "$out" "2026-05-15 04:00 lemonade +$GLM +imported +b1189 +950\.00 ± 1\.58 +38\.00 ± 0\.07" "results: imported run"
+like "$out" "2026-05-16 04:00 lemonade +$QWEN +native +b1189" "results: native run"
+run tbx results --backend vulkan-container --since 2026-05-12
+is "$rc" 0 "results --backend ALIAS --since"
+is "$(grep -c '^2026-' "$T/out")" 3 "results: filtered by backend alias and date"
+run tbx results --backend deleted-backend
+is "$rc" 0 "results: a deleted backend's id is accepted"
+like "$err" "no results match" "results: says none match"
+run tbx results --model "$GLM" --host strix --json
+is "$rc" 0 "results --json"
+is "$(grep -c '"run_id"' "$T/out")" 4 "results --json: an object per matching record"
+like "$out" "^\[" "results --json: an array"
+like "$out" "\"image_digest\": null" "results --json: null digest for imported runs"
+
+done_testing
