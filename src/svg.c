@@ -105,6 +105,8 @@ struct axis {
 
 static void value_axis(double lo, double hi, struct axis *a)
 {
+	if (!isfinite(lo) || !isfinite(hi) || hi - lo > 1e300)
+		lo = 0, hi = 1; /* absurd records: still a drawable chart */
 	if (!(hi > lo)) {
 		double pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
 		lo -= pad, hi += pad;
@@ -162,7 +164,8 @@ static void draw_time_axis(struct buf *b, const struct frame *f, bool has_failur
 	int64_t days = (f->t1 - f->t0) / DAY;
 	while (k + 1 < n_steps && days / steps[k] > 6)
 		k++;
-	int64_t step = steps[k] * DAY;
+	int64_t step_days = days / steps[k] > 6 ? (days + 5) / 6 : steps[k];
+	int64_t step = step_days * DAY;
 	double bottom = f->top + PLOT_H;
 	for (int64_t t = f->t0; t <= f->t1; t += step) {
 		double x = px_x(f, t);

@@ -170,6 +170,31 @@ like "$err" "^tbx: connection 'stranger' \(root@127\.0\.0\.1\): ssh failed: .*Pe
 	"and says what ssh said"
 is "$(leftovers)" "dirs=[] ssh=0" "nothing left after a failure"
 
+# --- kill -9 of tbx ends its ssh too (PR_SET_PDEATHSIG): hold the
+# connection's run lock so refresh waits with its forward up, then kill it
+ssh_count() { ps -eo args= | grep -c -- "-L $T/tm[p]/" || true; }
+(exec 9>"$T/lock/tbx-bed.lock" && flock 9 && exec sleep 60) &
+holder=$!
+(CONTAINERS_CONF=$T/containers.conf PATH=$T/bin:$PATH TMPDIR=$T/tmp \
+	exec "$TBX_BIN" --connection bed refresh rocm72 >"$T/victim.out" 2>&1) &
+victim=$! # tbx itself (exec), not a subshell
+for _ in $(seq 100); do
+	[ "$(ssh_count)" -ge 1 ] && grep -q "waiting for" "$T/victim.out" && break
+	sleep 0.1
+done
+like "$(cat "$T/victim.out")" "waiting for" "refresh waits for the lock with its forward up"
+is "$(ssh_count)" 1 "one ssh forwarding"
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+for _ in $(seq 50); do
+	[ "$(ssh_count)" -eq 0 ] && break
+	sleep 0.1
+done
+is "$(ssh_count)" 0 "kill -9 of tbx ends its ssh"
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -rf "$T"/tmp/tbx-ssh-* # kill -9 leaves the forward's directory
+
 # --- the same through Podman 5's podman-connections.json
 mkdir -p "$XDG_CONFIG_HOME/containers"
 cat >"$XDG_CONFIG_HOME/containers/podman-connections.json" <<EOF
