@@ -49,7 +49,7 @@ json_object *json_parse(const char *text, size_t len, const char *name, struct e
 		goto fail;
 	}
 	for (size_t i = end; i < len; i++) {
-		if (!strchr(" \t\r\n", text[i])) {
+		if (!text[i] || !strchr(" \t\r\n", text[i])) { /* strchr finds the NUL */
 			offset_to_line_col(text, i, &line, &col);
 			err_set(e, "%s:%d:%d: unexpected data after the JSON value", name, line, col);
 			json_object_put(o);

@@ -491,10 +491,13 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0: no
+ * overlong forms, surrogates or code points past U+10FFFF. */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
 	size_t len;
+	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80; /* 2nd byte */
+	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
 	if (s[0] < 0x80)
 		return 1;
 	else if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
@@ -505,9 +508,9 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 		len = 4;
 	else
 		return 0;
-	if (len > n)
+	if (len > n || s[1] < lo || s[1] > hi)
 		return 0;
-	for (size_t i = 1; i < len; i++)
+	for (size_t i = 2; i < len; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
 	return len;
@@ -584,7 +587,10 @@ int parse_time(const char *s, int64_t *out)
 		} else if (*p == '+' || *p == '-') {
 			int sign = *p == '-' ? -1 : 1;
 			int hh, mm;
-			if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
+			/* exactly "+HH:MM": p += 6 must not pass the end */
+			if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]) ||
+			    p[3] != ':' || !isdigit((unsigned char)p[4]) ||
+			    !isdigit((unsigned char)p[5]) || sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
 				return -1;
 			offset = sign * (hh * 3600L + mm * 60L);
 			p += 6;

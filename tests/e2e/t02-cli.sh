@@ -63,7 +63,9 @@ run "$TBX_BIN" -C "$T/nope" backends
 is "$rc" 2 "-C to a missing directory: exit 2"
 
 # --- seeding from the installed definitions
-run make -s -C "$REPO" install DESTDIR="$T/dest" PREFIX=/usr
+san=
+[ "${TBX_BUILD:-}" = build/san ] && san=address,undefined # keep the binary under test
+run make -s -C "$REPO" install DESTDIR="$T/dest" PREFIX=/usr SANITIZE=$san
 is "$rc" 0 "make install DESTDIR=... PREFIX=/usr"
 for f in usr/bin/tbx usr/share/man/man1/tbx.1 usr/share/tbx/containers/rocm-7.2.json \
 	usr/share/tbx/manifests/models.json usr/share/bash-completion/completions/tbx; do

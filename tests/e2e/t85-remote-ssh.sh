@@ -159,6 +159,13 @@ is "$(printf '%s' "$out" | jq -r '[.[].connection] | join(",")')" "bed,nosock,st
 	"JSON: every connection listed"
 is "$(leftovers)" "dirs=[] ssh=0" "nothing left after --all-connections"
 
+# --- doctor through the connection: Podman checked there, devices not here
+run rtbx --connection bed doctor --offline
+like "$out" "OK +podman +connection 'bed' \(ssh://root@127\.0\.0\.1:$PORT$TB_SOCK\) answers: Podman 4\.[0-9.]+ on 127\.0\.0\.1" \
+	"doctor: Podman answers through the connection"
+like "$out" "SKIP +devices +not checked: they are on the remote host" "doctor: devices skipped"
+is "$(leftovers)" "dirs=[] ssh=0" "nothing left after doctor"
+
 # --- errors: one line naming the connection
 run rtbx --connection nope status
 is "$rc" 2 "an unknown connection is a usage error"
@@ -184,8 +191,10 @@ for _ in $(seq 100); do
 done
 like "$(cat "$T/victim.out")" "waiting for" "refresh waits for the lock with its forward up"
 is "$(ssh_count)" 1 "one ssh forwarding"
-kill -9 "$victim"
-wait "$victim" 2>/dev/null
+{
+	kill -9 "$victim"
+	wait "$victim"
+} 2>/dev/null
 for _ in $(seq 50); do
 	[ "$(ssh_count)" -eq 0 ] && break
 	sleep 0.1

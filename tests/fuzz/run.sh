@@ -112,7 +112,7 @@ failed=0
 
 # The lines that say what went wrong, from a libFuzzer log.
 show_failure() {
-	grep -E 'ERROR: |SUMMARY: |contract violated|runtime error|Test unit written|Slowest unit|out-of-memory|timeout after|deadly signal' "$1" |
+	grep -aE 'ERROR: |SUMMARY: |contract violated|runtime error|Test unit written|Slowest unit|out-of-memory|timeout after|deadly signal' "$1" |
 		head -12 | sed 's/^/    /'
 }
 

@@ -1,0 +1,480 @@
+#!/bin/bash
+# tests/perf/bench.sh - tbx's performance benchmark (`make bench`).
+#
+# Brings up its own test bed (tests/testbed, in a fresh temp directory, taken
+# down at the end), measures each item TBX_BENCH_REPEAT times (default 5),
+# interleaving tbx with the alternative it is compared with so both see the
+# same machine load, and prints one table of medians and ratios with each
+# target marked met or MISSED.  A benchmark, not a test: it exits 0 whatever
+# the numbers (1 only when the test bed cannot come up).
+#
+#   1  nightly refresh, nothing changed upstream, 5 backends: manifest GETs,
+#      blob GETs and containers recreated (tbx refresh --include-amdvlk vs an
+#      upstream-style script: per backend podman rm -f; pull; create)
+#   2  the same, wall time (target: tbx >= 3x faster)
+#   3  refresh after one upstream rebuild (tests/testbed rebuild): pulls and
+#      recreations (target: exactly 1 and 1)
+#   4  tbx status --offline vs 10 `podman inspect` calls (target: >= 10x)
+#   5  tbx bench rocm72 tiny (with and without --offline) minus two direct
+#      `podman exec ... llama-bench` runs (target: < 100 ms overhead)
+#   6  tbx's own CPU time (user+sys) during a ~10 s bench (target: < 1%)
+#   7  tbx report / tbx results over 10,000 generated records
+#      (target: < 0.5 s and < 32 MB peak RSS each)
+#   8  peak RSS of tbx refresh and tbx bench (target: < 16 MB)
+#
+# Knobs: TBX_BENCH_REPEAT (5), TBX_BENCH_RECORDS (10000),
+# TBX_BENCH_LONG_MS (10000, the length of the bench in item 6),
+# TBX_BIN (default ./tbx; copied first, so a rebuild during the run does not
+# change what is measured), TBX_BENCH_OUT (also write the table there),
+# TBX_BENCH_KEEP=1 (leave the test bed up; prints its directory).
+#
+# Needs /usr/bin/time (Debian package "time") for CPU time and peak RSS;
+# without it those cells say n/a and wall times come from date +%s%N.
+# shellcheck disable=SC2317 # functions called through tm/tw and trap
+set -u
+unset CONTAINER_HOST CONTAINER_CONNECTION
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+REPEAT=${TBX_BENCH_REPEAT:-5}
+NREC=${TBX_BENCH_RECORDS:-10000}
+LONG_MS=${TBX_BENCH_LONG_MS:-10000}
+case "$REPEAT$NREC$LONG_MS" in *[!0-9]*)
+	echo "bench: TBX_BENCH_REPEAT, TBX_BENCH_RECORDS and TBX_BENCH_LONG_MS must be numbers" >&2
+	exit 2
+	;;
+esac
+[ "$REPEAT" -ge 1 ] || REPEAT=1
+TESTBED=$REPO/tests/testbed
+GTIME=/usr/bin/time
+[ -x "$GTIME" ] || GTIME=
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+WORK=$(mktemp -d /tmp/tbx-bench.XXXXXX)
+BED=$WORK/bed
+cleanup() {
+	if [ "${TBX_BENCH_KEEP:-0}" = 1 ]; then
+		log "test bed kept in $BED (tests/testbed down $BED)"
+		return
+	fi
+	"$TESTBED" down "$BED" >/dev/null 2>&1 || log "tests/testbed down $BED failed"
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+src_bin=${TBX_BIN:-$REPO/tbx}
+[ -x "$src_bin" ] || {
+	log "no tbx binary at $src_bin (run: make tbx)"
+	exit 1
+}
+cp "$src_bin" "$WORK/tbx"
+TBX=$WORK/tbx
+
+log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
+log "bringing up the test bed in $BED"
+t0=$(now_ms)
+if ! "$TESTBED" up "$BED" >"$WORK/testbed-up.log" 2>&1; then
+	tail -n 20 "$WORK/testbed-up.log" >&2
+	log "the test bed did not come up; nothing measured"
+	exit 1
+fi
+log "test bed up in $((($(now_ms) - t0) / 1000)) s"
+# shellcheck disable=SC1091
+. "$BED/env"
+unset CONTAINER_HOST
+
+# tbx's home, as tests/e2e/lib.sh makes it
+export TBX_HOME=$WORK/home TBX_LOCK_DIR=$WORK/lock TBX_REGISTRY_MIRROR=$TB_MIRROR
+export HOME=$WORK/userhome XDG_DATA_HOME=$WORK/userhome/.local/share XDG_CONFIG_HOME=$WORK/userhome/.config
+unset TBX_CONFIG XDG_RUNTIME_DIR
+mkdir -p "$TBX_HOME/containers" "$TBX_HOME/manifests" "$HOME"
+cp "$REPO"/tests/e2e/defs/containers/*.json "$TBX_HOME/containers/"
+cp "$REPO"/tests/e2e/defs/manifests/*.json "$TBX_HOME/manifests/"
+printf '{"root": "%s", "models": {"tiny": "tiny.gguf"}}\n' "$TB_MODELS" >"$TBX_HOME/manifests/models.json"
+MODEL=$TB_MODELS/tiny.gguf
+
+# ---------------------------------------------------------------------------
+# measuring
+
+declare -A S # key -> space-separated samples
+
+add() { S[$1]="${S[$1]:-} $2"; }
+
+# tm KEY CMD...: run CMD (tbx) under /usr/bin/time; records KEY.wall (ms),
+# KEY.cpu (s, user+sys), KEY.rss (KB); sets RC
+tm() {
+	local key=$1 t1 t2
+	shift
+	t1=$(now_ms)
+	if [ -n "$GTIME" ]; then
+		"$GTIME" -o "$WORK/time" -f '%U %S %M' "$@" >"$WORK/out" 2>"$WORK/err"
+		RC=$?
+	else
+		"$@" >"$WORK/out" 2>"$WORK/err"
+		RC=$?
+	fi
+	t2=$(now_ms)
+	add "$key.wall" $((t2 - t1))
+	if [ -n "$GTIME" ]; then
+		# the last line: a signalled child adds a "Command terminated" line first
+		read -r u s m < <(tail -n 1 "$WORK/time")
+		add "$key.cpu" "$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')"
+		add "$key.rss" "$m"
+	fi
+	if [ "$RC" != 0 ]; then
+		log "$key: $* exited $RC"
+		sed 's/^/bench:   /' "$WORK/err" | tail -n 5 >&2
+	fi
+}
+
+# tw KEY CMD...: wall time only (shell functions, podman CLI)
+tw() {
+	local key=$1 t1
+	shift
+	t1=$(now_ms)
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	add "$key.wall" $(($(now_ms) - t1))
+	[ "$RC" = 0 ] || {
+		log "$key: $* exited $RC"
+		tail -n 5 "$WORK/err" | sed 's/^/bench:   /' >&2
+	}
+}
+
+tbx() { "$TBX" --url "$TB_URL" "$@"; }
+TBXU=("$TBX" --url "$TB_URL") # for tm: /usr/bin/time cannot run a shell function
+
+# registry access log: requests since a mark
+reg_mark() { wc -l <"$TB_REGISTRY_LOG"; }
+reg_count() { # MARK REGEX
+	sleep 0.2 # let the registry finish writing its log line
+	tail -n +"$(($1 + 1))" "$TB_REGISTRY_LOG" | grep -cE "$2" || true
+}
+manifest_gets() { reg_count "$1" '"GET /v2/[^ ]*/manifests/'; }
+blob_gets() { reg_count "$1" '"GET /v2/[^ ]*/blobs/'; }
+
+# ids PREFIX: "name=id ..." of the five containers PREFIX<tag>
+ids() {
+	local t
+	for t in $TB_TAGS; do
+		printf '%s=%s ' "$t" "$(podman inspect --format '{{.Id}}' "$1$t" 2>/dev/null)"
+	done
+}
+changed() { # BEFORE AFTER -> how many of the five differ
+	local n=0 i
+	local -a a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	for i in "${!a[@]}"; do
+		[ "${a[$i]}" = "${b[$i]:-}" ] || n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# The upstream-style refresh: what a shell script calling the podman CLI does
+# every night.  Its containers are named up-llama-<tag> so that they sit
+# beside tbx's llama-<tag> (tbx and the script alternate in one bed); the
+# options are those of tbx's containers (models root read-only, env, devices).
+create_args() { # TAG -> podman create options from the definition, one per line
+	local def=$TBX_HOME/containers/$1.json
+	printf '%s\n' -v "$TB_MODELS:$TB_MODELS:ro"
+	jq -r '(.env // {} | to_entries[] | "--env", "\(.key)=\(.value)"),
+		(.devices // [] | .[] | "--device", .),
+		(if .seccomp == "unconfined" then "--security-opt", "seccomp=unconfined" else empty end),
+		(if ((.groups // []) | index("keep-groups")) then "--group-add", "keep-groups" else empty end)' "$def"
+}
+declare -A CARGS
+for t in $TB_TAGS; do
+	CARGS[$t]=$(create_args "$t")
+done
+upstream_refresh() {
+	local t
+	local -a args
+	for t in $TB_TAGS; do
+		mapfile -t args <<<"${CARGS[$t]}"
+		podman rm -f "up-llama-$t" >/dev/null 2>&1
+		podman pull -q "$TB_IMAGE:$t" >/dev/null || return 1
+		podman create --name "up-llama-$t" "${args[@]}" "$TB_IMAGE:$t" sleep infinity >/dev/null || return 1
+	done
+}
+
+# ---------------------------------------------------------------------------
+# setup: first refresh (creates the five containers), first script run
+
+log "first refresh (pulls the five images)"
+tbx refresh --include-amdvlk >"$WORK/out" 2>&1 || {
+	cat "$WORK/out" >&2
+	log "the first refresh failed; the numbers below may be meaningless"
+}
+upstream_refresh || log "the first upstream-style script run failed"
+
+# --- 1, 2: nightly refresh, nothing changed
+log "1, 2: refresh with nothing changed upstream (x$REPEAT, alternating with the script)"
+for i in $(seq "$REPEAT"); do
+	before=$(ids llama-)
+	m=$(reg_mark)
+	tm refresh0 "${TBXU[@]}" refresh --include-amdvlk
+	add refresh0.get "$(manifest_gets "$m")"
+	add refresh0.blob "$(blob_gets "$m")"
+	add refresh0.recreated "$(changed "$before" "$(ids llama-)")"
+
+	before=$(ids up-llama-)
+	m=$(reg_mark)
+	tw script0 upstream_refresh
+	add script0.get "$(manifest_gets "$m")"
+	add script0.blob "$(blob_gets "$m")"
+	add script0.recreated "$(changed "$before" "$(ids up-llama-)")"
+done
+
+# --- 4: status --offline vs podman inspect x10
+inspect10() {
+	local t
+	for t in $TB_TAGS; do
+		podman container inspect "llama-$t" >/dev/null || return 1
+		podman image inspect "$TB_IMAGE:$t" >/dev/null || return 1
+	done
+}
+log "4: status --offline vs 10 podman inspect (x$REPEAT)"
+for i in $(seq "$REPEAT"); do
+	tm status "${TBXU[@]}" status --offline
+	tw inspect inspect10
+done
+
+# --- 5: bench overhead
+direct2() {
+	local k
+	for k in 1 2; do
+		podman exec llama-rocm-7.2 llama-bench -m "$MODEL" --n-gpu-layers 99 -p 512 -n 128 -o jsonl || return 1
+	done
+}
+log "5: tbx bench vs two direct podman exec llama-bench (x$REPEAT)"
+for i in $(seq "$REPEAT"); do
+	tm bench "${TBXU[@]}" bench rocm72 tiny
+	w_b=${S[bench.wall]##* }
+	tm bencho "${TBXU[@]}" bench --offline rocm72 tiny
+	w_bo=${S[bencho.wall]##* }
+	tw direct direct2
+	w_d=${S[direct.wall]##* }
+	add bench.over $((w_b - w_d))
+	add bencho.over $((w_bo - w_d))
+done
+REAL_RECORD=$(find "$TBX_HOME/results" -name '*.json' 2>/dev/null | sort | head -n 1)
+
+# --- 6: CPU time of tbx during a ~10 s bench
+one_rep_ms() { # N -> wall ms of one direct llama-bench -r N
+	local t1
+	t1=$(now_ms)
+	podman exec llama-rocm-7.2 llama-bench -m "$MODEL" --n-gpu-layers 99 -p 512 -n 128 -o jsonl \
+		-r "$1" >/dev/null 2>&1
+	echo $(($(now_ms) - t1))
+}
+w5=$(one_rep_ms 5)
+w45=$(one_rep_ms 45)
+per=$(((w45 - w5) / 40))
+[ "$per" -ge 1 ] || per=1
+# tbx runs llama-bench twice (warmup, measured), each with the extra -r N
+NREP=$((LONG_MS / 2 / per))
+[ "$NREP" -ge 10 ] || NREP=10
+[ "$NREP" -le 2000 ] || NREP=2000
+log "6: tbx CPU during a ~$((LONG_MS / 1000)) s bench (-r $NREP, ~$per ms a repetition; x$REPEAT)"
+for i in $(seq "$REPEAT"); do
+	tm long "${TBXU[@]}" bench rocm72 tiny -- -r "$NREP"
+	w=${S[long.wall]##* }
+	if [ -n "$GTIME" ]; then
+		add long.pct "$(awk -v c="${S[long.cpu]##* }" -v w="$w" 'BEGIN { printf "%.3f", 100 * c * 1000 / w }')"
+	fi
+done
+
+# --- 3: one upstream rebuild
+log "3: refresh after one upstream rebuild (x$REPEAT; a new rebuild before each side)"
+for i in $(seq "$REPEAT"); do
+	"$TESTBED" rebuild "$BED" rocm-7.2 >/dev/null 2>"$WORK/rebuild.err" || {
+		log "rebuild failed"
+		cat "$WORK/rebuild.err" >&2
+	}
+	before=$(ids llama-)
+	m=$(reg_mark)
+	tm refresh1 "${TBXU[@]}" refresh --include-amdvlk
+	add refresh1.get "$(manifest_gets "$m")"
+	add refresh1.blob "$(blob_gets "$m")"
+	add refresh1.recreated "$(changed "$before" "$(ids llama-)")"
+
+	"$TESTBED" rebuild "$BED" rocm-7.2 >/dev/null 2>"$WORK/rebuild.err" || {
+		log "rebuild failed"
+		cat "$WORK/rebuild.err" >&2
+	}
+	before=$(ids up-llama-)
+	m=$(reg_mark)
+	tw script1 upstream_refresh
+	add script1.get "$(manifest_gets "$m")"
+	add script1.blob "$(blob_gets "$m")"
+	add script1.recreated "$(changed "$before" "$(ids up-llama-)")"
+done
+
+# --- 7: report and results over NREC records
+RH=$WORK/rhome
+mkdir -p "$RH/results"
+cp -r "$REPO/containers" "$REPO/manifests" "$RH/"
+GEN=$REPO/tests/perf/gen-records.sh
+shape="n/a"
+if [ -f "$GEN" ]; then
+	log "7: generating $NREC records with tests/perf/gen-records.sh"
+	sh "$GEN" "$RH/results" "$NREC" 42 >/dev/null 2>"$WORK/gen.err" || {
+		log "gen-records.sh failed"
+		cat "$WORK/gen.err" >&2
+	}
+	GEN_NAME=tests/perf/gen-records.sh
+else
+	# no generator: copies of the real record, with run ids, times,
+	# backends and models varied
+	log "7: tests/perf/gen-records.sh absent; copying a real record $NREC times"
+	GEN_NAME="copies of a real record"
+	if [ -n "$REAL_RECORD" ]; then
+		awk -v dir="$RH/results" -v n="$NREC" '
+			{ tpl = tpl $0 "\n" }
+			END {
+				split("vulkan-radv vulkan-amdvlk rocm-6.4.4 rocm-7.2 rocm7-nightlies", B, " ")
+				for (i = 0; i < n; i++) {
+					s = tpl
+					b = B[i % 5 + 1]; mo = "m" int(i / 5) % 10
+					id = sprintf("%08x-0000-4000-8000-%012x", i, i)
+					d = int(i / 50); mon = int(d / 28) % 12 + 1; dd = d % 28 + 1
+					day = sprintf("2026-%02d-%02d", mon, dd)
+					gsub(/"run_id": "[^"]*"/, "\"run_id\": \"" id "\"", s)
+					gsub(/"backend": "[^"]*"/, "\"backend\": \"" b "\"", s)
+					gsub(/"model": "[^"]*"/, "\"model\": \"" mo "\"", s)
+					gsub(/"started_at": "[0-9-]*T/, "\"started_at\": \"" day "T", s)
+					gsub(/"finished_at": "[0-9-]*T/, "\"finished_at\": \"" day "T", s)
+					f = sprintf("%s/2026%02d%02dT000000Z-%s-%s-%s.json", dir, mon, dd, b, mo, id)
+					printf "%s", s > f
+					close(f)
+				}
+			}' "$REAL_RECORD"
+	fi
+fi
+# do the generated records have every key a real one has?
+if [ -n "$REAL_RECORD" ]; then
+	keys() { jq -r '[paths | map(if type == "number" then "N" else . end) | join(".")] | unique | .[]' "$@" 2>/dev/null | sort -u; }
+	sample=$(find "$RH/results" -name '*.json' | sort | awk 'NR % 97 == 1' | head -n 50)
+	# shellcheck disable=SC2086
+	missing=$(comm -23 <(keys "$REAL_RECORD") <(keys $sample) | tr '\n' ' ')
+	if [ -z "$missing" ]; then shape="every key of a real record present"; else shape="keys missing: $missing"; fi
+fi
+nfiles=$(find "$RH/results" -name '*.json' | wc -l)
+log "7: tbx report / results over $nfiles records (x$REPEAT)"
+for i in $(seq "$REPEAT"); do
+	rm -rf "$WORK/reports"
+	tm report env TBX_HOME="$RH" "$TBX" report -o "$WORK/reports"
+	tm results env TBX_HOME="$RH" "$TBX" results
+	tm resultsj env TBX_HOME="$RH" "$TBX" results --json
+done
+
+# ---------------------------------------------------------------------------
+# the table
+
+med() { # KEY -> median of its samples (or n/a)
+	local v=${S[$1]:-}
+	[ -n "$v" ] || {
+		echo n/a
+		return
+	}
+	tr ' ' '\n' <<<"$v" | grep . | sort -g | awk '{ a[NR] = $1 } END {
+		m = NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+		if (m == int(m)) printf "%d", m; else printf "%.2f", m }'
+}
+maxof() { # KEY... -> max of all their samples
+	local k all=""
+	for k in "$@"; do all="$all ${S[$k]:-}"; done
+	[ -n "${all// /}" ] || {
+		echo n/a
+		return
+	}
+	tr ' ' '\n' <<<"$all" | grep . | sort -g | tail -n 1
+}
+rng() { # KEY -> "min-max" of the samples
+	local v=${S[$1]:-}
+	[ -n "$v" ] || return
+	tr ' ' '\n' <<<"$v" | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s", lo, hi }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.1fx", a / b }'; }
+mark() { # CONDITION-EXPR (awk) -> met / MISSED / n/a
+	awk "BEGIN { if ($1) print \"met\"; else print \"**MISSED**\" }" 2>/dev/null || echo n/a
+}
+mb() { awk -v k="$1" 'BEGIN { if (k == "n/a") print "n/a"; else printf "%.1f MB", k / 1024 }'; }
+ms() { [ "$1" = n/a ] && echo n/a || echo "$1 ms"; }
+isnum() { [[ "$1" =~ ^-?[0-9.]+$ ]]; }
+cond() { # VALUE OP LIMIT -> met/MISSED/n/a
+	isnum "$1" || {
+		echo n/a
+		return
+	}
+	mark "$1 $2 $3"
+}
+
+r0g=$(med refresh0.get) r0b=$(med refresh0.blob) r0r=$(med refresh0.recreated)
+s0g=$(med script0.get) s0b=$(med script0.blob) s0r=$(med script0.recreated)
+r0max=$(maxof refresh0.get refresh0.blob refresh0.recreated)
+r0w=$(med refresh0.wall) s0w=$(med script0.wall)
+r1g=$(med refresh1.get) r1b=$(med refresh1.blob) r1r=$(med refresh1.recreated)
+s1g=$(med script1.get) s1b=$(med script1.blob) s1r=$(med script1.recreated)
+r1w=$(med refresh1.wall) s1w=$(med script1.wall)
+stw=$(med status.wall) inw=$(med inspect.wall)
+bw=$(med bench.wall) bow=$(med bencho.wall) dw=$(med direct.wall)
+bov=$(med bench.over) boov=$(med bencho.over)
+lw=$(med long.wall) lc=$(med long.cpu) lp=$(med long.pct)
+rpw=$(med report.wall) rpm=$(maxof report.rss)
+rsw=$(med results.wall) rsm=$(maxof results.rss)
+rjw=$(med resultsj.wall) rjm=$(maxof resultsj.rss)
+rfm=$(maxof refresh0.rss refresh1.rss) bnm=$(maxof bench.rss bencho.rss long.rss)
+
+# 1: every run all zero; 3: every run exactly 1 and 1
+ok1=$(cond "$r0max" "==" 0)
+all1() { # KEY -> 1 when every sample is 1
+	local v
+	for v in ${S[$1]:-x}; do [ "$v" = 1 ] || {
+		echo 0
+		return
+	}; done
+	echo 1
+}
+if [ "$(all1 refresh1.get)$(all1 refresh1.recreated)" = 11 ]; then ok3=met; else ok3="**MISSED**"; fi
+rat2=$(ratio "$s0w" "$r0w")
+rat4=$(ratio "$inw" "$stw")
+
+TABLE=$WORK/table.md
+{
+	echo "tbx $("$TBX" --version 2>/dev/null | head -n 1) on $(nproc) CPUs, $(date -u +%FT%TZ), medians of $REPEAT runs" \
+		"(load average $(cut -d' ' -f1-3 /proc/loadavg))"
+	echo
+	echo "| # | measurement | tbx | alternative | ratio | target | result |"
+	echo "|---|---|--:|--:|--:|---|---|"
+	echo "| 1 | nightly refresh, nothing changed, 5 backends: manifest GETs / blob GETs / recreated | $r0g / $r0b / $r0r | script: $s0g / $s0b / $s0r | | 0 / 0 / 0 | $ok1 |"
+	echo "| 2 | the same, wall time | $(ms "$r0w") | script: $(ms "$s0w") | $rat2 | tbx >= 3x faster | $(cond "${rat2%x}" ">=" 3) |"
+	echo "| 3 | refresh after one upstream rebuild: pulls (manifest GETs) / blob GETs / recreated | $r1g / $r1b / $r1r | script: $s1g / $s1b / $s1r | | 1 pull, 1 recreated | $ok3 |"
+	echo "| 3 | the same, wall time (informative) | $(ms "$r1w") | script: $(ms "$s1w") | $(ratio "$s1w" "$r1w") | | |"
+	echo "| 4 | \`tbx status --offline\`, 5 backends, wall time | $(ms "$stw") | 10 podman inspect: $(ms "$inw") | $rat4 | tbx >= 10x faster | $(cond "${rat4%x}" ">=" 10) |"
+	echo "| 5 | \`tbx bench rocm72 tiny\` overhead over 2 direct \`podman exec llama-bench\` (registry HEAD) | $(ms "$bov") ($(ms "$bw") total) | direct: $(ms "$dw") | | < 100 ms | $(cond "$bov" "<" 100) |"
+	echo "| 5 | the same with \`--offline\` | $(ms "$boov") ($(ms "$bow") total) | direct: $(ms "$dw") | | < 100 ms | $(cond "$boov" "<" 100) |"
+	echo "| 6 | tbx CPU (user+sys) during a bench of $(ms "$lw") (\`-- -r $NREP\`) | ${lc} s = ${lp}% | | | < 1% | $(cond "$lp" "<" 1) |"
+	echo "| 7 | \`tbx report\` over $nfiles records: wall / peak RSS | $(ms "$rpw") / $(mb "$rpm") | | | < 500 ms, < 32 MB | $(cond "$rpw" "<" 500) / $(cond "$rpm" "<" 32768) |"
+	echo "| 7 | \`tbx results\` over $nfiles records: wall / peak RSS | $(ms "$rsw") / $(mb "$rsm") | | | < 500 ms, < 32 MB | $(cond "$rsw" "<" 500) / $(cond "$rsm" "<" 32768) |"
+	echo "| 7 | \`tbx results --json\` (informative) | $(ms "$rjw") / $(mb "$rjm") | | | < 500 ms, < 32 MB | $(cond "$rjw" "<" 500) / $(cond "$rjm" "<" 32768) |"
+	echo "| 8 | peak RSS of \`tbx refresh\` (max of all runs) | $(mb "$rfm") | | | < 16 MB | $(cond "$rfm" "<" 16384) |"
+	echo "| 8 | peak RSS of \`tbx bench\` (max of all runs) | $(mb "$bnm") | | | < 16 MB | $(cond "$bnm" "<" 16384) |"
+	echo
+	echo "Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
+		"status $(rng status.wall), inspect x10 $(rng inspect.wall);" \
+		"bench $(rng bench.wall), bench --offline $(rng bencho.wall), direct x2 $(rng direct.wall);" \
+		"report $(rng report.wall), results $(rng results.wall)."
+	echo "Records: $GEN_NAME ($shape)."
+	[ -n "$GTIME" ] || echo "/usr/bin/time missing (Debian package \"time\"): CPU time and RSS not measured."
+} >"$TABLE"
+echo
+cat "$TABLE"
+if [ -n "${TBX_BENCH_OUT:-}" ]; then
+	cp "$TABLE" "$TBX_BENCH_OUT" && log "table written to $TBX_BENCH_OUT"
+fi
+exit 0
