@@ -148,11 +148,13 @@ static char *podman_where(struct ctx *c)
 	if (c->url)
 		return xasprintf("%s (--url)", c->url);
 	const char *host = getenv("CONTAINER_HOST");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *url = podman_default_url();
 	char *s = xasprintf("%s (%s)", url,
-			    host && *host ? "CONTAINER_HOST"
-					  : geteuid() == 0 ? "root's default"
-							   : "the rootless default");
+			    host && *host       ? "CONTAINER_HOST"
+			    : geteuid() == 0    ? "root's default"
+			    : xdg && *xdg       ? "the rootless default"
+						: "XDG_RUNTIME_DIR is not set: the rootful default");
 	free(url);
 	return s;
 }

@@ -189,6 +189,34 @@ wait $p4
 r=$?
 check "SIGTERM: exit 143 (or done before the signal)" test "$r" = 143 -o "$r" = 0
 
+# --- a native backend: the host binary with the definition's env
+mkdir -p "$T/bin"
+cat >"$T/bin/llama-bench" <<'SH'
+#!/bin/sh
+# stands in for a host build: runs the real llama-bench of the test bed
+[ "$ROCBLAS_USE_HIPBLASLT" = 1 ] || { echo "env not passed" >&2; exit 9; }
+exec podman exec llama-rocm-7.2 llama-bench "$@"
+SH
+chmod +x "$T/bin/llama-bench"
+cat >"$TBX_HOME/containers/hip-local.json" <<JSON
+{"kind": "native", "bench": ["$T/bin/llama-bench"], "env": {"ROCBLAS_USE_HIPBLASLT": "1"},
+ "expect": {"backend": "CPU"}}
+JSON
+run tbx bench hip-local tiny
+is "$rc" 0 "a native backend benches with the host binary"
+rec=$(ls -t "$results"/*hip-local*.json | head -1)
+is "$(jq -r .binary_path "$rec")" "$T/bin/llama-bench" "records the binary path"
+is "$(jq -r .binary_sha256 "$rec")" "sha256:$(sha256sum "$T/bin/llama-bench" | cut -c1-64)" "and its sha256"
+is "$(jq -r '.image_digest, .container_id' "$rec" | tr '\n' ' ')" "null null " "and no image"
+cat >"$TBX_HOME/containers/vulkan-native.json" <<JSON
+{"kind": "native", "bench": ["$T/bin/llama-bench"],
+ "env": {"VK_ICD_FILENAMES": "/nonexistent/radeon_icd.x86_64.json", "VK_LOADER_LAYERS_DISABLE": "all"}}
+JSON
+run tbx bench vulkan-native tiny
+is "$rc" 3 "a forced ICD file that does not exist: exit 3"
+like "$err" "forces the Vulkan ICD '/nonexistent/radeon_icd.x86_64.json', which does not exist" "names it"
+rm -f "$TBX_HOME/containers/vulkan-native.json" "$TBX_HOME/containers/hip-local.json"
+
 # --- results lists them
 run tbx results --backend rocm72
 is "$rc" 0 "tbx results --backend rocm72"

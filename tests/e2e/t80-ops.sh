@@ -87,7 +87,7 @@ mkdir -p "$(dirname "$LOG")"
 is "$?" 0 "the cron command runs: refresh, then the bench"
 like "$(cat "$LOG")" "^[0-9T:-]+Z rocm-7\.2: created sha256:" "the log has the timestamped refresh lines"
 like "$(cat "$LOG")" "tiny on rocm-7\.2" "and the bench"
-is "$(cat "$T/cron.err" | grep -v '^tbx: ' || true)" "" "nothing but tbx's own notes on stderr"
+is "$(grep -v '^tbx: ' "$T/cron.err" || true)" "" "nothing but tbx's own notes on stderr"
 
 # no systemctl at all: units written, the user told what to run
 run env PATH="$T/nosys" "$TBX_BIN" timer install

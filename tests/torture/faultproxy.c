@@ -116,16 +116,22 @@ static void pick_mode(const char *reqline, char *out, size_t outsz)
 static void answer(int c, int status, const char *reason, const char *extra_headers,
 		   bool head)
 {
-	char body[512], hdr[2048];
+	char body[512];
 	int blen = snprintf(body, sizeof(body),
 			    "{\"errors\":[{\"code\":\"TORTURE\",\"message\":\"injected %d %s\"}]}\n",
 			    status, reason);
-	int hlen = snprintf(hdr, sizeof(hdr),
+	size_t cap = 1024 + (extra_headers ? strlen(extra_headers) : 0);
+	char *hdr = malloc(cap);
+	if (!hdr)
+		return;
+	int hlen = snprintf(hdr, cap,
 			    "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
 			    "Content-Length: %d\r\nDocker-Distribution-Api-Version: registry/2.0\r\n"
 			    "%sConnection: close\r\n\r\n",
 			    status, reason, blen, extra_headers ? extra_headers : "");
-	(void)write_all(c, hdr, (size_t)hlen);
+	if (hlen > 0 && (size_t)hlen < cap)
+		(void)write_all(c, hdr, (size_t)hlen);
+	free(hdr);
 	if (!head)
 		(void)write_all(c, body, (size_t)blen);
 }
@@ -237,7 +243,7 @@ static void serve(int c)
 		if (h) {
 			memcpy(h, "X-Huge: ", 8);
 			memset(h + 8, 'A', n);
-			memcpy(h + 8 + n, "\r\n", 3);
+			memcpy(h + 8 + n, "\r\n", 3); /* with its NUL */
 			answer(c, 200, "OK", h, is_head);
 			free(h);
 		}

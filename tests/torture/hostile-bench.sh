@@ -9,13 +9,14 @@ if [ -n "${TBX_HOSTILE_ARGV:-}" ]; then
 	for a in "$@"; do printf '%s\0' "$a"; done >"$TBX_HOSTILE_ARGV"
 fi
 
-# row N_PROMPT N_GEN AVG_TS SAMPLES_TS [EXTRA_FIELDS]
+# row N_PROMPT N_GEN AVG_TS SAMPLES_TS AVG_NS SAMPLES_NS [EXTRA_FIELDS]
 row() {
-	printf '{"build_commit": "hostile", "build_number": 4242, "cpu_info": "torture", "gpu_info": "", "backends": "CPU", "model_filename": "m.gguf", "model_type": "llama ?B all F32", "model_size": 591104, "model_n_params": 147776, "n_gpu_layers": 99, "n_prompt": %s, "n_gen": %s, "n_depth": 0, "test_time": "2026-01-01T00:00:00Z", "avg_ns": 1000, "stddev_ns": 10, "avg_ts": %s, "stddev_ts": 1.0, "samples_ns": [ 1000, 1000 ],"samples_ts": %s%s}\n' \
-		"$1" "$2" "$3" "$4" "${5:-}"
+	printf '{"build_commit": "hostile", "build_number": 4242, "cpu_info": "torture", "gpu_info": "", "backends": "CPU", "model_filename": "m.gguf", "model_type": "llama ?B all F32", "model_size": 591104, "model_n_params": 147776, "n_gpu_layers": 99, "n_prompt": %s, "n_gen": %s, "n_depth": 0, "test_time": "2026-01-01T00:00:00Z", "avg_ns": %s, "stddev_ns": 10, "avg_ts": %s, "stddev_ts": 1.0, "samples_ns": %s,"samples_ts": %s%s}\n' \
+		"$1" "$2" "$5" "$3" "$6" "$4" "${7:-}"
 }
-pp() { row 512 0 100.5 '[ 100.0, 101.0 ]'; }
-tg() { row 0 128 20.5 '[ 20.0, 21.0 ]'; }
+# consistent rows, as llama-bench prints them: 100.5 t/s and 20.5 t/s
+pp() { row 512 0 100.5 '[ 100.0, 101.0 ]' 5095049504 '[ 5120000000, 5069306930 ]' "${1:-}"; }
+tg() { row 0 128 20.5 '[ 20.0, 21.0 ]' 6247619047 '[ 6400000000, 6095238095 ]' "${1:-}"; }
 long_line() { # BYTES CHAR: one line of that many bytes
 	head -c "$1" /dev/zero | tr '\0' "$2"
 	echo
@@ -33,7 +34,7 @@ huge-line) # a 4 MB line of noise before the rows, and a 40 MB one after
 	long_line 40000000 y
 	;;
 huge-json-line) # a row padded to 8 MB
-	row 512 0 100.5 '[ 100.0, 101.0 ]' ", \"pad\": \"$(head -c 8000000 /dev/zero | tr '\0' p)\""
+	pp ", \"pad\": \"$(head -c 8000000 /dev/zero | tr '\0' p)\""
 	tg
 	;;
 flood-stdout) # 64 MB of rows: beyond any sane buffer
@@ -49,26 +50,34 @@ flood-stderr) # 48 MB of device-like lines on stderr
 	;;
 invalid-utf8)
 	printf '\377\376 garbage \300\200 line\n'
-	row 512 0 100.5 '[ 100.0, 101.0 ]' ', "model_type": "\377\376\300\200 \355\240\200 bad", "gpu_info": "\377"' |
+	pp ', "model_type": "\377\376\300\200 \355\240\200 bad", "gpu_info": "\377"' |
 		sed 's/"build_commit": "hostile"/"build_commit": "h\xff\xfeostile\xc0"/'
 	tg
 	printf 'ggml_vulkan: 0 = dev \377\376 name\n' >&2
 	;;
 nan-inf)
-	row 512 0 nan '[ nan, inf ]'
-	row 0 128 inf '[ -inf, NaN ]'
+	row 512 0 nan '[ nan, inf ]' nan '[ nan, inf ]'
+	row 0 128 inf '[ -inf, NaN ]' inf '[ -inf, NaN ]'
 	;;
 nan-quoted)
-	row 512 0 '"nan"' '[ "nan", "inf" ]'
-	row 0 128 '"inf"' '[ "-inf", "NaN" ]'
+	row 512 0 '"nan"' '[ "nan", "inf" ]' '"nan"' '[ "nan", "inf" ]'
+	row 0 128 '"inf"' '[ "-inf", "NaN" ]' '"inf"' '[ "-inf", "NaN" ]'
+	;;
+zero-time) # 0 ns per run: infinite tokens per second
+	row 512 0 0 '[ 0, 0 ]' 0 '[ 0, 0 ]'
+	row 0 128 0 '[ 0, 0 ]' 0 '[ 0, 0 ]'
 	;;
 huge-numbers)
-	row 512 0 1e308 '[ 1e308, 1.7976931348623157e308 ]'
-	row 0 128 -5 '[ -1e308, 1e-320 ]'
+	row 512 0 1e308 '[ 1e308, 1.7976931348623157e308 ]' 1e-320 '[ 1e-320, 5e-324 ]'
+	row 0 128 -5 '[ -1e308, 1e-320 ]' -1e308 '[ -1e308, 1e308 ]'
+	;;
+negative)
+	row 512 0 -100 '[ -100, -101 ]' -5095049504 '[ -5120000000, -5069306930 ]'
+	row 0 128 -20 '[ -20, -21 ]' -6247619047 '[ -6400000000, -6095238095 ]'
 	;;
 wrong-types)
-	row 512 0 '"fast"' '"many"'
-	row 0 128 '{}' '{"a": 1}'
+	row 512 0 '"fast"' '"many"' '"slow"' '"many"'
+	row 0 128 '{}' '{"a": 1}' '[]' '[ "x", null, true ]'
 	;;
 missing-tg)
 	pp
@@ -104,7 +113,7 @@ interleaved)
 	echo 'warning: stderr after the rows' >&2
 	;;
 control-chars) # ANSI escapes, CR, BEL, backspaces in strings and device lines
-	row 512 0 100.5 '[ 100.0, 101.0 ]' ', "gpu_info": "\u001b[31mRED\u001b[0m\r\u0007\b", "model_type": "a\u0000b"'
+	pp ', "gpu_info": "\u001b[31mRED\u001b[0m\r\u0007\b", "model_type": "a\u0000b"'
 	tg
 	printf 'ggml_vulkan: 0 = \033[31mevil\033[0m\r\007 (torture)\n' >&2
 	;;
@@ -124,7 +133,7 @@ deep-nesting)
 	;;
 nul-bytes)
 	printf 'noise\000noise\n'
-	row 512 0 100.5 '[ 100.0, 101.0 ]' | tr 'h' '\000'
+	pp | tr 'h' '\000'
 	pp
 	tg
 	;;

@@ -415,6 +415,7 @@ static int fake_ssh(int argc, char **argv)
 	if (!mode || strcmp(mode, "deny") == 0 || !local) {
 		fprintf(stderr, "Warning: something first\nroot@127.0.0.1: Permission denied "
 				"(publickey).\n");
+		free(local);
 		return 255;
 	}
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
