@@ -193,6 +193,20 @@ json_object *json_strv_array(const struct strv *s)
 	return a;
 }
 
+json_object *json_env_map(const struct strv *env)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < env->n; i++) {
+		const char *eq = strchr(env->v[i], '=');
+		if (!eq)
+			continue;
+		char *k = xstrndup(env->v[i], (size_t)(eq - env->v[i]));
+		json_add_str(o, k, eq + 1);
+		free(k);
+	}
+	return o;
+}
+
 int json_check_keys(json_object *o, const char *const *allowed, const char *what, struct err *e)
 {
 	json_object_object_foreach(o, key, val)

@@ -38,6 +38,8 @@ void json_add_int(json_object *o, const char *key, int64_t val);
 void json_add_num(json_object *o, const char *key, double val);
 void json_add_bool(json_object *o, const char *key, bool val);
 json_object *json_strv_array(const struct strv *s);
+/* {"K": "V"} from "K=V" entries. */
+json_object *json_env_map(const struct strv *env);
 
 /* Report keys of o not in the NULL-terminated list `allowed`:
  * "<what>: unknown key 'x'". */

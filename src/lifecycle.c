@@ -32,14 +32,7 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_add_str(labels, LABEL_DIGEST, digest);
 	json_object_object_add(s, "labels", labels);
 
-	json_object *env = json_object_new_object();
-	for (size_t i = 0; i < b->env.n; i++) {
-		char *eq = strchr(b->env.v[i], '=');
-		char *k = xstrndup(b->env.v[i], (size_t)(eq - b->env.v[i]));
-		json_add_str(env, k, eq + 1);
-		free(k);
-	}
-	json_object_object_add(s, "env", env);
+	json_object_object_add(s, "env", json_env_map(&b->env));
 
 	if (b->devices.n) {
 		json_object *devs = json_object_new_array();

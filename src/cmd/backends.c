@@ -18,14 +18,7 @@ static json_object *backend_json(const struct backend *b)
 	json_object_object_add(j, "devices", json_strv_array(&b->devices));
 	json_object_object_add(j, "groups", json_strv_array(&b->groups));
 	json_add_str(j, "seccomp", b->seccomp_unconfined ? "unconfined" : NULL);
-	json_object *env = json_object_new_object();
-	for (size_t i = 0; i < b->env.n; i++) {
-		char *eq = strchr(b->env.v[i], '=');
-		char *k = xstrndup(b->env.v[i], (size_t)(eq - b->env.v[i]));
-		json_add_str(env, k, eq + 1);
-		free(k);
-	}
-	json_object_object_add(j, "env", env);
+	json_object_object_add(j, "env", json_env_map(&b->env));
 	json_object_object_add(j, "bench", json_strv_array(&b->bench));
 	json_object *x = json_object_new_object();
 	json_add_str(x, "backend", b->expect_backend);

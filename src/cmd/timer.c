@@ -378,6 +378,14 @@ static int plan_base(struct ctx *c, struct plan *p)
 		if (v && *v && !has_control(v))
 			strv_pushf(&p->env, "%s=%s", carried_env[i], v);
 	}
+	/* where the connection was found must be where it is found again */
+	static const char *const conn_env[] = { "CONTAINERS_CONF", "CONTAINERS_CONF_OVERRIDE",
+						"PODMAN_CONNECTIONS_CONF", NULL };
+	for (size_t i = 0; c->connection && conn_env[i]; i++) {
+		const char *v = getenv(conn_env[i]);
+		if (v && *v && !has_control(v))
+			strv_pushf(&p->env, "%s=%s", conn_env[i], v);
+	}
 	return 0;
 }
 
@@ -769,8 +777,9 @@ const struct command cmd_timer = {
 		"logging to the journal (journalctl --user -u tbx-refresh); the timer fires daily "
 		"(Persistent: a run missed while off happens at the next start). tbx's settings "
 		"from the environment (TBX_CONFIG, TBX_LOCK_DIR, TBX_REGISTRY_MIRROR, TBX_MAX_AGE, "
-		"TBX_REGISTRY_TIMEOUT, TBX_PODMAN_TIMEOUT, REGISTRY_AUTH_FILE) are carried into "
-		"the unit. Then it runs systemctl --user daemon-reload and enable --now when a "
+		"TBX_REGISTRY_TIMEOUT, TBX_PODMAN_TIMEOUT, REGISTRY_AUTH_FILE; with --connection "
+		"also CONTAINERS_CONF, CONTAINERS_CONF_OVERRIDE, PODMAN_CONNECTIONS_CONF) are "
+		"carried into the unit. Then it runs systemctl --user daemon-reload and enable --now when a "
 		"user manager answers, else says what to run. With --cron it writes nothing and "
 		"prints a crontab line instead: output appended to "
 		"${XDG_STATE_HOME:-~/.local/state}/tbx/refresh.log, errors left to cron's mail. "

@@ -166,6 +166,19 @@ like "$out" "OK +podman +connection 'bed' \(ssh://root@127\.0\.0\.1:$PORT$TB_SOC
 like "$out" "SKIP +devices +not checked: they are on the remote host" "doctor: devices skipped"
 is "$(leftovers)" "dirs=[] ssh=0" "nothing left after doctor"
 
+# --- a nightly refresh of the remote host: the crontab line carries the
+# connection and where it is defined; run it as cron would
+run rtbx --connection bed timer install --cron --refresh-args rocm72
+is "$rc" 0 "timer install --cron --connection"
+like "$out" " CONTAINERS_CONF=$T/containers\.conf .* --connection bed refresh rocm-7\.2 >>" \
+	"the line names the connection and its containers.conf"
+mkdir -p "$HOME/.local/state/tbx"
+(cd / && env -i PATH="$T/bin:/usr/bin:/bin" HOME="$HOME" TMPDIR="$T/tmp" \
+	sh -c "$(printf '%s' "$out" | cut -d' ' -f6-)" 2>"$T/cron.err")
+is "$?" 0 "the cron command refreshes through ssh"
+like "$(cat "$HOME/.local/state/tbx/refresh.log")" "rocm-7\.2: unchanged" "and logs the outcome"
+is "$(leftovers)" "dirs=[] ssh=0" "nothing left after the cron run"
+
 # --- errors: one line naming the connection
 run rtbx --connection nope status
 is "$rc" 2 "an unknown connection is a usage error"

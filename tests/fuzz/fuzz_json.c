@@ -5,8 +5,6 @@
  * past) the text; a success is the whole text (only whitespace may
  * follow the value) and survives a round trip through json_pretty.
  */
-#include <math.h>
-
 #include "fuzz.h"
 #include "json.h"
 

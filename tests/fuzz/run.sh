@@ -12,6 +12,7 @@
 # Fuzzing runs the targets one after another, each for SECONDS (default
 # $TBX_FUZZ_SECONDS, else 60), starting from tests/fuzz/corpus/<target>/
 # (read only) and build/fuzz/corpus/<target>/ (new inputs are kept there).
+# tests/fuzz/<target>.dict, when there, is passed as -dict.
 # A crash, leak, UB report, timeout (10 s per input) or contract violation
 # leaves its input in build/fuzz/artifacts/<target>/.  One line per target:
 #   <target>: N runs in S s, clean (corpus K)
@@ -140,8 +141,10 @@ fuzz() { # TARGET
 	local t=$1 bin=$OUT/fuzz_$1 log=$OUT/logs/$1.log rc
 	local work=$OUT/corpus/$t artifacts=$OUT/artifacts/$t/
 	mkdir -p "$work" "$artifacts" "$OUT/logs"
+	local dict=()
+	[ -f "tests/fuzz/$t.dict" ] && dict=(-dict="tests/fuzz/$t.dict")
 	# shellcheck disable=SC2086 # TBX_FUZZ_FLAGS is a list of flags
-	"$bin" "${common[@]}" -max_total_time="$seconds" -max_len="${MAX_LEN[$t]}" \
+	"$bin" "${common[@]}" "${dict[@]}" -max_total_time="$seconds" -max_len="${MAX_LEN[$t]}" \
 		-artifact_prefix="$artifacts" -print_final_stats=1 ${TBX_FUZZ_FLAGS:-} \
 		"$work" "tests/fuzz/corpus/$t" >"$log" 2>&1
 	rc=$?

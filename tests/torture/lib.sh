@@ -1132,7 +1132,8 @@ EOF
 				echo "# $s: exit 0 but $(($(nrec) - n0)) new records"
 			elif ! jq -e '(.pp512.mean | type) == "number" and (.tg128.mean | type) == "number"
 					and (.pp512.mean | isinfinite | not) and (.tg128.mean | isinfinite | not)
-					and .pp512.mean >= 0 and .tg128.mean >= 0' "$rec" >/dev/null 2>&1; then
+					and .pp512.mean > 0 and .tg128.mean > 0
+					and .pp512.mean < 1e12 and .tg128.mean < 1e12' "$rec" >/dev/null 2>&1; then
 				good=0
 				echo "# $s: recorded, but the record is not whole or holds absurd numbers: $(jq -c '{pp512, tg128}' "$rec" 2>&1 | head -c 300)"
 			elif [ "$(stat -c %s "$rec")" -gt 1000000 ]; then
