@@ -79,7 +79,8 @@ static int toml_error(struct toml *t, const char *what)
 
 static bool at_eol(const struct toml *t)
 {
-	return t->p >= t->end || *t->p == '\n' || (*t->p == '\r' && t->p + 1 < t->end && t->p[1] == '\n');
+	return t->p >= t->end || *t->p == '\n' ||
+	       (*t->p == '\r' && t->p + 1 < t->end && t->p[1] == '\n');
 }
 
 static void skip_blank(struct toml *t)
@@ -192,7 +193,8 @@ static int toml_string(struct toml *t, struct buf *b)
 		if (c == q && (!multi || (t->end - t->p >= 3 && t->p[1] == q && t->p[2] == q))) {
 			t->p += multi ? 3 : 1;
 			/* """a"""" : up to two more quotes belong to the string */
-			for (int extra = 0; multi && extra < 2 && t->p < t->end && *t->p == q; extra++)
+			for (int extra = 0; multi && extra < 2 && t->p < t->end && *t->p == q;
+			     extra++)
 				buf_addc(b, q), t->p++;
 			return 0;
 		}
@@ -204,7 +206,8 @@ static int toml_string(struct toml *t, struct buf *b)
 		if (c == '\\' && q == '"') {
 			t->p++;
 			if (multi && t->p < t->end && strchr(" \t\r\n", *t->p)) {
-				/* line-ending backslash: drop the newline and the blanks after it */
+				/* line-ending backslash: drop the newline and the blanks after it
+				 */
 				while (t->p < t->end && strchr(" \t\r\n", *t->p))
 					t->line += *t->p++ == '\n';
 				continue;
@@ -372,9 +375,7 @@ static int toml_value(struct toml *t, struct buf *str, bool *is_str, int depth)
 		return toml_error(t, "expected a value");
 	switch (*t->p) {
 	case '"':
-	case '\'':
-		*is_str = true;
-		return toml_string(t, str);
+	case '\'': *is_str = true; return toml_string(t, str);
 	case '[': return toml_array(t, depth);
 	case '{': return toml_inline_table(t, depth);
 	default: return toml_bare_value(t);
@@ -450,11 +451,16 @@ out:
 	return rc;
 }
 
-int connections_parse_conf(const char *text, size_t len, const char *name,
-			   struct connections *out, char **active, struct err *e)
+int connections_parse_conf(const char *text, size_t len, const char *name, struct connections *out,
+			   char **active, struct err *e)
 {
-	struct toml t = { .p = text, .end = text + len, .name = name, .line = 1, .e = e,
-			  .out = out, .active = active };
+	struct toml t = { .p = text,
+			  .end = text + len,
+			  .name = name,
+			  .line = 1,
+			  .e = e,
+			  .out = out,
+			  .active = active };
 	int rc = 0;
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		t.p += 3;
@@ -470,8 +476,8 @@ int connections_parse_conf(const char *text, size_t len, const char *name,
 
 /* ---- podman-connections.json (Podman 5) ---- */
 
-int connections_parse_json(const char *text, size_t len, const char *name,
-			   struct connections *out, char **def, struct err *e)
+int connections_parse_json(const char *text, size_t len, const char *name, struct connections *out,
+			   char **def, struct err *e)
 {
 	json_object *o = json_parse(text, len, name, e);
 	if (!o)
@@ -482,9 +488,10 @@ int connections_parse_json(const char *text, size_t len, const char *name,
 	if (!json_object_is_type(o, json_type_object) ||
 	    (conn && !json_object_is_type(conn, json_type_object)) ||
 	    (list && !json_object_is_type(list, json_type_object))) {
-		rc = err_setx(e, EXIT_USAGE,
-			      "%s: expected {\"Connection\": {\"Connections\": {NAME: {\"URI\": ...}}}}",
-			      name);
+		rc = err_setx(
+			e, EXIT_USAGE,
+			"%s: expected {\"Connection\": {\"Connections\": {NAME: {\"URI\": ...}}}}",
+			name);
 		goto out;
 	}
 	const char *d = json_str(conn, "Default");
@@ -495,8 +502,8 @@ int connections_parse_json(const char *text, size_t len, const char *name,
 		{
 			const char *uri = json_str(val, "URI");
 			if (!json_object_is_type(val, json_type_object) || !uri || !*key) {
-				rc = err_setx(e, EXIT_USAGE, "%s: connection '%s' has no \"URI\"", name,
-					      key);
+				rc = err_setx(e, EXIT_USAGE, "%s: connection '%s' has no \"URI\"",
+					      name, key);
 				goto out;
 			}
 			struct connection *c = connection_get(out, key);
@@ -628,8 +635,8 @@ static bool safe_word(const char *s, const char *extra)
 	if (!*s || *s == '-')
 		return false;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		      strchr(extra, *p) || *p >= 0x80))
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || strchr(extra, *p) || *p >= 0x80))
 			return false;
 	return true;
 }
@@ -642,7 +649,8 @@ int remote_uri_parse(const char *uri, struct remote_uri *u, struct err *e)
 	if (str_starts_with(uri, "unix://")) {
 		const char *path = uri + strlen("unix://");
 		if (path[0] != '/') {
-			err_setx(e, EXIT_USAGE, "URI '%s' does not name an absolute socket path", clean);
+			err_setx(e, EXIT_USAGE, "URI '%s' does not name an absolute socket path",
+				 clean);
 			goto out;
 		}
 		u->path = xstrdup(path);
@@ -650,16 +658,20 @@ int remote_uri_parse(const char *uri, struct remote_uri *u, struct err *e)
 		goto out;
 	}
 	if (!str_starts_with(uri, "ssh://")) {
-		err_setx(e, EXIT_USAGE, "URI '%s' is not supported (tbx reaches Podman through "
-			 "ssh:// or unix:// URIs)", clean);
+		err_setx(e, EXIT_USAGE,
+			 "URI '%s' is not supported (tbx reaches Podman through "
+			 "ssh:// or unix:// URIs)",
+			 clean);
 		goto out;
 	}
 	u->ssh = true;
 	const char *auth = uri + strlen("ssh://");
 	const char *slash = strchr(auth, '/');
 	if (!slash || slash[1] == '\0') {
-		err_setx(e, EXIT_USAGE, "URI '%s' has no socket path (expected "
-			 "ssh://user@host:22/run/user/1000/podman/podman.sock)", clean);
+		err_setx(e, EXIT_USAGE,
+			 "URI '%s' has no socket path (expected "
+			 "ssh://user@host:22/run/user/1000/podman/podman.sock)",
+			 clean);
 		goto out;
 	}
 	char *hostport = xstrndup(auth, (size_t)(slash - auth));
@@ -700,8 +712,10 @@ int remote_uri_parse(const char *uri, struct remote_uri *u, struct err *e)
 	/* Podman may append "?secure=true" and the like: not part of the path */
 	u->path = xstrndup(slash, strcspn(slash, "?#"));
 	if (strchr(u->path, ':') || strpbrk(u->path, " \t\n")) {
-		err_setx(e, EXIT_USAGE, "URI '%s': the socket path cannot be forwarded by ssh "
-			 "(it contains ':' or a blank)", clean);
+		err_setx(e, EXIT_USAGE,
+			 "URI '%s': the socket path cannot be forwarded by ssh "
+			 "(it contains ':' or a blank)",
+			 clean);
 		goto out;
 	}
 	rc = 0;
@@ -741,7 +755,8 @@ static char *forward_dir(struct err *e)
 	for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
 		const char *base = cands[i];
 		if (!base || base[0] != '/' || strchr(base, ':') || !is_dir(base) ||
-		    strlen(base) + sizeof("/tbx-ssh-XXXXXX/podman.sock") > sizeof(((struct sockaddr_un *)0)->sun_path))
+		    strlen(base) + sizeof("/tbx-ssh-XXXXXX/podman.sock") >
+			    sizeof(((struct sockaddr_un *)0)->sun_path))
 			continue;
 		char *dir = path_join(base, "tbx-ssh-XXXXXX");
 		if (mkdtemp(dir))
@@ -776,8 +791,8 @@ static void build_ssh_argv(const struct connection *c, const struct remote_uri *
 	strv_push(argv, "-nNT");
 	/* ControlPath=none: a shared master would keep the forward after we
 	 * stop our ssh */
-	static const char *const opts[] = { "BatchMode=yes", "ExitOnForwardFailure=yes",
-					    "ControlPath=none", "ConnectTimeout=10",
+	static const char *const opts[] = { "BatchMode=yes",	      "ExitOnForwardFailure=yes",
+					    "ControlPath=none",	      "ConnectTimeout=10",
 					    "ServerAliveInterval=15", "ServerAliveCountMax=4" };
 	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		strv_push(argv, "-o");
@@ -863,11 +878,14 @@ static int wait_forward(pid_t pid, const char *local, const char *errlog, const 
 		int st;
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			char *why = last_line(errlog);
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 127 && str_starts_with(why, "cannot run ssh"))
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
+			    str_starts_with(why, "cannot run ssh"))
 				err_set(e, "%s: %s (install openssh-client)", what, why);
 			else
-				err_set(e, "%s: ssh failed: %s (ssh must log in without a prompt: try "
-					"'%s')", what, *why ? why : "exited without a message", try_cmd);
+				err_set(e,
+					"%s: ssh failed: %s (ssh must log in without a prompt: try "
+					"'%s')",
+					what, *why ? why : "exited without a message", try_cmd);
 			free(why);
 			return -2; /* ssh is gone already */
 		}
@@ -887,8 +905,8 @@ static int wait_forward(pid_t pid, const char *local, const char *errlog, const 
 	}
 }
 
-static int ssh_forward(const struct connection *c, const struct remote_uri *u,
-		       struct podman *p, struct err *e)
+static int ssh_forward(const struct connection *c, const struct remote_uri *u, struct podman *p,
+		       struct err *e)
 {
 	char *dir = forward_dir(e);
 	if (!dir)
@@ -984,7 +1002,8 @@ int remote_connect(const char *name, struct podman *p, struct err *e)
 			buf_addf(&names, "%s%s", i ? ", " : "", cs.v[i].name);
 		char *clean = sanitize_line(name, strlen(name), 80);
 		err_setx(e, EXIT_USAGE, "unknown Podman connection '%s' (%s%s)", clean,
-			 cs.n ? "known: " : "none defined: add one with 'podman system connection add'",
+			 cs.n ? "known: "
+			      : "none defined: add one with 'podman system connection add'",
 			 buf_str(&names));
 		free(clean);
 		buf_free(&names);

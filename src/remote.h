@@ -9,7 +9,7 @@
 
 struct connection {
 	char *name;
-	char *uri;      /* ssh://user@host:port/run/user/1000/podman/podman.sock or unix:// */
+	char *uri;	/* ssh://user@host:port/run/user/1000/podman/podman.sock or unix:// */
 	char *identity; /* ssh key, may be NULL */
 	bool is_default;
 };
@@ -37,12 +37,12 @@ const struct connection *connection_find(const struct connections *c, const char
  * inline tables included) and merge its service destinations into out;
  * *active gets active_service when present.  name is used in errors.
  * Exposed for tests and fuzzing. */
-int connections_parse_conf(const char *text, size_t len, const char *name,
-			   struct connections *out, char **active, struct err *e);
+int connections_parse_conf(const char *text, size_t len, const char *name, struct connections *out,
+			   char **active, struct err *e);
 /* Parse podman-connections.json text and merge it into out (its entries
  * win); *def gets Connection.Default when present. */
-int connections_parse_json(const char *text, size_t len, const char *name,
-			   struct connections *out, char **def, struct err *e);
+int connections_parse_json(const char *text, size_t len, const char *name, struct connections *out,
+			   char **def, struct err *e);
 
 /* A connection URI taken apart. */
 struct remote_uri {

@@ -67,8 +67,10 @@ static void say(struct report *r, enum level lv, const char *check, const char *
 static bool check_definitions(struct ctx *c, struct report *r)
 {
 	if (home_find(c->home_opt, &c->home, &c->err) < 0) {
-		say(r, LV_FAIL, "home", "pass -C DIR or set TBX_HOME to the directory holding "
-					"containers/ and manifests/", "%s", c->err.msg);
+		say(r, LV_FAIL, "home",
+		    "pass -C DIR or set TBX_HOME to the directory holding "
+		    "containers/ and manifests/",
+		    "%s", c->err.msg);
 		return false;
 	}
 	say(r, LV_OK, "home", NULL, "%s", c->home);
@@ -77,7 +79,8 @@ static bool check_definitions(struct ctx *c, struct report *r)
 		say(r, LV_FAIL, "config", "correct the file named above", "%s", c->err.msg);
 		ok = false;
 	} else {
-		say(r, LV_OK, "config", NULL, "%s", c->cfg.path ? c->cfg.path : "no config file: defaults");
+		say(r, LV_OK, "config", NULL, "%s",
+		    c->cfg.path ? c->cfg.path : "no config file: defaults");
 	}
 	if (backends_load(c->home, &c->backends, &c->err) < 0) {
 		say(r, LV_FAIL, "backends", "correct the definition named above", "%s", c->err.msg);
@@ -108,7 +111,8 @@ static void check_models(struct ctx *c, struct report *r)
 		return;
 	if (!is_dir(c->models.root)) {
 		say(r, LV_FAIL, "models", "create it, or set \"root\" in manifests/models.json",
-		    "models root '%s' is not a directory (containers bind-mount it)", c->models.root);
+		    "models root '%s' is not a directory (containers bind-mount it)",
+		    c->models.root);
 		return;
 	}
 	size_t present = 0;
@@ -119,7 +123,8 @@ static void check_models(struct ctx *c, struct report *r)
 		if (model_resolve(&c->models, c->models.v[i].alias, &path, &alias, &e) == 0) {
 			present++;
 		} else {
-			say(r, LV_WARN, "models", "download it, or correct its path in manifests/models.json",
+			say(r, LV_WARN, "models",
+			    "download it, or correct its path in manifests/models.json",
 			    "%s (benches of it will fail)", e.msg);
 		}
 		free(path);
@@ -151,10 +156,10 @@ static char *podman_where(struct ctx *c)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *url = podman_default_url();
 	char *s = xasprintf("%s (%s)", url,
-			    host && *host       ? "CONTAINER_HOST"
-			    : geteuid() == 0    ? "root's default"
-			    : xdg && *xdg       ? "the rootless default"
-						: "XDG_RUNTIME_DIR is not set: the rootful default");
+			    host && *host    ? "CONTAINER_HOST"
+			    : geteuid() == 0 ? "root's default"
+			    : xdg && *xdg    ? "the rootless default"
+					     : "XDG_RUNTIME_DIR is not set: the rootful default");
 	free(url);
 	return s;
 }
@@ -190,7 +195,8 @@ static char *needed_by(struct ctx *c, const char *path)
 	for (size_t i = 0; c->loaded && i < c->backends.n; i++)
 		for (size_t k = 0; k < c->backends.v[i].devices.n; k++) {
 			const char *d = c->backends.v[i].devices.v[k];
-			if (str_eq(d, path) || (str_starts_with(d, path) && d[strlen(path)] == '/')) {
+			if (str_eq(d, path) ||
+			    (str_starts_with(d, path) && d[strlen(path)] == '/')) {
 				buf_addf(&b, "%s%s", b.len ? ", " : "", c->backends.v[i].id);
 				break;
 			}
@@ -299,15 +305,18 @@ static void check_groups(struct ctx *c, struct report *r)
 		struct group *g = getgrnam(names[i]);
 		char *fix = xasprintf("sudo usermod -aG %s %s, then log in again", names[i], user);
 		if (!g)
-			say(r, LV_WARN, "groups", NULL, "group '%s' does not exist on this system", names[i]);
+			say(r, LV_WARN, "groups", NULL, "group '%s' does not exist on this system",
+			    names[i]);
 		else if (gid_in(g->gr_gid, session, ns))
 			say(r, LV_OK, "groups", NULL, "%s is in group '%s'", user, names[i]);
 		else if (gid_in(g->gr_gid, listed, nl))
 			say(r, LV_WARN, "groups", "log out and in again (or run 'newgrp')",
-			    "%s is in group '%s', but not in this login session yet", user, names[i]);
+			    "%s is in group '%s', but not in this login session yet", user,
+			    names[i]);
 		else
 			say(r, needed ? LV_FAIL : LV_WARN, "groups", fix,
-			    "%s is not in group '%s' (rootless containers reach the GPU through it)",
+			    "%s is not in group '%s' (rootless containers reach the GPU "
+			    "through it)",
 			    user, names[i]);
 		free(fix);
 	}
@@ -365,8 +374,8 @@ static void check_registry(struct ctx *c, struct report *r, bool offline)
 			    mirror ? " (mirror)" : "", b->image, short_digest(ans.digest, sd));
 		else
 			say(r, LV_WARN, "registry",
-			    "check the network or the mirror setting; until then status and bench judge "
-			    "from the last verification",
+			    "check the network or the mirror setting; until then status and "
+			    "bench judge from the last verification",
 			    "%s%s: %s", base, mirror ? " (mirror)" : "", ans.err.msg);
 		registry_answer_free(&ans);
 	}
@@ -400,8 +409,9 @@ static int run_doctor(struct ctx *c, int argc, char **argv)
 		check_models(c, &r);
 	check_podman(c, &r);
 	if (c->connection) {
-		say(&r, LV_SKIP, "devices", NULL, "not checked: they are on the remote host (run "
-						  "'tbx doctor' there)");
+		say(&r, LV_SKIP, "devices", NULL,
+		    "not checked: they are on the remote host (run "
+		    "'tbx doctor' there)");
 	} else {
 		check_dri(c, &r);
 		check_kfd(c, &r);

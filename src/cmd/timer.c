@@ -25,8 +25,8 @@
 /* The environment that shapes what tbx does, carried into the unit (and
  * the crontab line) as it is when the timer is installed. */
 static const char *const carried_env[] = {
-	"TBX_CONFIG",           "TBX_LOCK_DIR",         "TBX_REGISTRY_MIRROR", "TBX_MAX_AGE",
-	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT",   "REGISTRY_AUTH_FILE",  NULL,
+	"TBX_CONFIG",		"TBX_LOCK_DIR",	      "TBX_REGISTRY_MIRROR", "TBX_MAX_AGE",
+	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT", "REGISTRY_AUTH_FILE",  NULL,
 };
 
 /* ---- running systemctl ---- */
@@ -107,8 +107,8 @@ static int run_capture(char *const *argv, struct buf *out, int *code)
 static int systemctl(struct buf *out, const char *a1, const char *a2, const char *a3,
 		     const char *a4)
 {
-	char *argv[] = { "systemctl", "--user", "--no-pager", (char *)a1, (char *)a2, (char *)a3,
-			 (char *)a4, NULL };
+	char *argv[] = { "systemctl", "--user",	  "--no-pager", (char *)a1,
+			 (char *)a2,  (char *)a3, (char *)a4,	NULL };
 	int code = -1;
 	if (run_capture(argv, out, &code) < 0)
 		return -1;
@@ -151,10 +151,18 @@ static char *show_prop(const char *unit, const char *prop)
 	char *val = NULL;
 	buf_init(&out);
 	if (systemctl(&out, "show", arg, unit, NULL) == 0) {
+		/* the line, wherever it is: stderr is mixed in */
 		size_t n = strlen(prop);
-		if (strncmp(out.p, prop, n) == 0 && out.p[n] == '=' && out.p[n + 1] &&
-		    !str_eq(out.p + n + 1, "n/a"))
-			val = sanitize_line(out.p + n + 1, strcspn(out.p + n + 1, "\n"), 200);
+		for (const char *l = out.p; *l && !val;
+		     l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != 0)) {
+			size_t len = strcspn(l, "\n");
+			if (len <= n + 1 || strncmp(l, prop, n) != 0 || l[n] != '=')
+				continue;
+			const char *v = l + n + 1;
+			size_t vlen = len - n - 1;
+			if (!(vlen == 3 && memcmp(v, "n/a", 3) == 0))
+				val = sanitize_line(v, vlen, 200);
+		}
 	}
 	free(arg);
 	buf_free(&out);
@@ -196,10 +204,12 @@ static int self_path(char **out, struct err *e)
 
 static bool plain_word(const char *s)
 {
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789_./:@,+=-";
 	if (!*s)
 		return false;
 	for (; *s; s++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@,+=-", *s))
+		if (!strchr(safe, *s))
 			return false;
 	return true;
 }
@@ -269,7 +279,8 @@ static int parse_at(const char *s, int *hour, int *minute, struct err *e)
 	if (!shape || !strchr("0123456789", hh[0]) || !strchr("0123456789", mm[0]) ||
 	    parse_long(hh, 0, 23, &h) < 0 || parse_long(mm, 0, 59, &m) < 0) {
 		char *clean = sanitize_line(s, strlen(s), 40);
-		err_setx(e, EXIT_USAGE, "--at '%s' is not a time of day HH:MM (00:00 to 23:59)", clean);
+		err_setx(e, EXIT_USAGE, "--at '%s' is not a time of day HH:MM (00:00 to 23:59)",
+			 clean);
 		free(clean);
 		return -1;
 	}
@@ -292,18 +303,23 @@ static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
 	char *copy = xstrdup(args);
 	char *save = NULL;
 	int rc = 0;
-	for (char *w = strtok_r(copy, " \t\n", &save); w && rc == 0; w = strtok_r(NULL, " \t\n", &save)) {
+	for (char *w = strtok_r(copy, " \t\n", &save); w && rc == 0;
+	     w = strtok_r(NULL, " \t\n", &save)) {
 		if (has_control(w)) {
-			rc = err_setx(&c->err, EXIT_USAGE, "--refresh-args: control character in '%s'", w);
+			rc = err_setx(&c->err, EXIT_USAGE,
+				      "--refresh-args: control character in '%s'", w);
 		} else if (w[0] == '-') {
 			bool known = false;
 			for (const struct option_help *o = cmd_refresh.options; o && o->flags; o++)
-				known |= strncmp(o->flags, w, strlen(w)) == 0 &&
-					 (o->flags[strlen(w)] == '\0' || o->flags[strlen(w)] == ' ');
+				known |=
+					strncmp(o->flags, w, strlen(w)) == 0 &&
+					(o->flags[strlen(w)] == '\0' || o->flags[strlen(w)] == ' ');
 			if (!known)
-				rc = err_setx(&c->err, EXIT_USAGE,
-					      "--refresh-args: 'tbx refresh' has no option '%s' (see "
-					      "'tbx refresh --help')", w);
+				rc = err_setx(
+					&c->err, EXIT_USAGE,
+					"--refresh-args: 'tbx refresh' has no option '%s' (see "
+					"'tbx refresh --help')",
+					w);
 			else
 				strv_push(out, w);
 		} else {
@@ -372,7 +388,8 @@ static int plan_base(struct ctx *c, struct plan *p)
 	}
 	for (size_t i = 0; i < p->base.n; i++)
 		if (has_control(p->base.v[i]))
-			return err_setx(&c->err, EXIT_USAGE, "control character in '%s'", p->base.v[i]);
+			return err_setx(&c->err, EXIT_USAGE, "control character in '%s'",
+					p->base.v[i]);
 	for (size_t i = 0; carried_env[i]; i++) {
 		const char *v = getenv(carried_env[i]);
 		if (v && *v && !has_control(v))
@@ -389,8 +406,8 @@ static int plan_base(struct ctx *c, struct plan *p)
 	return 0;
 }
 
-static void add_exec_words(struct buf *b, const struct plan *p, const char *cmd,
-			   char *const *args, size_t n, bool systemd)
+static void add_exec_words(struct buf *b, const struct plan *p, const char *cmd, char *const *args,
+			   size_t n, bool systemd)
 {
 	for (size_t i = 0; i < p->base.n; i++) {
 		if (i)
@@ -507,7 +524,8 @@ static void linger_note(void)
 	char *f = xasprintf("/var/lib/systemd/linger/%s", pw->pw_name);
 	if (!path_exists(f))
 		note("the timer runs only while you are logged in; to run it regardless: "
-		     "loginctl enable-linger %s", pw->pw_name);
+		     "loginctl enable-linger %s",
+		     pw->pw_name);
 	free(f);
 }
 
@@ -516,7 +534,8 @@ static int activate(struct ctx *c)
 	char *why = NULL;
 	if (!user_manager(&why)) {
 		note("timer not enabled (%s); to enable it run: systemctl --user daemon-reload && "
-		     "systemctl --user enable --now " TIMER, why);
+		     "systemctl --user enable --now " TIMER,
+		     why);
 		free(why);
 		return EXIT_OK;
 	}
@@ -564,7 +583,8 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 		case 'r': refresh_args = optarg; break;
 		case 'b': strv_push(&bench_specs, optarg); break;
 		default:
-			rc = cmd_usage(&cmd_timer, "unknown or incomplete option '%s'", argv[optind - 1]);
+			rc = cmd_usage(&cmd_timer, "unknown or incomplete option '%s'",
+				       argv[optind - 1]);
 			goto out;
 		}
 	}
@@ -584,7 +604,8 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 		char *line = cron_line(&p, log);
 		printf("%s\n", line);
 		char *dir = xstrndup(log, (size_t)(strrchr(log, '/') - log));
-		note("add this line with 'crontab -e'; the output goes to %s, errors to cron's mail%s%s",
+		note("add this line with 'crontab -e'; the output goes to %s, errors to cron's "
+		     "mail%s%s",
 		     log, is_dir(dir) ? "" : "; first run: mkdir -p ", is_dir(dir) ? "" : dir);
 		free(dir), free(line), free(log);
 		rc = EXIT_OK;
@@ -597,7 +618,8 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 	    write_file_atomic(svc, st, strlen(st), 0644, &c->err) == 0 &&
 	    write_file_atomic(tmr, tt, strlen(tt), 0644, &c->err) == 0) {
 		printf("wrote %s\nwrote %s\n", svc, tmr);
-		printf("daily at %02d:%02d (up to 15 min later; a missed run runs at the next boot)\n",
+		printf("daily at %02d:%02d (up to 15 min later; a missed run runs at the next "
+		       "boot)\n",
 		       p.hour, p.minute);
 		rc = activate(c);
 	}
@@ -678,7 +700,8 @@ static int timer_status(struct ctx *c, int argc, char **argv)
 	} else {
 		printf("service   %s%s\n", svc, have_svc ? "" : " (MISSING)");
 		printf("timer     %s%s\n", tmr, have_tmr ? "" : " (MISSING)");
-		printf("schedule  %s (RandomizedDelaySec=15min, Persistent)\n", cal.n ? cal.v[0] : "?");
+		printf("schedule  %s (RandomizedDelaySec=15min, Persistent)\n",
+		       cal.n ? cal.v[0] : "?");
 		for (size_t i = 0; i < exec.n; i++)
 			printf("runs      %s\n", exec.v[i]);
 		for (size_t i = 0; i < post.n; i++)
@@ -731,7 +754,8 @@ static int timer_remove(struct ctx *c, int argc, char **argv)
 	if (manager)
 		systemctl(&out, "daemon-reload", NULL, NULL, NULL);
 	else
-		note("%s; if a user manager had it enabled, also run: systemctl --user daemon-reload",
+		note("%s; if a user manager had it enabled, also run: systemctl --user "
+		     "daemon-reload",
 		     why);
 	buf_free(&out);
 out:
@@ -779,7 +803,8 @@ const struct command cmd_timer = {
 		"from the environment (TBX_CONFIG, TBX_LOCK_DIR, TBX_REGISTRY_MIRROR, TBX_MAX_AGE, "
 		"TBX_REGISTRY_TIMEOUT, TBX_PODMAN_TIMEOUT, REGISTRY_AUTH_FILE; with --connection "
 		"also CONTAINERS_CONF, CONTAINERS_CONF_OVERRIDE, PODMAN_CONNECTIONS_CONF) are "
-		"carried into the unit. Then it runs systemctl --user daemon-reload and enable --now when a "
+		"carried into the unit. Then it runs systemctl --user daemon-reload and enable "
+		"--now when a "
 		"user manager answers, else says what to run. With --cron it writes nothing and "
 		"prints a crontab line instead: output appended to "
 		"${XDG_STATE_HOME:-~/.local/state}/tbx/refresh.log, errors left to cron's mail. "

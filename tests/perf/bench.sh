@@ -72,6 +72,7 @@ src_bin=${TBX_BIN:-$REPO/tbx}
 }
 cp "$src_bin" "$WORK/tbx"
 TBX=$WORK/tbx
+cd "$WORK" || exit 1
 
 log "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs"
 log "bringing up the test bed in $BED"
@@ -267,7 +268,7 @@ own() {
 	awk '{ t = $2 + 0 }
 		prev != "" && !inx { d[prev] += t - pt }
 		/sendto\(/ { match($0, /"[A-Z]+ [^ ]*/); r = substr($0, RSTART + 1, RLENGTH - 1)
-			gsub(/[0-9a-f]{64}/, "ID", r); prev = r; pt = t
+			gsub(/\/exec\/[0-9a-f]+\//, "/exec/ID/", r); prev = r; pt = t
 			inx = r ~ /\/exec\/ID\/start/ }
 		END { for (r in d) printf "%d %s\n", d[r] * 1000, r }' "$WORK/strace" >>"$WORK/own.$key"
 }
@@ -457,6 +458,16 @@ stw=$(med status.wall) inw=$(med inspect.wall)
 bw=$(med bench.wall) bow=$(med bencho.wall) dw=$(med direct.wall)
 bov=$(med bench.over) boov=$(med bencho.over)
 bown=$(med bench.own) boown=$(med bencho.own)
+# a wall-time difference means nothing when llama-bench alone varies by more
+# than ten times the target from run to run (a loaded machine)
+dspread=$(tr ' ' '\n' <<<"${S[direct.wall]:-}" | grep . | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print hi - lo }')
+over_ok() { # VALUE
+	if [ "$REPEAT" -gt 1 ] && [ "${dspread:-0}" -gt 1000 ]; then
+		echo "inconclusive (llama-bench alone varied by $((dspread / 1000)) s)"
+	else
+		cond "$1" "<" 100
+	fi
+}
 lw=$(med long.wall) lc=$(med long.cpu) lp=$(med long.pct)
 rpw=$(med report.wall) rpm=$(maxof report.rss)
 rsw=$(med results.wall) rsm=$(maxof results.rss)
@@ -489,8 +500,8 @@ TABLE=$WORK/table.md
 	echo "| 3 | refresh after one upstream rebuild: pulls (manifest GETs) / blob GETs / recreated | $r1g / $r1b / $r1r | script: $s1g / $s1b / $s1r | | 1 pull, 1 recreated | $ok3 |"
 	echo "| 3 | the same, wall time (informative) | $(ms "$r1w") | script: $(ms "$s1w") | $(ratio "$s1w" "$r1w") | | |"
 	echo "| 4 | \`tbx status --offline\`, 5 backends, wall time | $(ms "$stw") | 10 podman inspect: $(ms "$inw") | $rat4 | tbx >= 10x faster | $(cond "${rat4%x}" ">=" 10) |"
-	echo "| 5 | \`tbx bench rocm72 tiny\` overhead over 2 direct \`podman exec llama-bench\` (registry HEAD) | $(ms "$bov") ($(ms "$bw") total) | direct: $(ms "$dw") | | < 100 ms | $(cond "$bov" "<" 100) |"
-	echo "| 5 | the same with \`--offline\` | $(ms "$boov") ($(ms "$bow") total) | direct: $(ms "$dw") | | < 100 ms | $(cond "$boov" "<" 100) |"
+	echo "| 5 | \`tbx bench rocm72 tiny\` overhead over 2 direct \`podman exec llama-bench\` (registry HEAD) | $(ms "$bov") ($(ms "$bw") total) | direct: $(ms "$dw") | | < 100 ms | $(over_ok "$bov") |"
+	echo "| 5 | the same with \`--offline\` | $(ms "$boov") ($(ms "$bow") total) | direct: $(ms "$dw") | | < 100 ms | $(over_ok "$boov") |"
 	echo "| 5 | tbx's own time in \`tbx bench rocm72 tiny\` (strace: run minus llama-bench's exec sessions) | $(ms "$bown") | | | < 100 ms | $(cond "$bown" "<" 100) |"
 	echo "| 5 | the same with \`--offline\` | $(ms "$boown") | | | < 100 ms | $(cond "$boown" "<" 100) |"
 	echo "| 6 | tbx CPU (user+sys) during a bench of $(ms "$lw") (\`-- -r $NREP\`) | ${lc} s = ${lp}% | | | < 1% | $(cond "$lp" "<" 1) |"
@@ -509,7 +520,7 @@ TABLE=$WORK/table.md
 		[ -s "$WORK/own.$k" ] || continue
 		echo "Slowest requests outside llama-bench ($k, ms summed over $REPEAT runs):" \
 			"$(awk '{ s[$2 " " $3] += $1 } END { for (r in s) printf "%d %s\n", s[r], r }' "$WORK/own.$k" |
-				sort -rn | head -n 3 | awk '{ printf "%s%s %s %d", NR > 1 ? "; " : "", $2, $3, $1 }')."
+				sort -rn | head -n 3 | awk '{ printf "%s%s %s %d", (NR > 1 ? "; " : ""), $2, $3, $1 }')."
 	done
 	[ -n "$GTIME" ] || echo "/usr/bin/time missing (Debian package \"time\"): CPU time and RSS not measured."
 } >"$TABLE"

@@ -93,20 +93,5 @@ for c in $WANTED; do
 	"class_$c"
 done
 
-echo
-echo "torture summary ($((SECONDS - T_START)) s, tbx: $TBX_BIN):"
-printf '  %-12s %8s %9s %11s %8s\n' class injected survived "bad inputs" crashes
-crashes=0
-for c in "${CLASSES[@]}"; do
-	printf '  %-12s %8d %9d %11d %8d\n' "$c" "${INJ[$c]}" "${SURV[$c]}" "${BAD[$c]}" "${CRASH[$c]}"
-	crashes=$((crashes + CRASH[$c]))
-done
-echo "  $crashes crashes"
-if [ "$_failed" -gt 0 ]; then
-	echo
-	echo "Failures (details above, at each \"not ok\"):"
-	printf '  %s\n' "${FAILS[@]}"
-fi
-echo
-echo "$((_n - _failed)) passed, $_failed failed"
+torture_summary
 [ "$_failed" -eq 0 ] && [ "$_n" -gt 0 ]

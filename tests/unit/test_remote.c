@@ -118,7 +118,8 @@ static void test_conf_podman4(void **state)
 	assert_int_equal(c.n, 3);
 	const struct connection *p = connection_find(&c, "prod");
 	assert_non_null(p);
-	assert_string_equal(p->uri, "ssh://core@prod.example:2222/run/user/1000/podman/podman.sock");
+	assert_string_equal(p->uri,
+			    "ssh://core@prod.example:2222/run/user/1000/podman/podman.sock");
 	assert_string_equal(p->identity, "/home/u/.ssh/id_ed25519");
 	p = connection_find(&c, "lab box");
 	assert_non_null(p);
@@ -136,13 +137,14 @@ static void test_conf_podman4(void **state)
 static void test_conf_dotted_keys(void **state)
 {
 	(void)state;
-	static const char text[] = "engine.active_service = 'a'\n"
-				   "[engine]\n"
-				   "service_destinations.a.uri = \"unix:///run/a.sock\"\n"
-				   "service_destinations.b = { uri = \"ignored: inline tables are skipped\" }\n"
-				   "multi = '''\n"
-				   "lit '' with \\ no escapes'''\n"
-				   "quotes = \"\"\"x\"\"\"\"\"\n";
+	static const char text[] =
+		"engine.active_service = 'a'\n"
+		"[engine]\n"
+		"service_destinations.a.uri = \"unix:///run/a.sock\"\n"
+		"service_destinations.b = { uri = \"ignored: inline tables are skipped\" }\n"
+		"multi = '''\n"
+		"lit '' with \\ no escapes'''\n"
+		"quotes = \"\"\"x\"\"\"\"\"\n";
 	struct connections c;
 	char *active;
 	struct err e = { 0 };
@@ -256,8 +258,8 @@ static void test_json(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&e, 0, sizeof(e));
 		def = NULL;
-		assert_int_equal(connections_parse_json(bad[i], strlen(bad[i]), "c.json", &c, &def, &e),
-				 -1);
+		assert_int_equal(
+			connections_parse_json(bad[i], strlen(bad[i]), "c.json", &c, &def, &e), -1);
 		assert_true(str_starts_with(e.msg, "c.json"));
 		connections_free(&c);
 		free(def);
@@ -272,12 +274,14 @@ static void test_load_precedence(void **state)
 	char *conf = path_join(g_tmp, "containers.conf");
 	char *over = path_join(g_tmp, "override.conf");
 	char *json = path_join(g_tmp, "podman-connections.json");
-	write_text(conf, "[engine]\nactive_service = \"a\"\n"
-			 "[engine.service_destinations.a]\nuri = \"ssh://old/a.sock\"\n"
-			 "[engine.service_destinations.b]\nuri = \"ssh://h/b.sock\"\nidentity = \"/kb\"\n"
-			 "[engine.service_destinations.noturi]\nidentity = \"/x\"\n");
+	write_text(conf,
+		   "[engine]\nactive_service = \"a\"\n"
+		   "[engine.service_destinations.a]\nuri = \"ssh://old/a.sock\"\n"
+		   "[engine.service_destinations.b]\nuri = \"ssh://h/b.sock\"\nidentity = \"/kb\"\n"
+		   "[engine.service_destinations.noturi]\nidentity = \"/x\"\n");
 	write_text(over, "[engine.service_destinations.b]\nuri = \"ssh://over/b.sock\"\n");
-	write_text(json, "{\"Connection\": {\"Connections\": {\"a\": {\"URI\": \"ssh://new/a.sock\"}}}}");
+	write_text(json,
+		   "{\"Connection\": {\"Connections\": {\"a\": {\"URI\": \"ssh://new/a.sock\"}}}}");
 	setenv("CONTAINERS_CONF", conf, 1);
 	setenv("CONTAINERS_CONF_OVERRIDE", over, 1);
 	setenv("PODMAN_CONNECTIONS_CONF", json, 1);
@@ -343,15 +347,18 @@ static void test_uri(void **state)
 	(void)state;
 	struct remote_uri u;
 	struct err e = { 0 };
-	assert_int_equal(remote_uri_parse("ssh://root@127.0.0.1:2222/run/podman/podman.sock", &u, &e), 0);
+	assert_int_equal(
+		remote_uri_parse("ssh://root@127.0.0.1:2222/run/podman/podman.sock", &u, &e), 0);
 	assert_true(u.ssh);
 	assert_string_equal(u.user, "root");
 	assert_string_equal(u.host, "127.0.0.1");
 	assert_int_equal(u.port, 2222);
 	assert_string_equal(u.path, "/run/podman/podman.sock");
 	remote_uri_free(&u);
-	assert_int_equal(remote_uri_parse("ssh://box.lan/run/user/1000/podman/podman.sock?secure=true",
-					  &u, &e), 0);
+	assert_int_equal(
+		remote_uri_parse("ssh://box.lan/run/user/1000/podman/podman.sock?secure=true", &u,
+				 &e),
+		0);
 	assert_null(u.user);
 	assert_int_equal(u.port, 0);
 	assert_string_equal(u.path, "/run/user/1000/podman/podman.sock");
@@ -431,7 +438,8 @@ static int fake_ssh(int argc, char **argv)
 			char req[4096];
 			size_t got = 0;
 			ssize_t n;
-			while (got < sizeof(req) - 1 && (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
+			while (got < sizeof(req) - 1 &&
+			       (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
 				got += (size_t)n;
 				req[got] = '\0';
 				if (strstr(req, "\r\n\r\n"))
@@ -439,9 +447,10 @@ static int fake_ssh(int argc, char **argv)
 			}
 			static const char body[] = "{\"Version\":\"5.4.2\"}";
 			if (got)
-				dprintf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				   "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-				strlen(body), body);
+				dprintf(c,
+					"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+					"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+					strlen(body), body);
 		} else {
 			fprintf(stderr, "channel 2: open failed: connect failed: No such file or "
 					"directory\n");
@@ -525,11 +534,12 @@ static void test_connect_serve(void **state)
 
 	struct buf args = BUF_INIT;
 	assert_int_equal(read_file(g_argv_log, 65536, &args, &e), 0);
-	char *want = xasprintf("-nNT\n-o\nBatchMode=yes\n-o\nExitOnForwardFailure=yes\n-o\n"
-			       "ControlPath=none\n-o\nConnectTimeout=10\n-o\nServerAliveInterval=15\n"
-			       "-o\nServerAliveCountMax=4\n-i\n/home/u/.ssh/box key\n-p2222\n-l\ncore\n"
-			       "-L\n%s:/run/user/1000/podman/podman.sock\n--\nbox.example\n",
-			       p.socket);
+	char *want =
+		xasprintf("-nNT\n-o\nBatchMode=yes\n-o\nExitOnForwardFailure=yes\n-o\n"
+			  "ControlPath=none\n-o\nConnectTimeout=10\n-o\nServerAliveInterval=15\n"
+			  "-o\nServerAliveCountMax=4\n-i\n/home/u/.ssh/box key\n-p2222\n-l\ncore\n"
+			  "-L\n%s:/run/user/1000/podman/podman.sock\n--\nbox.example\n",
+			  p.socket);
 	assert_string_equal(args.p, want);
 	free(want);
 	buf_free(&args);
@@ -550,10 +560,11 @@ static void test_connect_denied(void **state)
 	struct podman p;
 	struct err e = { 0 };
 	assert_int_equal(remote_connect("box", &p, &e), -1);
-	assert_string_equal(e.msg, "connection 'box' (core@box.example): ssh failed: "
-				   "root@127.0.0.1: Permission denied (publickey). (ssh must log in "
-				   "without a prompt: try 'ssh -o BatchMode=yes -i ~/.ssh/box key "
-				   "-p 2222 -l core box.example true')");
+	assert_string_equal(e.msg,
+			    "connection 'box' (core@box.example): ssh failed: "
+			    "root@127.0.0.1: Permission denied (publickey). (ssh must log in "
+			    "without a prompt: try 'ssh -o BatchMode=yes -i ~/.ssh/box key "
+			    "-p 2222 -l core box.example true')");
 	assert_null(p.socket);
 	assert_no_forward_dirs();
 }
