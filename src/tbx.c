@@ -57,6 +57,15 @@ const char *const environment_text[][2] = {
 				"and benches are bounded by a 5-minute stall limit instead" },
 	{ "TBX_CONFIG", "config file (default <home>/tbx.conf, else ~/.config/tbx/config)" },
 	{ "REGISTRY_AUTH_FILE", "Podman's auth.json with registry credentials" },
+	{ "TBX_LOCK_DIR", "directory of the run lock (default $XDG_RUNTIME_DIR/tbx, else "
+			  "~/.local/state/tbx); must be private" },
+	{ "TBX_DATADIR", "where the installed definitions are (seeds a new home)" },
+	{ "CONTAINERS_CONF", "Podman's containers.conf, read for --connection "
+			     "([engine.service_destinations])" },
+	{ "PODMAN_CONNECTIONS_CONF", "Podman 5's podman-connections.json, read for --connection" },
+	{ "XDG_CONFIG_HOME", "where the timer's systemd user units go (systemd/user) and the "
+			     "config file (tbx/config)" },
+	{ "XDG_DATA_HOME", "the default tbx home is ${XDG_DATA_HOME:-~/.local/share}/tbx" },
 	{ "NO_COLOR", "disable colour" },
 	{ NULL, NULL },
 };
@@ -68,6 +77,8 @@ const char *const files_text[][2] = {
 	{ "manifests/images.lock.json", "pinned and verified digests per backend, with history "
 					"(commit it)" },
 	{ "results/*.json", "one JSON record per bench run" },
+	{ "~/.config/systemd/user/tbx-refresh.{service,timer}", "the nightly refresh units "
+								"written by 'tbx timer install'" },
 	{ "tbx.conf", "settings: registry_mirror, max_age, registry_timeout, podman_timeout, "
 		      "auth_file" },
 	{ NULL, NULL },

@@ -147,7 +147,13 @@ static int run_status(struct ctx *c, int argc, char **argv)
 			json_object_put(arr);
 			return -1;
 		}
-		for (size_t i = 0; i < conns.n && rc == 0; i++) {
+		if (conns.n == 0) {
+			connections_free(&conns);
+			json_object_put(arr);
+			return err_set(&c->err, "no Podman system connections are defined (see "
+						"'podman system connection list')");
+		}
+		for (size_t i = 0; i < conns.n; i++) {
 			struct ctx sub = *c;
 			sub.connection = conns.v[i].name;
 			sub.podman_ready = false;
@@ -155,16 +161,20 @@ static int run_status(struct ctx *c, int argc, char **argv)
 			if (!c->json)
 				printf("== %s ==\n", conns.v[i].name);
 			json_object *harr = c->json ? json_object_new_array() : NULL;
+			bool failed = false;
 			if (ctx_podman(&sub) < 0 ||
 			    status_of(&sub, argc - optind, argv + optind, offline, harr, &not_fresh) < 0) {
 				warn("%s: %s", conns.v[i].name, sub.err.msg);
 				not_fresh++;
+				failed = true;
+				rc = EXIT_FAIL;
 			}
 			if (sub.podman_ready)
 				podman_close(&sub.podman);
 			if (harr) {
 				json_object *h = json_object_new_object();
 				json_add_str(h, "connection", conns.v[i].name);
+				json_add_str(h, "error", failed ? sub.err.msg : NULL);
 				json_object_object_add(h, "backends", harr);
 				json_object_array_add(arr, h);
 			}
