@@ -594,9 +594,15 @@ int podman_exec(struct podman *p, const char *container, const struct exec_opts 
 	int rc = -1;
 	if (o->pidfile) {
 		/* $0 is the pid file; the real argv follows as "$@", never parsed */
+		static const char wrapper[] =
+			"d=${0%/*}; for f in \"$d\"/tbx-*.pid; do [ -f \"$f\" ] || continue; "
+			"p=$(cat \"$f\" 2>/dev/null); case \"$p\" in ''|*[!0-9]*) ;; *) "
+			"case \"$(tr '\\000' ' ' < /proc/$p/cmdline 2>/dev/null)\" in "
+			"*\"${1##*/}\"*) kill -KILL \"$p\" 2>/dev/null ;; esac ;; esac; "
+			"rm -f \"$f\"; done; echo $$ > \"$0\" && exec \"$@\"";
 		strv_push(&argv, "sh");
 		strv_push(&argv, "-c");
-		strv_push(&argv, "echo $$ > \"$0\" && exec \"$@\"");
+		strv_push(&argv, wrapper);
 		strv_push(&argv, o->pidfile);
 	}
 	for (size_t i = 0; o->argv[i]; i++)

@@ -90,7 +90,12 @@ struct exec_opts {
 	 * PID to this path inside the container first, so it can be
 	 * signalled later: Podman 4.3 has no exec kill and closing the
 	 * connection does not stop the process.  argv is still passed as
-	 * arguments, never interpreted by the shell. */
+	 * arguments, never interpreted by the shell.
+	 * Before starting, the wrapper also reaps what a killed (kill -9)
+	 * tbx left running: every other "tbx-*.pid" in the pid file's
+	 * directory names a process that is killed if it still runs the
+	 * same program (argv[0]) - safe because the run lock guarantees no
+	 * other bench runs in this container. */
 	const char *pidfile;
 };
 /* Runs to completion. *exit_code gets the process's exit code (128+N for
