@@ -194,6 +194,26 @@ static int call_lookup(struct podman *p, const char *path, json_object **out, co
 
 int podman_ping(struct podman *p, char **version, struct err *e)
 {
+	/* _ping answers at once; /version runs runc, conmon... (half a second) */
+	struct http_req req;
+	struct http_resp resp = { 0 };
+	char v[64];
+	*version = NULL;
+	http_req_init(&req, "GET", NULL);
+	req.timeout_s = p->timeout_s;
+	req.max_body = 4096;
+	int rc = do_request(p, "GET", "/_ping", NULL, &req, &resp, e);
+	http_req_free(&req);
+	if (rc == 0 && resp.status != 200)
+		rc = err_set(e, "Podman at %s answered HTTP %ld to _ping", p->socket, resp.status);
+	if (rc == 0)
+		*version = xstrdup(http_header(&resp, "Libpod-Api-Version", v, sizeof(v)) ? v : "unknown");
+	http_resp_free(&resp);
+	return rc;
+}
+
+int podman_version(struct podman *p, char **version, struct err *e)
+{
 	json_object *o = NULL;
 	*version = NULL;
 	if (call_ok(p, "GET", "/version", NULL, &o, "cannot ask Podman for its version", e) < 0)

@@ -26,8 +26,11 @@ void podman_close(struct podman *p);
  * when not root, else /run/podman/podman.sock.  Caller frees. */
 char *podman_default_url(void);
 
-/* GET _ping then version; *version e.g. "4.3.1" (caller frees). */
+/* GET _ping (fast); *version is the API version from its
+ * Libpod-Api-Version header, e.g. "4.3.1" (caller frees). */
 int podman_ping(struct podman *p, char **version, struct err *e);
+/* GET version: Podman's own version (slow: it asks runc, conmon...). */
+int podman_version(struct podman *p, char **version, struct err *e);
 
 /* A generic call: path below /v4.0.0/libpod (e.g. "/containers/json").
  * *out gets the parsed JSON body (may be NULL for empty bodies).

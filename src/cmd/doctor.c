@@ -168,7 +168,7 @@ static void check_podman(struct ctx *c, struct report *r)
 {
 	char *where = podman_where(c);
 	char *version = NULL;
-	if (ctx_podman(c) < 0 || podman_ping(&c->podman, &version, &c->err) < 0) {
+	if (ctx_podman(c) < 0 || podman_version(&c->podman, &version, &c->err) < 0) {
 		/* Podman's connect errors already say how to start it */
 		const char *fix = strstr(c->err.msg, "systemctl") ? NULL
 				  : c->connection ? "check it with 'podman --connection NAME info'"

@@ -9,6 +9,14 @@
 # definitions, manifests, config, hostile llama-bench output).
 # Crashes (exit >= 128 other than 130/143, "Sanitizer", "runtime error")
 # are failures.
+# the quick subset; these knobs are read when tests/torture/lib.sh is sourced
+export TBX_TORTURE_QUICK=1
+export TBX_KILL_ROUNDS=${TBX_KILL_ROUNDS:-3}
+export TBX_BENCH_KILL_ROUNDS=${TBX_BENCH_KILL_ROUNDS:-2}
+export TBX_BENCH_KILL_ARGS=${TBX_BENCH_KILL_ARGS:--r 3}
+export TBX_PODMAN_ROUNDS=${TBX_PODMAN_ROUNDS:-1}
+export TBX_CONC_ROUNDS=${TBX_CONC_ROUNDS:-1}
+export TBX_CONC_BENCH_ARGS=${TBX_CONC_BENCH_ARGS:--r 10}
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/torture/lib.sh
 . "$REPO/tests/torture/lib.sh"
@@ -18,13 +26,6 @@ trap 'torture_cleanup; rm -rf "$T"' EXIT
 	exit 0
 }
 T_START=$SECONDS
-export TBX_TORTURE_QUICK=1
-export TBX_KILL_ROUNDS=${TBX_KILL_ROUNDS:-3}
-export TBX_BENCH_KILL_ROUNDS=${TBX_BENCH_KILL_ROUNDS:-3}
-export TBX_BENCH_KILL_ARGS=${TBX_BENCH_KILL_ARGS:--r 5}
-export TBX_PODMAN_ROUNDS=${TBX_PODMAN_ROUNDS:-1}
-export TBX_CONC_ROUNDS=${TBX_CONC_ROUNDS:-1}
-export TBX_CONC_BENCH_ARGS=${TBX_CONC_BENCH_ARGS:--r 10}
 
 class_kill
 class_registry

@@ -511,18 +511,18 @@ TABLE=$WORK/table.md
 	echo "| 8 | peak RSS of \`tbx refresh\` (max of all runs) | $(mb "$rfm") | | | < 16 MB | $(cond "$rfm" "<" 16384) |"
 	echo "| 8 | peak RSS of \`tbx bench\` (max of all runs) | $(mb "$bnm") | | | < 16 MB | $(cond "$bnm" "<" 16384) |"
 	echo
-	echo "Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
+	echo "- Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
 		"status $(rng status.wall), inspect x10 $(rng inspect.wall);" \
 		"bench $(rng bench.wall), bench --offline $(rng bencho.wall), direct x2 $(rng direct.wall);" \
 		"report $(rng report.wall), results $(rng results.wall)."
-	echo "Records: $GEN_NAME ($shape)."
+	echo "- Records: $GEN_NAME ($shape)."
 	for k in bench.own bencho.own; do
 		[ -s "$WORK/own.$k" ] || continue
-		echo "Slowest requests outside llama-bench ($k, ms summed over $REPEAT runs):" \
+		echo "- Slowest requests outside llama-bench ($k, ms summed over $REPEAT runs):" \
 			"$(awk '{ s[$2 " " $3] += $1 } END { for (r in s) printf "%d %s\n", s[r], r }' "$WORK/own.$k" |
 				sort -rn | head -n 3 | awk '{ printf "%s%s %s %d", (NR > 1 ? "; " : ""), $2, $3, $1 }')."
 	done
-	[ -n "$GTIME" ] || echo "/usr/bin/time missing (Debian package \"time\"): CPU time and RSS not measured."
+	[ -n "$GTIME" ] || echo "- /usr/bin/time missing (Debian package \"time\"): CPU time and RSS not measured."
 } >"$TABLE"
 echo
 cat "$TABLE"

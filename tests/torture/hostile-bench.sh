@@ -16,7 +16,7 @@ row() {
 }
 # consistent rows, as llama-bench prints them: 100.5 t/s and 20.5 t/s
 pp() { row 512 0 100.5 '[ 100.0, 101.0 ]' 5095049504 '[ 5120000000, 5069306930 ]' "${1:-}"; }
-tg() { row 0 128 20.5 '[ 20.0, 21.0 ]' 6247619047 '[ 6400000000, 6095238095 ]' "${1:-}"; }
+tg() { row 0 128 20.5 '[ 20.0, 21.0 ]' 6247619047 '[ 6400000000, 6095238095 ]'; }
 long_line() { # BYTES CHAR: one line of that many bytes
 	head -c "$1" /dev/zero | tr '\0' "$2"
 	echo

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # tests/torture/lib.sh - the fault classes of `make torture`.
 #
 # Sourced after tests/e2e/lib.sh (which gives $T, $TBX_HOME, $TBX_LOCK_DIR,
@@ -24,6 +25,7 @@
 
 TORTURE_DIR=$REPO/tests/torture
 BACKENDS="rocm-6.4.4 rocm-7.2 rocm7-nightlies vulkan-radv"
+# (read when sourced: set the knobs before sourcing this file)
 ORPHAN_GRACE=${TBX_ORPHAN_GRACE:-3}
 STATUS_MAX=${TBX_STATUS_MAX:-30}
 QUICK=${TBX_TORTURE_QUICK:-0}
@@ -33,7 +35,6 @@ CLASSES=()
 CLASS=none
 MOUNTS=()
 PROXY_PID=
-FINDINGS=()
 
 class_begin() { # NAME DESCRIPTION
 	CLASS=$1
@@ -530,9 +531,9 @@ class_podman() {
 			# shellcheck disable=SC2086
 			run "$TBX_BIN" --url "$url" $c
 			crash_check "tbx --url $url $c" "$rc" "$T/err"
-			is "$rc" 1 "podman socket ${url#unix://$T/}: tbx $c exits 1"
-			is "$(grep -c '' "$T/err")" 1 "podman socket ${url#unix://$T/}: tbx $c says it in one line"
-			like "$err" "${url#unix://}" "podman socket ${url#unix://$T/}: tbx $c names the path"
+			is "$rc" 1 "podman socket ${url#unix://"$T"/}: tbx $c exits 1"
+			is "$(grep -c '' "$T/err")" 1 "podman socket ${url#unix://"$T"/}: tbx $c says it in one line"
+			like "$err" "${url#unix://}" "podman socket ${url#unix://"$T"/}: tbx $c names the path"
 			fault_end
 		done
 	done

@@ -93,5 +93,5 @@ for c in $WANTED; do
 	"class_$c"
 done
 
-torture_summary
+torture_summary ""
 [ "$_failed" -eq 0 ] && [ "$_n" -gt 0 ]
