@@ -144,6 +144,10 @@ if results_of "$TBX_HOME" "$T/ra.json"; then
 else
 	echo "# tbx results is not available ($(head -1 "$T/ra.json.err")): record files compared instead"
 fi
+TBX_HOME=$TBX_HOME "$TBX_BIN" report --date 2026-06-01 -o "$T/rep-a" >/dev/null 2>&1
+TBX_HOME=$H2 "$TBX_BIN" report --date 2026-06-01 -o "$T/rep-b" >/dev/null 2>&1
+check "reports from the imported bundle exist" test -s "$T/rep-b/BENCHMARKS.md"
+check "and are identical to the original home's, byte for byte" diff -r "$T/rep-a" "$T/rep-b"
 
 TBX_HOME=$H2 "$TBX_BIN" import "$T/bundle.tar.gz" >"$T/out" 2>"$T/err"
 rc=$?
