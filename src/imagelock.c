@@ -33,13 +33,37 @@ static char *opt_str(json_object *o, const char *key)
 	return s ? xstrdup(s) : NULL;
 }
 
-static int64_t opt_time(json_object *o, const char *key)
+static bool valid_digest(const char *d)
 {
-	const char *s = json_str(o, key);
-	int64_t t = 0;
-	if (s && parse_time(s, &t) < 0)
+	if (!d)
+		return true;
+	if (!str_starts_with(d, "sha256:") || strlen(d) != 71)
+		return false;
+	for (const char *p = d + 7; *p; p++)
+		if (!strchr("0123456789abcdef", *p))
+			return false;
+	return true;
+}
+
+/* A time field: absent/null is 0; anything but an RFC 3339 string is an error. */
+static int opt_time(json_object *o, const char *key, int64_t *t, const char *what, struct err *e)
+{
+	json_object *v = json_get(o, key);
+	*t = 0;
+	if (!v)
 		return 0;
-	return t;
+	if (!json_object_is_type(v, json_type_string) ||
+	    parse_time(json_object_get_string(v), t) < 0)
+		return err_set(e, "%s: '%s' must be a time like 2026-11-26T03:30:00Z", what, key);
+	return 0;
+}
+
+static int check_str(json_object *o, const char *key, const char *what, struct err *e)
+{
+	json_object *v = json_get(o, key);
+	if (v && !json_object_is_type(v, json_type_string))
+		return err_set(e, "%s: '%s' must be a string", what, key);
+	return 0;
 }
 
 static int parse_entry(const char *id, json_object *o, struct lock_entry *le, const char *path,
@@ -47,13 +71,28 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 {
 	if (!json_object_is_type(o, json_type_object))
 		return err_set(e, "%s: entry '%s' must be an object", path, id);
+	char what[512];
+	snprintf(what, sizeof(what), "%s: backend '%s'", path, id);
 	le->backend = xstrdup(id);
+	if (check_str(o, "reference", what, e) < 0 || check_str(o, "digest", what, e) < 0 ||
+	    check_str(o, "image_id", what, e) < 0)
+		return -1;
+	json_object *pinned = json_get(o, "pinned");
+	if (pinned && !json_object_is_type(pinned, json_type_boolean))
+		return err_set(e, "%s: 'pinned' must be true or false", what);
 	le->reference = opt_str(o, "reference");
 	le->digest = opt_str(o, "digest");
 	le->image_id = opt_str(o, "image_id");
+	if (!valid_digest(le->digest))
+		return err_set(e, "%s: '%s' is not a digest (sha256: and 64 hex digits)", what,
+			       le->digest);
 	le->pinned = json_flag(o, "pinned", false);
-	le->verified_at = opt_time(o, "verified_at");
-	le->pulled_at = opt_time(o, "pulled_at");
+	if (opt_time(o, "verified_at", &le->verified_at, what, e) < 0 ||
+	    opt_time(o, "pulled_at", &le->pulled_at, what, e) < 0)
+		return -1;
+	json_object *hv = json_get(o, "history");
+	if (hv && !json_object_is_type(hv, json_type_array))
+		return err_set(e, "%s: 'history' must be a list", what);
 	json_object *h = json_arr(o, "history");
 	size_t n = h ? json_object_array_length(h) : 0;
 	if (n > IMAGELOCK_HISTORY_MAX)
@@ -64,10 +103,13 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 		const char *d = json_str(item, "digest");
 		if (!d)
 			continue;
+		if (!valid_digest(d))
+			return err_set(e, "%s: history digest '%s' is not a digest", what, d);
 		struct lock_history *lh = &le->history[le->n_history++];
 		lh->digest = xstrdup(d);
 		lh->image_id = opt_str(item, "image_id");
-		lh->until = opt_time(item, "until");
+		if (opt_time(item, "until", &lh->until, what, e) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -63,7 +63,18 @@ static int prune_containers(struct podman *p, const struct backends *bs, const c
 		const char *image = json_str(c, "ImageID");
 		if (!name)
 			continue;
-		if (strv_contains(&legacy, name)) {
+		bool managed = false;
+		for (size_t b = 0; b < bs->n && !managed; b++)
+			managed = bs->v[b].container && str_starts_with(name, bs->v[b].container) &&
+				  (!name[strlen(bs->v[b].container)] ||
+				   str_eq(name + strlen(bs->v[b].container), SUFFIX_NEW) ||
+				   str_eq(name + strlen(bs->v[b].container), SUFFIX_OLD));
+		if (managed && strv_contains(&legacy, name))
+			warn("manifests/legacy.json names '%s', the container of a current backend: "
+			     "kept", name);
+		if (managed) {
+			/* never prune a current backend's container, whatever the lists say */
+		} else if (strv_contains(&legacy, name)) {
 			if (remove_container(p, name, check, "legacy", r, e) < 0)
 				goto out;
 			if (!check)
