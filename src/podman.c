@@ -533,7 +533,8 @@ static int exec_inspect(struct podman *p, const char *id, bool *running, int *ex
 }
 
 static int exec_create(struct podman *p, const char *container, char *const *argv,
-		       char *const *env, const char *workdir, char **id, struct err *e)
+		       char *const *env, const char *workdir, bool stdin_lifeline, char **id,
+		       struct err *e)
 {
 	json_object *body = json_object_new_object();
 	json_object *cmd = json_object_new_array();
@@ -550,7 +551,8 @@ static int exec_create(struct podman *p, const char *container, char *const *arg
 		json_add_str(body, "WorkingDir", workdir);
 	json_add_bool(body, "AttachStdout", true);
 	json_add_bool(body, "AttachStderr", true);
-	json_add_bool(body, "AttachStdin", false);
+	/* stdin is attached only as a lifeline for the pid-file wrapper */
+	json_add_bool(body, "AttachStdin", stdin_lifeline);
 	json_add_bool(body, "Tty", false);
 	char *n = http_escape(container);
 	char *path = xasprintf("/containers/%s/exec", n);
@@ -614,12 +616,21 @@ int podman_exec(struct podman *p, const char *container, const struct exec_opts 
 	int rc = -1;
 	if (o->pidfile) {
 		/* $0 is the pid file; the real argv follows as "$@", never parsed */
+		/* Reap what a killed tbx left (see podman.h), start the program
+		 * with its pid in the pid file, and watch stdin: Podman closes it
+		 * when our connection goes away (tbx killed with -9), and then
+		 * the program is stopped too instead of running on unseen.  (An
+		 * asynchronous list's stdin is /dev/null: hence fd 3.) */
 		static const char wrapper[] =
 			"d=${0%/*}; for f in \"$d\"/tbx-*.pid; do [ -f \"$f\" ] || continue; "
 			"p=$(cat \"$f\" 2>/dev/null); case \"$p\" in ''|*[!0-9]*) ;; *) "
 			"case \"$(tr '\\000' ' ' < /proc/$p/cmdline 2>/dev/null)\" in "
 			"*\"${1##*/}\"*) kill -KILL \"$p\" 2>/dev/null ;; esac ;; esac; "
-			"rm -f \"$f\"; done; echo $$ > \"$0\" && exec \"$@\"";
+			"rm -f \"$f\"; done; "
+			"exec 3<&0; \"$@\" </dev/null 3<&- & p=$!; echo $p > \"$0\"; "
+			"(while read -r _ <&3; do :; done; kill -TERM $p 2>/dev/null; sleep 5; "
+			"kill -KILL $p 2>/dev/null) & w=$!; "
+			"wait $p; rc=$?; kill $w 2>/dev/null; rm -f \"$0\"; exit $rc";
 		strv_push(&argv, "sh");
 		strv_push(&argv, "-c");
 		strv_push(&argv, wrapper);
@@ -627,7 +638,7 @@ int podman_exec(struct podman *p, const char *container, const struct exec_opts 
 	}
 	for (size_t i = 0; o->argv[i]; i++)
 		strv_push(&argv, o->argv[i]);
-	if (exec_create(p, container, argv.v, o->env, o->workdir, &id, e) < 0)
+	if (exec_create(p, container, argv.v, o->env, o->workdir, o->pidfile != NULL, &id, e) < 0)
 		goto out;
 
 	struct exec_state s = { .e = e };

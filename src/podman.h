@@ -98,7 +98,10 @@ struct exec_opts {
 	 * tbx left running: every other "tbx-*.pid" in the pid file's
 	 * directory names a process that is killed if it still runs the
 	 * same program (argv[0]) - safe because the run lock guarantees no
-	 * other bench runs in this container. */
+	 * other bench runs in this container.  stdin is attached as a
+	 * lifeline: when tbx dies (even by kill -9) Podman closes it, and
+	 * the wrapper stops the program at once.  The pid file is removed
+	 * when the program ends. */
 	const char *pidfile;
 };
 /* Runs to completion. *exit_code gets the process's exit code (128+N for
