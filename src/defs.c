@@ -330,6 +330,7 @@ int backends_load(const char *home, struct backends *out, struct err *e)
 			cap = cap ? cap * 2 : 16;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
 		}
+		memset(&out->v[out->n], 0, sizeof(*out->v));
 		if (read_file(path, DEF_MAX_BYTES, &text, e) < 0 ||
 		    backend_parse(buf_str(&text), text.len, path, &out->v[out->n], e) < 0) {
 			if (out->n < cap && out->v[out->n].id)

@@ -132,11 +132,11 @@ int imagelock_load(const char *home, struct imagelock *l, struct err *e)
 		l->v = xcalloc((size_t)json_object_object_length(bs) + 1, sizeof(*l->v));
 		json_object_object_foreach(bs, id, val)
 		{
-			if (parse_entry(id, val, &l->v[l->n], l->path, e) < 0) {
+			/* counted first: a half-parsed entry is freed with the rest */
+			if (parse_entry(id, val, &l->v[l->n++], l->path, e) < 0) {
 				json_object_put(o);
 				return -1;
 			}
-			l->n++;
 		}
 	}
 	json_object_put(o);

@@ -453,7 +453,8 @@ static void json_samples(json_object *o, int64_t tokens, struct lb_test *t)
 			double x = json_object_get_double(v);
 			if (pass == 0)
 				x = isfinite(x) && x > 0 ? 1e9 * (double)tokens / x : NAN;
-			if (isfinite(x) && x >= 0)
+			/* a rate of 0 t/s (or a 0 ns sample) is no measurement */
+			if (isfinite(x) && x > 0)
 				t->samples[t->n_samples++] = x;
 		}
 	}
@@ -487,10 +488,10 @@ static int json_add_row(struct lb_run *r, json_object *o, const char *where, str
 		t.mean = json_num(o, "avg_ts", NAN);
 		t.stddev = json_num(o, "stddev_ts", NAN);
 	}
-	if (!isfinite(t.mean)) {
+	if (!isfinite(t.mean) || t.mean <= 0) {
 		free(t.samples);
-		return err_set(e, "%s: test '%s' has no usable timing (no samples and no finite avg_ts)",
-			       where, t.name);
+		return err_set(e, "%s: test '%s' has no usable timing (no positive samples and no "
+			       "positive avg_ts)", where, t.name);
 	}
 	json_run_fields(r, o);
 	return push_test(r, &t, false, where, e);

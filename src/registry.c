@@ -967,7 +967,8 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 	case 200:
 		if (!http_header(resp, "Docker-Content-Digest", digest, sizeof(digest)))
 			return err_set(e, "registry %s answered without a Docker-Content-Digest "
-				       "for %s%c%s", reg, repo, l->sep, l->reference);
+				       "for %s%c%s (answer incomplete: connection closed early?)", reg,
+				       repo, l->sep, l->reference);
 		if (!valid_digest(digest)) {
 			char *s = shown(digest);
 			err_set(e, "registry %s answered an invalid digest '%s' for %s%c%s", reg, s,

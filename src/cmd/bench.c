@@ -132,6 +132,24 @@ static void host_info(struct ctx *c, struct bench_plan *pl)
 	}
 }
 
+/* The container must be the one the gate judged, from start to end: a
+ * container removed, replaced or stopped meanwhile makes the run void. */
+static int container_unchanged(struct ctx *c, const struct bench_plan *pl)
+{
+	json_object *o = NULL;
+	if (pl->b->native)
+		return 0;
+	int rc = podman_container_inspect(&c->podman, pl->b->container, &o, &c->err);
+	if (rc == 0 && (!str_eq(json_str(o, "Id"), pl->container_id) ||
+			!str_eq(json_str(json_obj(o, "State"), "Status"), "running")))
+		rc = 1;
+	json_object_put(o);
+	if (rc == 1)
+		return err_set(&c->err, "%s: container '%s' was removed, replaced or stopped during "
+			       "the bench; nothing recorded", pl->b->id, pl->b->container);
+	return rc;
+}
+
 static void print_test(const char *name, const struct lb_test *t)
 {
 	printf("  %-6s %10.2f ± %.2f t/s  (%zu samples)\n", name, t->mean,
@@ -255,12 +273,16 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 	note("%s: warmup run (discarded)", b->id);
 	if (bench_run_once(&c->podman, &pl, &wo, echo, &c->err) < 0)
 		goto out;
+	if (container_unchanged(c, &pl) < 0)
+		goto out;
 	if (bench_parse(&wo, &wr, &c->err) < 0) {
 		err_wrap(&c->err, "%s: warmup run failed, nothing recorded", b->id);
 		goto out;
 	}
 	note("%s: measured run", b->id);
 	if (bench_run_once(&c->podman, &pl, &mo, echo, &c->err) < 0)
+		goto out;
+	if (container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&mo, &mr, &c->err) < 0) {
 		err_wrap(&c->err, "%s: measured run failed, nothing recorded", b->id);

@@ -16,7 +16,7 @@ export TBX_BENCH_KILL_ROUNDS=${TBX_BENCH_KILL_ROUNDS:-2}
 export TBX_BENCH_KILL_ARGS=${TBX_BENCH_KILL_ARGS:--r 3}
 export TBX_PODMAN_ROUNDS=${TBX_PODMAN_ROUNDS:-1}
 export TBX_CONC_ROUNDS=${TBX_CONC_ROUNDS:-1}
-export TBX_CONC_BENCH_ARGS=${TBX_CONC_BENCH_ARGS:--r 10}
+
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/torture/lib.sh
 . "$REPO/tests/torture/lib.sh"

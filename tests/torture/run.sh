@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034,SC2154 # T_START, _n, _failed: shared with the sourced libraries
 # tests/torture/run.sh - `make torture`: faults tbx must survive, bad input
 # it must refuse cleanly, on its own real test bed (tests/testbed).
 #

@@ -315,7 +315,7 @@ static void test_jsonl_errors(void **state)
 			 -1);
 	lb_run_free(&r);
 	assert_int_equal(parse_str(lb_parse_jsonl, "{\"n_prompt\": 512, \"n_gen\": 0, \"avg_ts\": -nan}\n", &r, &e), -1);
-	assert_string_equal(e.msg, "line 1: test 'pp512' has no usable timing (no samples and no finite avg_ts)");
+	assert_string_equal(e.msg, "line 1: test 'pp512' has no usable timing (no positive samples and no positive avg_ts)");
 	lb_run_free(&r);
 
 	/* zero and negative durations are no samples; the other rows count */

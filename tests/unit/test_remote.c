@@ -448,7 +448,7 @@ static int fake_ssh(int argc, char **argv)
 			static const char body[] = "{\"Version\":\"5.4.2\"}";
 			if (got)
 				dprintf(c,
-					"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+					"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLibpod-Api-Version: 5.4.2\r\n"
 					"Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
 					strlen(body), body);
 		} else {
