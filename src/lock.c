@@ -117,7 +117,8 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 			free(who);
 			goto fail;
 		}
-		note("waiting for %s to finish", who ? who : "another tbx");
+		/* said even with -q: a cron log should show why a run took long */
+		fprintf(stderr, "tbx: waiting for %s to finish\n", who ? who : "another tbx");
 		free(who);
 		while (flock(l->fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {

@@ -325,11 +325,12 @@ static int run_refresh(struct ctx *c, int argc, char **argv)
 			failed++;
 		else if (out[i].action != ACT_UNCHANGED)
 			changed++;
+		if (!c->json)
+			report_line(&out[i]);
+		/* saved after each backend: a kill loses at most the one in flight */
 		if (!ro.check && out[i].action != ACT_FAILED &&
 		    imagelock_save(&il, &c->err) < 0)
 			goto done;
-		if (!c->json)
-			report_line(&out[i]);
 	}
 	if (g_interrupted) {
 		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM, "interrupted");
