@@ -196,10 +196,11 @@ now_s() { date +%s.%N; }
 long_args() {
 	local rec per
 	run tbx -q bench rocm72 tiny -- -r 3
-	# the seconds one repetition takes, from the record (warmup + measured
-	# run; the fixed costs around them only make the bench longer)
+	# the seconds one repetition takes, from the record's rates (warmup +
+	# measured run); llama-bench spends about 3 times that per repetition
+	# here (the rates count the timed part only)
 	rec=$(find "$TBX_HOME/results" -name '*.json' -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -n 1 | cut -d' ' -f2-)
-	per=$(jq -r '2 * (512 / .pp512.mean + 128 / .tg128.mean)' "$rec" 2>/dev/null)
+	per=$(jq -r '3 * 2 * (512 / .pp512.mean + 128 / .tg128.mean)' "$rec" 2>/dev/null)
 	awk -v per="${per:-1}" -v want="$1" 'BEGIN {
 		if (per + 0 <= 0) per = 1
 		r = int(want / per) + 1
