@@ -380,7 +380,7 @@ class_kill() {
 	r=$?
 	crash_check "bench (after a killed bench)" "$r" "$T/kb2.err"
 	is "$r" 0 "kill: a bench right after a killed one succeeds"
-	is "$maxcnt" 1 "kill: and never runs beside the killed bench's orphaned llama-bench (saw $maxcnt at once)"
+	check "kill: and never runs beside the killed bench's orphaned llama-bench (saw $maxcnt at once)" test "$maxcnt" -le 1
 	podman exec llama-rocm-7.2 pkill -KILL -x llama-bench >/dev/null 2>&1
 	wait_no_bench llama-rocm-7.2 30
 
