@@ -180,6 +180,9 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
 	} else if (t.too_big) {
 		err_set(e, "response from %s is too large (over %zu bytes)", where(req),
 			req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY);
+	} else if (rc == CURLE_OUT_OF_MEMORY) {
+		/* curl says "out of memory" for a header over its 100 kB limit */
+		err_set(e, "%s: answer too large (a header line over curl's limit?)", where(req));
 	} else {
 		http_last_was_connect_error = rc == CURLE_COULDNT_CONNECT;
 		char *msg = sanitize_line(errbuf[0] ? errbuf : curl_easy_strerror(rc),

@@ -28,7 +28,8 @@ json_object *json_parse(const char *text, size_t len, const char *name, struct e
 		err_set(e, "%s: out of memory", name);
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	/* strict: no trailing commas, no single quotes, nothing lenient */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8 | JSON_TOKENER_STRICT);
 	if (len > INT32_MAX) {
 		json_tokener_free(tok);
 		err_set(e, "%s: document too large", name);

@@ -8,6 +8,8 @@
 #define _GNU_SOURCE
 #include "llama_bench.h"
 
+#define LB_MAX_RATE 1e9 /* tokens/s */
+
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -454,7 +456,7 @@ static void json_samples(json_object *o, int64_t tokens, struct lb_test *t)
 			if (pass == 0)
 				x = isfinite(x) && x > 0 ? 1e9 * (double)tokens / x : NAN;
 			/* a rate of 0 t/s (or a 0 ns sample) is no measurement */
-			if (isfinite(x) && x > 0)
+			if (isfinite(x) && x > 0 && x <= LB_MAX_RATE)
 				t->samples[t->n_samples++] = x;
 		}
 	}
@@ -488,7 +490,9 @@ static int json_add_row(struct lb_run *r, json_object *o, const char *where, str
 		t.mean = json_num(o, "avg_ts", NAN);
 		t.stddev = json_num(o, "stddev_ts", NAN);
 	}
-	if (!isfinite(t.mean) || t.mean <= 0) {
+	/* no machine does a billion tokens a second: such numbers are garbage */
+	if (!isfinite(t.mean) || t.mean <= 0 || t.mean > LB_MAX_RATE ||
+	    (t.n_samples && !isfinite(t.stddev))) {
 		free(t.samples);
 		return err_set(e, "%s: test '%s' has no usable timing (no positive samples and no "
 			       "positive avg_ts)", where, t.name);
