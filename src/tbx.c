@@ -37,8 +37,10 @@ static const struct option_help global_options[] = {
 
 const char *const exit_codes_text[][2] = {
 	{ "0", "success" },
-	{ "1", "failure (a backend failed to refresh, a bench failed, a regression was found...)" },
-	{ "2", "usage error (bad option, unknown backend or model, bad definition value)" },
+	{ "1", "failure (a backend failed to refresh, a bench failed, a malformed definition or "
+	       "manifest, a regression was found...)" },
+	{ "2", "usage error (bad option or argument, unknown backend or model, a bad setting in "
+	       "the config file)" },
 	{ "3", "refused: stale or missing container, or the device seen is not the one expected" },
 	{ "130", "interrupted by SIGINT (Ctrl-C)" },
 	{ "143", "terminated by SIGTERM" },
