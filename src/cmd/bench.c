@@ -271,8 +271,11 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 	int64_t started = now_unix();
 	bool echo = g_verbosity > 0;
 	note("%s: warmup run (discarded)", b->id);
-	if (bench_run_once(&c->podman, &pl, &wo, echo, &c->err) < 0)
+	if (bench_run_once(&c->podman, &pl, &wo, echo, &c->err) < 0) {
+		if (c->err.exit_code < EXIT_SIGINT)
+			err_wrap(&c->err, "%s: warmup run cut off, nothing recorded", b->id);
 		goto out;
+	}
 	if (container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&wo, &wr, &c->err) < 0) {
@@ -280,8 +283,11 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 		goto out;
 	}
 	note("%s: measured run", b->id);
-	if (bench_run_once(&c->podman, &pl, &mo, echo, &c->err) < 0)
+	if (bench_run_once(&c->podman, &pl, &mo, echo, &c->err) < 0) {
+		if (c->err.exit_code < EXIT_SIGINT)
+			err_wrap(&c->err, "%s: measured run cut off, nothing recorded", b->id);
 		goto out;
+	}
 	if (container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&mo, &mr, &c->err) < 0) {
