@@ -209,20 +209,12 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 	json_add_str(j, "model_path", pl->model_path);
 	struct stat st;
 	int64_t bytes = 0;
-	/* every shard counts */
-	const char *split = strstr(pl->model_path, "-00001-of-");
-	int shards = 0;
-	if (split && sscanf(split + 10, "%5d", &shards) == 1 && shards > 1) {
-		for (int i = 1; i <= shards; i++) {
-			char *f = xasprintf("%.*s-%05d-of-%05d.gguf", (int)(split - pl->model_path),
-					    pl->model_path, i, shards);
-			if (stat(f, &st) == 0)
-				bytes += st.st_size;
-			free(f);
-		}
-	} else if (stat(pl->model_path, &st) == 0) {
-		bytes = st.st_size;
-	}
+	struct strv shards = STRV_INIT; /* every shard counts */
+	model_shards(pl->model_path, &shards);
+	for (size_t i = 0; i < shards.n; i++)
+		if (stat(shards.v[i], &st) == 0)
+			bytes += st.st_size;
+	strv_free(&shards);
 	json_add_int(j, "model_bytes", bytes);
 	json_object_object_add(j, "command", json_strv_array(&pl->argv));
 	json_object_object_add(j, "extra_args", json_strv_array(&pl->extra));

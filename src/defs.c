@@ -446,6 +446,14 @@ void backend_spec_hash(const struct backend *b, const char *models_root, char ou
 	sha256_hex(&s, out);
 }
 
+const char *backend_forced_icd(const struct backend *b)
+{
+	for (size_t i = 0; i < b->env.n; i++)
+		if (str_starts_with(b->env.v[i], "VK_ICD_FILENAMES="))
+			return b->env.v[i] + strlen("VK_ICD_FILENAMES=");
+	return NULL;
+}
+
 bool expect_matches(const char *pattern, const char *text)
 {
 	if (!pattern || !*pattern)
@@ -566,6 +574,18 @@ static bool split_gguf(const char *path, size_t *prefix_len, int *count)
 	return true;
 }
 
+void model_shards(const char *path, struct strv *out)
+{
+	size_t prefix;
+	int count;
+	if (!split_gguf(path, &prefix, &count)) {
+		strv_push(out, path);
+		return;
+	}
+	for (int i = 1; i <= count; i++)
+		strv_pushf(out, "%.*s-%05d-of-%05d.gguf", (int)prefix, path, i, count);
+}
+
 static int check_model_file(const char *path, const char *shown, struct err *e)
 {
 	struct stat st;
@@ -641,19 +661,16 @@ int model_resolve(const struct models *m, const char *name, char **path, const c
 			m->root);
 		goto fail;
 	}
-	size_t prefix;
-	int count;
-	if (split_gguf(p, &prefix, &count)) {
-		for (int i = 2; i <= count; i++) {
-			char *shard = xasprintf("%.*s-%05d-of-%05d.gguf", (int)prefix, p, i, count);
-			int rc = check_model_file(shard, shard, e);
-			free(shard);
-			if (rc < 0) {
-				err_wrap(e, "split model '%s' is incomplete", shown);
-				goto fail;
-			}
+	struct strv shards = STRV_INIT;
+	model_shards(p, &shards);
+	for (size_t i = 1; i < shards.n; i++) {
+		if (check_model_file(shards.v[i], shards.v[i], e) < 0) {
+			err_wrap(e, "split model '%s' is incomplete", shown);
+			strv_free(&shards);
+			goto fail;
 		}
 	}
+	strv_free(&shards);
 	free(shown);
 	*path = p;
 	return 0;

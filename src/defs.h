@@ -45,6 +45,8 @@ void backend_free(struct backend *b);
 /* Hash of everything that shapes the container (image, name, devices,
  * groups, seccomp, env, models root): a change means recreate. */
 void backend_spec_hash(const struct backend *b, const char *models_root, char out[65]);
+/* The Vulkan ICD file the definition forces (VK_ICD_FILENAMES), or NULL. */
+const char *backend_forced_icd(const struct backend *b);
 /* "substring" (case-insensitive) or "/regex/" (POSIX extended). */
 bool expect_matches(const char *pattern, const char *text);
 
@@ -66,6 +68,10 @@ void models_free(struct models *m);
  * there too.  *alias is set when a known alias (or its path) was given. */
 int model_resolve(const struct models *m, const char *name, char **path, const char **alias,
 		  struct err *e);
+
+/* Every file of a model: the path itself, or all shards of a split GGUF
+ * named by its first ("-00001-of-00003.gguf"), appended to out in order. */
+void model_shards(const char *path, struct strv *out);
 
 /* manifests/legacy.json: {"containers": ["llama-rocm7rc", ...]} */
 int legacy_load(const char *home, struct strv *names, struct err *e);

@@ -56,16 +56,11 @@ static int check_native(const struct backend *b, struct freshness *f)
 			 bin);
 		return 0;
 	}
-	for (size_t i = 0; i < b->env.n; i++) {
-		if (!str_starts_with(b->env.v[i], "VK_ICD_FILENAMES="))
-			continue;
-		const char *icd = b->env.v[i] + strlen("VK_ICD_FILENAMES=");
-		if (!path_exists(icd)) {
-			f->verdict = VERDICT_MISSING;
-			snprintf(f->reason, sizeof(f->reason), "forced Vulkan ICD '%s' does not exist",
-				 icd);
-			return 0;
-		}
+	const char *icd = backend_forced_icd(b);
+	if (icd && !path_exists(icd)) {
+		f->verdict = VERDICT_MISSING;
+		snprintf(f->reason, sizeof(f->reason), "forced Vulkan ICD '%s' does not exist", icd);
+		return 0;
 	}
 	snprintf(f->reason, sizeof(f->reason), "host binary %s", bin);
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "registry.h"
 
 #define IMAGELOCK_MAX_BYTES (4 << 20)
 
@@ -31,18 +32,6 @@ static char *opt_str(json_object *o, const char *key)
 {
 	const char *s = json_str(o, key);
 	return s ? xstrdup(s) : NULL;
-}
-
-static bool valid_digest(const char *d)
-{
-	if (!d)
-		return true;
-	if (!str_starts_with(d, "sha256:") || strlen(d) != 71)
-		return false;
-	for (const char *p = d + 7; *p; p++)
-		if (!strchr("0123456789abcdef", *p))
-			return false;
-	return true;
 }
 
 /* A time field: absent/null is 0; anything but an RFC 3339 string is an error. */
@@ -83,7 +72,7 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 	le->reference = opt_str(o, "reference");
 	le->digest = opt_str(o, "digest");
 	le->image_id = opt_str(o, "image_id");
-	if (!valid_digest(le->digest))
+	if (le->digest && !digest_is_valid(le->digest))
 		return err_set(e, "%s: '%s' is not a digest (sha256: and 64 hex digits)", what,
 			       le->digest);
 	le->pinned = json_flag(o, "pinned", false);
@@ -103,7 +92,7 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 		const char *d = json_str(item, "digest");
 		if (!d)
 			continue;
-		if (!valid_digest(d))
+		if (!digest_is_valid(d))
 			return err_set(e, "%s: history digest '%s' is not a digest", what, d);
 		struct lock_history *lh = &le->history[le->n_history++];
 		lh->digest = xstrdup(d);

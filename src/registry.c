@@ -75,7 +75,7 @@ static char *shown(const char *s)
 
 /* ---- references ---- */
 
-static bool valid_digest(const char *d)
+bool digest_is_valid(const char *d)
 {
 	if (strncmp(d, "sha256:", 7) != 0 || strlen(d) != 7 + 64)
 		return false;
@@ -203,7 +203,7 @@ int image_ref_parse(const char *ref, struct image_ref *out, struct err *e)
 	cleanup(free_ptr) char *name = NULL;
 	const char *at = strchr(ref, '@');
 	if (at) {
-		if (!valid_digest(at + 1))
+		if (!digest_is_valid(at + 1))
 			return ref_error(e, ref, "invalid digest (expected sha256: and 64 lowercase hex digits)");
 		name = xstrndup(ref, (size_t)(at - ref));
 	} else {
@@ -969,7 +969,7 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 			return err_set(e, "registry %s answered without a Docker-Content-Digest "
 				       "for %s%c%s (answer incomplete: connection closed early?)", reg,
 				       repo, l->sep, l->reference);
-		if (!valid_digest(digest)) {
+		if (!digest_is_valid(digest)) {
 			char *s = shown(digest);
 			err_set(e, "registry %s answered an invalid digest '%s' for %s%c%s", reg, s,
 				repo, l->sep, l->reference);

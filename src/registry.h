@@ -18,6 +18,8 @@ struct image_ref {
 };
 int image_ref_parse(const char *ref, struct image_ref *out, struct err *e);
 void image_ref_free(struct image_ref *r);
+/* "sha256:" and 64 lowercase hex digits. */
+bool digest_is_valid(const char *d);
 /* "docker.io/kyuz0/x:tag" (no digest) */
 char *image_ref_name(const struct image_ref *r);
 

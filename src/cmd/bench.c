@@ -90,13 +90,11 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 	const char *bin = b->bench.v[0];
 	if (access(bin, X_OK) != 0)
 		return err_set(&c->err, "%s: host binary '%s' is missing or not executable", b->id, bin);
-	for (size_t i = 0; i < b->env.n; i++) {
-		const char *icd = b->env.v[i] + strlen("VK_ICD_FILENAMES=");
-		if (str_starts_with(b->env.v[i], "VK_ICD_FILENAMES=") && !path_exists(icd))
-			return err_setx(&c->err, EXIT_REFUSED,
-					"refused: %s forces the Vulkan ICD '%s', which does not exist",
-					b->id, icd);
-	}
+	const char *icd = backend_forced_icd(b);
+	if (icd && !path_exists(icd))
+		return err_setx(&c->err, EXIT_REFUSED,
+				"refused: %s forces the Vulkan ICD '%s', which does not exist", b->id,
+				icd);
 	char hex[65];
 	if (sha256_file(bin, hex, &c->err) < 0)
 		return -1;

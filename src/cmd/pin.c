@@ -1,6 +1,5 @@
 /* pin.c - tbx pin BACKEND [DIGEST]: keep (or restore) exactly this digest. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,16 +7,7 @@
 #include "imagelock.h"
 #include "lock.h"
 #include "pins.h"
-
-static bool valid_digest(const char *d)
-{
-	if (!str_starts_with(d, "sha256:") || strlen(d) != 71)
-		return false;
-	for (const char *p = d + 7; *p; p++)
-		if (!isxdigit((unsigned char)*p) || isupper((unsigned char)*p))
-			return false;
-	return true;
-}
+#include "registry.h"
 
 static int run_pin(struct ctx *c, int argc, char **argv)
 {
@@ -28,7 +18,7 @@ static int run_pin(struct ctx *c, int argc, char **argv)
 	if (argc - i < 1 || argc - i > 2)
 		return cmd_usage(&cmd_pin, "pin needs a BACKEND and optionally a DIGEST");
 	const char *digest = argc - i == 2 ? argv[i + 1] : NULL;
-	if (digest && !valid_digest(digest))
+	if (digest && !digest_is_valid(digest))
 		return cmd_usage(&cmd_pin, "'%s' is not a digest (sha256: and 64 hex digits)", digest);
 	if (ctx_load(c) < 0)
 		return -1;
