@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "podman.h"
+
 int parse_duration(const char *s, int64_t *out)
 {
 	char *end;
@@ -103,7 +105,7 @@ int config_load(const char *home, struct config *c, struct err *e)
 	memset(c, 0, sizeof(*c));
 	c->max_age_s = 36 * 3600;
 	c->registry_timeout_s = 10;
-	c->podman_timeout_s = 120;
+	c->podman_timeout_s = PODMAN_TIMEOUT_DEFAULT_S;
 	const char *explicit = getenv("TBX_CONFIG");
 	char *path = NULL;
 	if (explicit && *explicit) {

@@ -14,7 +14,7 @@ struct config {
 	char *auth_file;       /* auth_file / REGISTRY_AUTH_FILE */
 	int64_t max_age_s;     /* max_age / TBX_MAX_AGE: default 36h */
 	long registry_timeout_s; /* registry_timeout / TBX_REGISTRY_TIMEOUT: 10 s */
-	long podman_timeout_s;   /* podman_timeout / TBX_PODMAN_TIMEOUT: 120 s */
+	long podman_timeout_s;   /* podman_timeout / TBX_PODMAN_TIMEOUT: PODMAN_TIMEOUT_DEFAULT_S */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);

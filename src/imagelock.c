@@ -244,18 +244,6 @@ void lock_entry_set_current(struct lock_entry *le, const char *digest, const cha
 	}
 }
 
-void imagelock_remove(struct imagelock *l, const char *backend)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i].backend, backend) != 0)
-			continue;
-		entry_free(&l->v[i]);
-		memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
-		l->n--;
-		return;
-	}
-}
-
 const char *short_digest(const char *digest, char out[24])
 {
 	if (!digest) {

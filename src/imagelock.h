@@ -42,8 +42,6 @@ struct lock_entry *imagelock_entry(struct imagelock *l, const char *backend);
 /* Record a new current digest: the old one goes to history. */
 void lock_entry_set_current(struct lock_entry *le, const char *digest, const char *image_id,
 			    int64_t now);
-/* Drop an entry (definition gone). */
-void imagelock_remove(struct imagelock *l, const char *backend);
 
 /* "sha256:0123456789ab" (12 hex digits) into out[24]. */
 const char *short_digest(const char *digest, char out[24]);

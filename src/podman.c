@@ -31,7 +31,7 @@ char *podman_default_url(void)
 int podman_open(struct podman *p, const char *url, struct err *e)
 {
 	memset(p, 0, sizeof(*p));
-	p->timeout_s = 60;
+	p->timeout_s = PODMAN_TIMEOUT_DEFAULT_S;
 	if (str_starts_with(url, "unix://"))
 		url += strlen("unix://");
 	else if (strstr(url, "://"))
@@ -248,17 +248,6 @@ int podman_image_remove(struct podman *p, const char *id, struct err *e)
 	char *what = xasprintf("cannot remove image '%s'", id);
 	int rc = call_ok(p, "DELETE", path, NULL, NULL, what, e);
 	free(n), free(path), free(what);
-	return rc;
-}
-
-int podman_image_tag(struct podman *p, const char *id, const char *repo, const char *tag,
-		     struct err *e)
-{
-	char *n = http_escape(id), *r = http_escape(repo), *t = http_escape(tag);
-	char *path = xasprintf("/images/%s/tag?repo=%s&tag=%s", n, r, t);
-	char *what = xasprintf("cannot tag image '%s' as %s:%s", id, repo, tag);
-	int rc = call_ok(p, "POST", path, NULL, NULL, what, e);
-	free(n), free(r), free(t), free(path), free(what);
 	return rc;
 }
 

@@ -11,10 +11,15 @@
 #include <sys/types.h>
 #include "util.h"
 
+/* The one default bound of an ordinary Podman API call, in seconds (the
+ * podman_timeout setting and TBX_PODMAN_TIMEOUT change it).  Pulls and
+ * execs are bounded by a stall limit instead. */
+#define PODMAN_TIMEOUT_DEFAULT_S 120
+
 struct podman {
 	char *socket;  /* path of the unix socket */
 	char *host;    /* name of the machine behind it (for records) */
-	long timeout_s; /* for ordinary calls (default 60) */
+	long timeout_s; /* for ordinary calls (PODMAN_TIMEOUT_DEFAULT_S) */
 	pid_t ssh_pid; /* ssh forwarding a remote socket, 0 when local */
 	char *tmpdir;  /* holds the forwarded socket, removed on close */
 };
@@ -47,8 +52,6 @@ int podman_image_inspect(struct podman *p, const char *name, json_object **out, 
 int podman_image_list(struct podman *p, json_object **out, struct err *e);
 /* Remove without force; refuses while a container uses the image. */
 int podman_image_remove(struct podman *p, const char *id, struct err *e);
-int podman_image_tag(struct podman *p, const char *id, const char *repo, const char *tag,
-		     struct err *e);
 
 /* Pull progress: one call per stream line worth showing. */
 struct pull_progress {
@@ -125,7 +128,9 @@ void exec_demux_init(struct exec_demux *d, exec_output_fn fn, void *ctx);
 int exec_demux_feed(struct exec_demux *d, const char *data, size_t len);
 
 /* Copy one regular file out of a container through the archive endpoint
- * (a tar stream read with libarchive). At most max bytes. */
+ * (a tar stream read with libarchive). At most max bytes.  Only the
+ * integration test (tests/integration/podman_client.c) uses it, to read a
+ * file back; it stays here because it needs the client's request plumbing. */
 int podman_copy_out(struct podman *p, const char *container, const char *path, size_t max,
 		    struct buf *out, struct err *e);
 

@@ -452,19 +452,6 @@ int parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-int parse_double(const char *s, double *out)
-{
-	char *end;
-	if (!s || !*s || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 size_t edit_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

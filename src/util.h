@@ -102,7 +102,6 @@ bool str_ends_with(const char *s, const char *suffix);
 bool str_eq(const char *a, const char *b); /* NULL-safe */
 /* Parse a whole string as a number in [min,max]; -1 on anything else. */
 int parse_long(const char *s, long min, long max, long *out);
-int parse_double(const char *s, double *out);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
 /* Replace control characters and invalid UTF-8 so untrusted text can be
