@@ -218,6 +218,15 @@ const char *http_header(const struct http_resp *resp, const char *name, char *ou
 	return NULL;
 }
 
+size_t http_url_scheme_len(const char *url)
+{
+	if (strncasecmp(url, "http://", 7) == 0)
+		return 7;
+	if (strncasecmp(url, "https://", 8) == 0)
+		return 8;
+	return 0;
+}
+
 char *http_escape(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";

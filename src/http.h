@@ -45,6 +45,8 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct err *e);
 /* Case-insensitive header lookup; NULL when absent. Value is trimmed. */
 const char *http_header(const struct http_resp *resp, const char *name, char *out, size_t n);
 
+/* The length of an "http://" or "https://" prefix (any case), else 0. */
+size_t http_url_scheme_len(const char *url);
 /* Percent-encode for a query value or path part. Caller frees. */
 char *http_escape(const char *s);
 

@@ -4,6 +4,7 @@
 #ifndef TBX_REGISTRY_H
 #define TBX_REGISTRY_H
 
+#include "registry_auth.h"
 #include "util.h"
 
 /* "docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2" ->
@@ -18,6 +19,9 @@ struct image_ref {
 };
 int image_ref_parse(const char *ref, struct image_ref *out, struct err *e);
 void image_ref_free(struct image_ref *r);
+/* "index.docker.io" and "registry-1.docker.io" are "docker.io"; other
+ * hosts are themselves. */
+const char *registry_normal_host(const char *host);
 /* "sha256:" and 64 lowercase hex digits. */
 bool digest_is_valid(const char *d);
 /* "docker.io/kyuz0/x:tag" (no digest) */
@@ -59,25 +63,5 @@ void registry_answer_free(struct registry_answer *a);
  * host.  Caller frees.  NULL when o->mirrors is invalid (registry_head_digest
  * says why). */
 char *registry_base_url(const struct registry_opts *o, const char *registry);
-
-/* WWW-Authenticate parsing (exposed for tests and fuzzing):
- * `Bearer realm="https://auth.docker.io/token",service="registry.docker.io",
- * scope="repository:x:pull"`.  Returns 0 and fills the fields (caller frees
- * each; absent ones NULL), -1 if unparseable. */
-struct auth_challenge {
-	char *scheme; /* "Bearer", "Basic" */
-	char *realm, *service, *scope;
-};
-int registry_parse_challenge(const char *header, struct auth_challenge *c);
-void auth_challenge_free(struct auth_challenge *c);
-
-/* Credentials "user:pass" for host (and repo, for keys scoped to a
- * namespace like "docker.io/kyuz0") from auth_file, or NULL = the default
- * search above.  Returns 0 with *userpwd set (caller frees) or NULL when
- * there are none; -1 on an unreadable or malformed file.  Exposed for tests. */
-int registry_find_credentials(const char *auth_file, const char *host, const char *repo,
-			      char **userpwd, struct err *e);
-/* Standard base64, padding optional; -1 on invalid input.  Exposed for tests. */
-int registry_base64_decode(const char *in, size_t len, struct buf *out);
 
 #endif

@@ -673,6 +673,8 @@ static const char *token_for(const char *path, const char *auth)
 		return "<html>SECRET</html>";
 	if (strstr(path, "scope=repository%3Anotoken%2Fapp%3Apull"))
 		return "{\"expires_in\":300}";
+	if (strstr(path, "scope=repository%3Aotherhost%2Fapp%3Apull"))
+		return "{\"token\":\"tok-SECRET-6\"}";
 	return NULL;
 }
 
@@ -722,6 +724,18 @@ static void fake_handle(int fd, const char *method, const char *path, const char
 		char scope[64];
 		snprintf(scope, sizeof(scope), "%.*s/app", (int)strcspn(path + 4, "/"), path + 4);
 		bearer_401(fd, scope);
+	} else if (str_starts_with(path, "/v2/otherhost/app/")) {
+		/* a plain-http realm on another host name ("localhost" is not
+		 * the registry's "127.0.0.1") */
+		if (strcmp(auth, "Bearer tok-SECRET-6") == 0) {
+			respond(fd, 200, digest_a, "");
+		} else {
+			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://localhost:%d/token\","
+				      "service=\"fake.registry\",scope=\"repository:otherhost/app:pull\"\r\n",
+				      g_fake.port);
+			respond(fd, 401, h, "");
+			free(h);
+		}
 	} else if (str_starts_with(path, "/v2/filerealm/app/")) {
 		respond(fd, 401, "WWW-Authenticate: Bearer realm=\"file:///etc/passwd\"\r\n", "");
 	} else if (str_starts_with(path, "/v2/nochallenge/app/")) {
@@ -951,6 +965,46 @@ static void test_fake_bearer_credentials(void **state)
 	free(want);
 	expect_fake_digest("noscope", DIGEST_A); /* default scope repository:REPO:pull */
 	assert_true(fake_saw("GET /token?scope=repository%3Anoscope%2Fapp%3Apull|Basic "));
+}
+
+/* A plain-http registry whose realm is another host: the registry's
+ * credentials must not travel there in clear (the token is asked for
+ * anonymously).  Credentials go to a realm over https, or to the plain-http
+ * registry's own host. */
+static void test_fake_bearer_realm_elsewhere(void **state)
+{
+	(void)state;
+	expect_fake_digest("otherhost", DIGEST_A);
+	assert_true(fake_saw_ex("GET /token?service=fake.registry&scope=repository%3Aotherhost%2Fapp"
+				"%3Apull|", true));
+	assert_false(fake_saw("otherhost%2Fapp%3Apull|Basic"));
+}
+
+static void test_realm_gets_credentials(void **state)
+{
+	(void)state;
+	const struct {
+		const char *realm, *base;
+		bool yes;
+	} cases[] = {
+		{ "https://auth.docker.io/token", "https://registry-1.docker.io", true },
+		{ "https://auth.example/token", "http://mirror.lan:5000", true },
+		{ "HTTPS://auth.example/token", "http://mirror.lan:5000", true },
+		{ "http://mirror.lan:5001/token", "http://mirror.lan:5000", true },
+		{ "http://MIRROR.lan/token", "http://mirror.lan:5000", true },
+		{ "http://[::1]:5001/token", "http://[::1]:5000", true },
+		{ "http://auth.lan/token", "http://mirror.lan:5000", false },
+		{ "http://localhost:5000/token", "http://127.0.0.1:5000", false },
+		{ "http://mirror.lan@evil.example/token", "http://mirror.lan", false },
+		{ "http://mirror.lan.evil.example/token", "http://mirror.lan", false },
+		{ "http://mirror.lan/token", "https://mirror.lan", false }, /* never downgrade */
+		{ "http://[::1]:5001/token", "http://[::2]:5000", false },
+		{ "ftp://mirror.lan/token", "http://mirror.lan", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (registry_realm_gets_credentials(cases[i].realm, cases[i].base) != cases[i].yes)
+			fail_msg("realm '%s', registry '%s': want %s", cases[i].realm, cases[i].base,
+				 cases[i].yes ? "yes" : "no");
 }
 
 static void test_fake_basic(void **state)
@@ -1352,11 +1406,13 @@ int main(void)
 		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_auth_lookup),
 		cmocka_unit_test(test_auth_default_search),
+		cmocka_unit_test(test_realm_gets_credentials),
 	};
 	const struct CMUnitTest fake[] = {
 		cmocka_unit_test(test_fake_bearer),
 		cmocka_unit_test(test_fake_bearer_anonymous),
 		cmocka_unit_test(test_fake_bearer_credentials),
+		cmocka_unit_test(test_fake_bearer_realm_elsewhere),
 		cmocka_unit_test(test_fake_basic),
 		cmocka_unit_test(test_fake_basic_without_credentials),
 		cmocka_unit_test(test_fake_denied),
