@@ -117,6 +117,8 @@ static int cmp_str(const void *a, const void *b)
 void backend_free(struct backend *b)
 {
 	free(b->id), free(b->file), free(b->image), free(b->container);
+	image_ref_free(&b->ref);
+	free(b->repo_name);
 	strv_free(&b->aliases), strv_free(&b->devices), strv_free(&b->groups);
 	strv_free(&b->env), strv_free(&b->bench);
 	free(b->expect_backend), free(b->expect_device), free(b->lineage), free(b->description);
@@ -202,6 +204,10 @@ static int validate_backend(struct backend *b, const char *what, struct err *e)
 			return err_set(e, "%s: missing key 'container'", what);
 		if (strchr(b->image, ' ') || strlen(b->image) > 512)
 			return err_set(e, "%s: 'image' is not a valid image reference", what);
+		struct err re = { 0 };
+		if (image_ref_parse(b->image, &b->ref, &re) < 0)
+			return err_set(e, "%s: 'image': %s", what, re.msg);
+		b->repo_name = image_ref_repo_name(&b->ref);
 		if (!valid_name(b->container, 128))
 			return err_set(e, "%s: 'container' name '%s' is not valid", what, b->container);
 	} else if (b->image || b->container) {

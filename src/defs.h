@@ -3,12 +3,15 @@
 #ifndef TBX_DEFS_H
 #define TBX_DEFS_H
 
+#include "imageref.h"
 #include "util.h"
 
 struct backend {
 	char *id;        /* file name without .json: "rocm-7.2" */
 	char *file;      /* path it was loaded from */
 	char *image;     /* full reference; NULL for native backends */
+	struct image_ref ref; /* image, parsed on load (all NULL for natives) */
+	char *repo_name;      /* "docker.io/kyuz0/x": image without tag or digest */
 	char *container; /* "llama-rocm-7.2"; NULL for native backends */
 	struct strv aliases;
 	bool native;

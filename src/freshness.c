@@ -28,14 +28,6 @@ const char *verdict_name(enum verdict v)
 	return "?";
 }
 
-void registry_opts_from(const struct config *cfg, struct registry_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->mirrors = cfg->registry_mirror;
-	o->auth_file = cfg->auth_file;
-	o->timeout_s = cfg->registry_timeout_s;
-}
-
 static void stale(struct freshness *f, const char *fmt, ...) PRINTF_LIKE(2, 3);
 static void stale(struct freshness *f, const char *fmt, ...)
 {
@@ -66,17 +58,11 @@ static int check_native(const struct backend *b, struct freshness *f)
 	return 0;
 }
 
-int freshness_check(struct podman *p, const struct backend *b, const char *models_root,
-		    const struct lock_entry *le, const struct registry_answer *live,
-		    int64_t max_age_s, struct freshness *f, struct err *e)
+void freshness_judge(const struct backend *b, const char *models_root, json_object *c,
+		     const struct lock_entry *le, const struct registry_answer *live,
+		     int64_t max_age_s, int64_t now, struct freshness *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (b->native)
-		return check_native(b, f);
-	json_object *c = NULL;
-	int rc = podman_container_inspect(p, b->container, &c, e);
-	if (rc < 0)
-		return -1;
 	if (le) {
 		f->digest = le->digest ? xstrdup(le->digest) : NULL;
 		f->pinned = le->pinned;
@@ -88,29 +74,27 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 	} else if (live) {
 		snprintf(f->live_error, sizeof(f->live_error), "%s", live->err.msg);
 	}
-	if (rc == 1) {
+	if (!c) {
 		f->verdict = VERDICT_MISSING;
 		snprintf(f->reason, sizeof(f->reason), "no container '%s'", b->container);
-		return 0;
+		return;
 	}
 	f->container_id = xstrdup(json_str(c, "Id") ? json_str(c, "Id") : "");
 	f->state = xstrdup(json_str(json_obj(c, "State"), "Status") ?
 				   json_str(json_obj(c, "State"), "Status") : "unknown");
 	f->image_id = xstrdup(json_str(c, "Image") ? json_str(c, "Image") : "");
-	char hash[65], sd1[24], sd2[24];
-	backend_spec_hash(b, models_root, hash);
-	const char *label_backend = container_label(c, LABEL_BACKEND);
-	const char *label_hash = container_label(c, LABEL_SPEC_HASH);
+	char sd1[24], sd2[24];
+	enum container_fit fit = container_matches(c, b, models_root, le ? le->image_id : NULL);
 	f->verdict = VERDICT_FRESH;
 
-	if (!label_backend || strcmp(label_backend, b->id) != 0) {
+	if (fit == CONTAINER_FOREIGN) {
 		stale(f, "container '%s' was not made by tbx for this backend", b->container);
 	} else if (!le || !le->digest || !le->image_id) {
 		stale(f, "no digest recorded in images.lock.json (never refreshed by tbx)");
-	} else if (strcmp(f->image_id, le->image_id) != 0) {
+	} else if (fit == CONTAINER_OLD_IMAGE) {
 		stale(f, "container predates the current image (%s)",
 		      short_digest(le->digest, sd1));
-	} else if (!label_hash || strcmp(label_hash, hash) != 0) {
+	} else if (fit == CONTAINER_OLD_SPEC) {
 		stale(f, "definition changed since the container was made (%s)", b->file);
 	} else if (f->live && !le->pinned && strcmp(f->live_digest, le->digest) != 0) {
 		stale(f, "image rebuilt upstream: %s -> %s", short_digest(le->digest, sd1),
@@ -121,10 +105,10 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 	} else if (le->pinned) {
 		snprintf(f->reason, sizeof(f->reason), "pinned to %s", short_digest(le->digest, sd1));
 	} else if (f->live) {
-		f->verified_at = now_unix();
+		f->verified_at = now;
 		snprintf(f->reason, sizeof(f->reason), "matches the registry now");
 	} else {
-		int64_t age = now_unix() - le->verified_at;
+		int64_t age = now - le->verified_at;
 		char a[64];
 		format_age(age, a, sizeof(a));
 		if (le->verified_at == 0 || age > max_age_s)
@@ -138,6 +122,20 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 		if (f->verdict == VERDICT_FRESH && f->live_error[0])
 			strncat(f->reason, ")", sizeof(f->reason) - strlen(f->reason) - 1);
 	}
+}
+
+int freshness_check(struct podman *p, const struct backend *b, const char *models_root,
+		    const struct lock_entry *le, const struct registry_answer *live,
+		    int64_t max_age_s, struct freshness *f, struct err *e)
+{
+	memset(f, 0, sizeof(*f));
+	if (b->native)
+		return check_native(b, f);
+	json_object *c = NULL;
+	int rc = podman_container_inspect(p, b->container, &c, e);
+	if (rc < 0)
+		return -1;
+	freshness_judge(b, models_root, rc == 0 ? c : NULL, le, live, max_age_s, now_unix(), f);
 	json_object_put(c);
 	return 0;
 }

@@ -39,7 +39,10 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 		    const struct lock_entry *le, const struct registry_answer *live,
 		    int64_t max_age_s, struct freshness *f, struct err *e);
 
-/* registry options from the config. */
-void registry_opts_from(const struct config *cfg, struct registry_opts *o);
+/* The verdict on what was looked up (exposed for tests): c is the
+ * container's inspect JSON, NULL when there is none; now the time. */
+void freshness_judge(const struct backend *b, const char *models_root, json_object *c,
+		     const struct lock_entry *le, const struct registry_answer *live,
+		     int64_t max_age_s, int64_t now, struct freshness *f);
 
 #endif

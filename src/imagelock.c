@@ -206,9 +206,13 @@ struct lock_entry *imagelock_entry(struct imagelock *l, const char *backend)
 	return le;
 }
 
-void lock_entry_set_current(struct lock_entry *le, const char *digest, const char *image_id,
-			    int64_t now)
+void lock_entry_set_current(struct lock_entry *le, const char *reference, const char *digest,
+			    const char *image_id, int64_t now)
 {
+	if (!str_eq(le->reference, reference)) {
+		free(le->reference);
+		le->reference = reference ? xstrdup(reference) : NULL;
+	}
 	if (le->digest && !str_eq(le->digest, digest)) {
 		/* drop an older record of the same digest, then push the current one */
 		size_t k = 0;
@@ -242,6 +246,36 @@ void lock_entry_set_current(struct lock_entry *le, const char *digest, const cha
 		free(le->image_id);
 		le->image_id = image_id ? xstrdup(image_id) : NULL;
 	}
+}
+
+void lock_entry_verified(struct lock_entry *le, int64_t now)
+{
+	le->verified_at = now;
+}
+
+void lock_entry_pulled(struct lock_entry *le, int64_t now)
+{
+	le->pulled_at = now;
+}
+
+void lock_entry_set_pinned(struct lock_entry *le, bool pinned)
+{
+	le->pinned = pinned;
+}
+
+const char *lock_entry_image_for(const struct lock_entry *le, const char *digest)
+{
+	if (str_eq(le->digest, digest) && le->image_id)
+		return le->image_id;
+	for (size_t i = 0; i < le->n_history; i++)
+		if (str_eq(le->history[i].digest, digest))
+			return le->history[i].image_id;
+	return NULL;
+}
+
+const char *lock_entry_previous(const struct lock_entry *le)
+{
+	return le && le->n_history ? le->history[0].digest : NULL;
 }
 
 const char *short_digest(const char *digest, char out[24])

@@ -39,9 +39,22 @@ void imagelock_free(struct imagelock *l);
 struct lock_entry *imagelock_get(struct imagelock *l, const char *backend);
 /* Get or add. */
 struct lock_entry *imagelock_entry(struct imagelock *l, const char *backend);
-/* Record a new current digest: the old one goes to history. */
-void lock_entry_set_current(struct lock_entry *le, const char *digest, const char *image_id,
-			    int64_t now);
+/* Entries change only through these functions. */
+/* Record a new current digest of reference (the definition's image): the
+ * old one goes to history (newest first, one record per digest, at most
+ * IMAGELOCK_HISTORY_MAX). */
+void lock_entry_set_current(struct lock_entry *le, const char *reference, const char *digest,
+			    const char *image_id, int64_t now);
+/* The registry confirmed the digest at `now`. */
+void lock_entry_verified(struct lock_entry *le, int64_t now);
+void lock_entry_pulled(struct lock_entry *le, int64_t now);
+void lock_entry_set_pinned(struct lock_entry *le, bool pinned);
+/* The image ID recorded for digest (current or in history), or NULL. */
+const char *lock_entry_image_for(const struct lock_entry *le, const char *digest);
+/* The digest before the current one (rollback's target), or NULL. */
+const char *lock_entry_previous(const struct lock_entry *le);
+/* Drop an entry (definition gone). */
+void imagelock_remove(struct imagelock *l, const char *backend);
 
 /* "sha256:0123456789ab" (12 hex digits) into out[24]. */
 const char *short_digest(const char *digest, char out[24]);

@@ -194,8 +194,9 @@ char *image_digest_for(json_object *image, const char *name)
 	return d ? xstrdup(d) : NULL;
 }
 
-int find_local_image(struct podman *p, const char *name, const char *digest, char **image_id,
-		     struct err *e)
+/* 0 found by NAME@DIGEST (*image_id set), 1 not present, -1 error. */
+static int image_by_digest(struct podman *p, const char *name, const char *digest,
+			   char **image_id, struct err *e)
 {
 	char *ref = xasprintf("%s@%s", name, digest);
 	json_object *o = NULL;
@@ -214,13 +215,184 @@ int find_local_image(struct podman *p, const char *name, const char *digest, cha
 	return rc;
 }
 
-char *image_repo_name(const char *image)
+int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
+		     const char *digest, char **image_id, struct err *e)
 {
-	struct image_ref ref;
+	int rc = image_by_digest(p, b->repo_name, digest, image_id, e);
+	if (rc != 1 || !le)
+		return rc;
+	const char *known = lock_entry_image_for(le, digest);
+	if (!known)
+		return 1;
+	json_object *img = NULL;
+	rc = podman_image_inspect(p, known, &img, e);
+	json_object_put(img);
+	if (rc == 0)
+		*image_id = xstrdup(known);
+	return rc;
+}
+
+enum container_fit container_matches(json_object *inspect, const struct backend *b,
+				     const char *models_root, const char *image_id)
+{
+	char hash[65];
+	if (!inspect)
+		return CONTAINER_MISSING;
+	if (!str_eq(container_label(inspect, LABEL_BACKEND), b->id))
+		return CONTAINER_FOREIGN;
+	if (!image_id || !str_eq(json_str(inspect, "Image"), image_id))
+		return CONTAINER_OLD_IMAGE;
+	backend_spec_hash(b, models_root, hash);
+	if (!str_eq(container_label(inspect, LABEL_SPEC_HASH), hash))
+		return CONTAINER_OLD_SPEC;
+	return CONTAINER_FITS;
+}
+
+const char *container_fit_reason(enum container_fit fit)
+{
+	switch (fit) {
+	case CONTAINER_FITS: return NULL;
+	case CONTAINER_MISSING: return "no container";
+	case CONTAINER_FOREIGN: return "container not made by tbx";
+	case CONTAINER_OLD_IMAGE: return "new image";
+	case CONTAINER_OLD_SPEC: return "definition changed";
+	}
+	return "?";
+}
+
+const char *converge_action_name(enum converge_action a)
+{
+	static const char *const names[] = { "unchanged", "created", "updated", "recreated",
+					     "failed" };
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
+void converge_outcome_free(struct converge_outcome *o)
+{
+	free(o->old_digest), free(o->new_digest), free(o->pull_ref);
+	memset(o, 0, sizeof(*o));
+}
+
+int converge_choose(const struct backend *b, const struct lock_entry *le,
+		    const struct converge_target *t, char **digest, char **pull_ref, struct err *e)
+{
+	const char *d = t->digest;
+	*digest = *pull_ref = NULL;
+	if (!d && le && le->pinned && le->digest)
+		d = le->digest;
+	if (d) {
+		*digest = xstrdup(d);
+		*pull_ref = xasprintf("%s@%s", b->repo_name, d);
+		return 0;
+	}
+	if (!t->live)
+		return err_set(e, "%s: the registry was not asked for %s", b->id, b->image);
+	if (!t->live->ok)
+		return err_set(e, "%s", t->live->err.msg);
+	*digest = xstrdup(t->live->digest);
+	*pull_ref = xstrdup(b->image);
+	return 0;
+}
+
+/* Pull out->pull_ref; the tag may have moved between the HEAD and the
+ * pull, so *digest becomes the one the pulled image carries. */
+static int converge_pull(struct podman *p, const struct backend *b, const struct converge_opts *o,
+			 struct converge_outcome *out, char **digest, char **image_id,
+			 struct err *e)
+{
+	if (o->pulling)
+		o->pulling(b, out->pull_ref, o->ctx);
+	if (podman_image_pull(p, out->pull_ref, o->progress, o->ctx, image_id, e) < 0)
+		return -1;
+	out->pulled = true;
+	json_object *img = NULL;
 	struct err ignore = { 0 };
-	if (image_ref_parse(image, &ref, &ignore) < 0)
-		return NULL;
-	char *name = xasprintf("%s/%s", ref.registry, ref.repo);
-	image_ref_free(&ref);
-	return name;
+	if (podman_image_inspect(p, *image_id, &img, &ignore) == 0 &&
+	    !image_has_digest(img, *digest)) {
+		char *actual = image_digest_for(img, b->repo_name);
+		if (actual) {
+			free(*digest);
+			*digest = actual;
+		}
+	}
+	json_object_put(img);
+	return 0;
+}
+
+static void converge_record(const struct backend *b, struct lock_entry *le,
+			    const struct converge_target *t, const struct converge_opts *o,
+			    const struct converge_outcome *out, const char *image_id)
+{
+	int64_t now = now_unix();
+	lock_entry_set_current(le, b->image, out->new_digest, image_id, now);
+	if (t->live && t->live->ok)
+		lock_entry_verified(le, now);
+	if (out->pulled)
+		lock_entry_pulled(le, now);
+	if (o->pin)
+		lock_entry_set_pinned(le, true);
+}
+
+int lifecycle_converge(struct podman *p, const struct backend *b, const char *models_root,
+		       struct lock_entry *le, const struct converge_target *t,
+		       const struct converge_opts *o, struct converge_outcome *out, struct err *e)
+{
+	char *digest = NULL, *pull_ref = NULL, *image_id = NULL;
+	json_object *cont = NULL;
+	int rc = -1;
+	memset(out, 0, sizeof(*out));
+	out->old_digest = le->digest ? xstrdup(le->digest) : NULL;
+	out->pinned = le->pinned && le->digest;
+	if (!o->check && lifecycle_recover(p, b, e) < 0)
+		goto out;
+	if (converge_choose(b, le, t, &digest, &pull_ref, e) < 0)
+		goto out;
+	int found = find_local_image(p, b, le, digest, &image_id, e);
+	if (found < 0)
+		goto out;
+	if (found == 1) {
+		out->pull_ref = pull_ref;
+		pull_ref = NULL;
+		if (o->check) {
+			out->pulled = true;
+			snprintf(out->why, sizeof(out->why), "would pull %s", out->pull_ref);
+			out->action = out->old_digest ? CONVERGE_UPDATED : CONVERGE_CREATED;
+			out->new_digest = xstrdup(digest);
+			rc = 0;
+			goto out;
+		}
+		if (converge_pull(p, b, o, out, &digest, &image_id, e) < 0)
+			goto out;
+	}
+	out->new_digest = xstrdup(digest);
+	int has = podman_container_inspect(p, b->container, &cont, e);
+	if (has < 0)
+		goto out;
+	enum container_fit fit = container_matches(has == 0 ? cont : NULL, b, models_root, image_id);
+	if (fit != CONTAINER_FITS) {
+		out->action = has == 1 ? CONVERGE_CREATED : CONVERGE_RECREATED;
+		snprintf(out->why, sizeof(out->why), "%s%s", o->check ? "would recreate: " : "",
+			 container_fit_reason(fit));
+		if (!o->check &&
+		    lifecycle_replace(p, b, models_root, image_id, out->new_digest, e) < 0)
+			goto out;
+		out->recreated = true;
+	} else if (out->pulled) {
+		out->action = CONVERGE_UPDATED;
+	} else {
+		out->action = CONVERGE_UNCHANGED;
+		snprintf(out->why, sizeof(out->why), "%s",
+			 out->pinned ? "pinned" : "container up to date");
+	}
+	if (!o->check)
+		converge_record(b, le, t, o, out, image_id);
+	rc = 0;
+out:
+	if (rc < 0) {
+		out->action = CONVERGE_FAILED;
+		snprintf(out->why, sizeof(out->why), "%s", e->msg);
+	}
+	json_object_put(cont);
+	free(digest), free(pull_ref), free(image_id);
+	return rc;
 }

@@ -10,7 +10,9 @@
 
 #include <json-c/json.h>
 #include "defs.h"
+#include "imagelock.h"
 #include "podman.h"
+#include "registry.h"
 
 #define LABEL_BACKEND "tbx.backend"
 #define LABEL_SPEC_HASH "tbx.spec-hash"
@@ -34,20 +36,87 @@ int lifecycle_replace(struct podman *p, const struct backend *b, const char *mod
  * Digest)? */
 bool image_has_digest(json_object *image, const char *digest);
 
-/* Find a local image of repository `name` ("docker.io/kyuz0/x") with that
- * digest: 0 found (*image_id set), 1 not present, -1 error. */
-int find_local_image(struct podman *p, const char *name, const char *digest, char **image_id,
-		     struct err *e);
+/* Find a local image of b's repository with that digest: by NAME@DIGEST,
+ * else by an image ID le recorded for that digest (works when the image
+ * lost its name, and offline).  le may be NULL.  0 found (*image_id set),
+ * 1 not present, -1 error. */
+int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
+		     const char *digest, char **image_id, struct err *e);
 
 /* The digest of repository `name` an image carries (first RepoDigests
  * entry for that repository), or NULL. Caller frees. */
 char *image_digest_for(json_object *image, const char *name);
 
-/* "docker.io/kyuz0/x" for "docker.io/kyuz0/x:tag" (no tag, no digest), or NULL
- * for a bad reference. Caller frees. */
-char *image_repo_name(const char *image);
-
 /* Label value of a container inspect JSON, or NULL. */
 const char *container_label(json_object *inspect, const char *key);
+
+/* Is this container right for backend b running image_id?  The one
+ * judgement refresh, pin, rollback and status share; checked in this
+ * order.  inspect: the container's inspect JSON, NULL when there is none. */
+enum container_fit {
+	CONTAINER_FITS,
+	CONTAINER_MISSING,   /* no container of that name */
+	CONTAINER_FOREIGN,   /* not labelled by tbx for this backend */
+	CONTAINER_OLD_IMAGE, /* runs another image */
+	CONTAINER_OLD_SPEC,  /* made from another definition (spec hash) */
+};
+enum container_fit container_matches(json_object *inspect, const struct backend *b,
+				     const char *models_root, const char *image_id);
+
+/* ---- converging a backend: bring it to a digest ---- */
+
+enum converge_action {
+	CONVERGE_UNCHANGED,
+	CONVERGE_CREATED,   /* there was no digest before */
+	CONVERGE_UPDATED,   /* pulled, container kept or recreated */
+	CONVERGE_RECREATED, /* container (re)made */
+	CONVERGE_FAILED,
+};
+const char *converge_action_name(enum converge_action a);
+
+struct converge_target {
+	/* The digest to run (pin DIGEST, rollback); NULL: the lock entry's
+	 * pinned digest, else the tag's digest now (live). */
+	const char *digest;
+	/* The registry's answer for b's tag, NULL when not asked. */
+	const struct registry_answer *live;
+};
+
+struct converge_opts {
+	bool check; /* decide only: no recovery, no pull, no container, no lock change */
+	bool pin;   /* pin the lock entry to the digest reached */
+	/* told before a pull starts (ref is what is pulled), and per progress line */
+	void (*pulling)(const struct backend *b, const char *ref, void *ctx);
+	pull_progress_fn progress;
+	void *ctx;
+};
+
+struct converge_outcome {
+	enum converge_action action;
+	char *old_digest, *new_digest; /* the lock entry's before; the one reached */
+	char *pull_ref;                /* pulled (or would be), NULL when present */
+	bool pulled, recreated;
+	bool pinned;                   /* the entry was pinned before */
+	char why[1024];                /* what changed, or what failed */
+};
+void converge_outcome_free(struct converge_outcome *o);
+
+/* Which digest converge aims at, and what it pulls when absent: the tag
+ * (b->image) when following it, else NAME@DIGEST.  -1 when the registry
+ * did not answer for a backend that follows its tag.  Caller frees
+ * *digest and *pull_ref. */
+int converge_choose(const struct backend *b, const struct lock_entry *le,
+		    const struct converge_target *t, char **digest, char **pull_ref, struct err *e);
+
+/* Why the container must be (re)made, NULL when it fits (refresh's words). */
+const char *container_fit_reason(enum container_fit fit);
+
+/* Bring backend b to the target: recover an interrupted replacement, find
+ * the image locally or pull it, recreate the container when it does not
+ * fit (lifecycle_replace), and record the result in le (the caller saves
+ * the lock file).  -1 with e set (and out->action CONVERGE_FAILED). */
+int lifecycle_converge(struct podman *p, const struct backend *b, const char *models_root,
+		       struct lock_entry *le, const struct converge_target *t,
+		       const struct converge_opts *o, struct converge_outcome *out, struct err *e);
 
 #endif

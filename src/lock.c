@@ -89,7 +89,7 @@ char *run_lock_holder(const char *scope)
 }
 
 int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bool wait,
-		     struct err *e)
+		     run_lock_wait_fn waiting, struct err *e)
 {
 	char *dir = NULL;
 	memset(l, 0, sizeof(*l));
@@ -117,8 +117,8 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 			free(who);
 			goto fail;
 		}
-		/* said even with -q: a cron log should show why a run took long */
-		fprintf(stderr, "tbx: waiting for %s to finish\n", who ? who : "another tbx");
+		if (waiting)
+			waiting(who ? who : "another tbx");
 		free(who);
 		while (flock(l->fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {

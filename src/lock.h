@@ -17,11 +17,15 @@ struct run_lock {
 	char *owner_path;
 };
 
+/* Told once, before waiting, who holds the lock ("another tbx" when unknown). */
+typedef void (*run_lock_wait_fn)(const char *holder);
+
 /* scope: the host the lock guards (a connection name) or NULL for this
  * machine.  what: "tbx bench rocm-7.2 qwen".  wait=false: fail at once
- * (exit 1) naming the holder.  Interrupted waits fail with 130/143. */
+ * (exit 1) naming the holder; else waiting() (may be NULL) is told and we
+ * wait.  Interrupted waits fail with 130/143. */
 int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bool wait,
-		     struct err *e);
+		     run_lock_wait_fn waiting, struct err *e);
 void run_lock_release(struct run_lock *l);
 /* Who holds it now ("pid 123: tbx bench ... since ..."), or NULL. */
 char *run_lock_holder(const char *scope);

@@ -4,13 +4,16 @@
 
 #include "defs.h"
 #include "imagelock.h"
+#include "lifecycle.h"
 #include "podman.h"
 
-/* Make digest current for b: find the image locally (by digest, or by
- * the image ID recorded in the history, so it works offline), else pull
- * NAME@DIGEST; recreate the container; pin; save the lock file.  verb
- * is printed ("pinned", "rolled back to"). */
+/* Make digest current for b and pin it: lifecycle_converge() finds the
+ * image locally (by digest, or by the image ID recorded in the history, so
+ * it works offline), else pulls NAME@DIGEST, and recreates the container
+ * when it does not fit; then the lock file is saved.  o carries the
+ * pull hooks; *out says what happened (caller frees). */
 int pins_switch(struct podman *p, const struct backend *b, const char *models_root,
-		struct imagelock *il, const char *digest, const char *verb, struct err *e);
+		struct imagelock *il, const char *digest, const struct converge_opts *o,
+		struct converge_outcome *out, struct err *e);
 
 #endif

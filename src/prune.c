@@ -2,19 +2,31 @@
 #define _GNU_SOURCE
 #include "prune.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "lifecycle.h"
-#include "registry.h"
 
 void prune_result_free(struct prune_result *r)
 {
 	strv_free(&r->containers);
 	strv_free(&r->images);
 	strv_free(&r->kept);
+	for (size_t i = 0; i < r->n_items; i++)
+		free(r->items[i].name), free(r->items[i].why);
+	free(r->items);
+	memset(r, 0, sizeof(*r));
+}
+
+static void add_item(struct prune_result *r, enum prune_kind kind, const char *name,
+		     const char *why)
+{
+	r->items = xrealloc(r->items, (r->n_items + 1) * sizeof(*r->items));
+	struct prune_item *it = &r->items[r->n_items++];
+	it->kind = kind;
+	it->name = xstrdup(name);
+	it->why = why ? xstrdup(why) : NULL;
 }
 
 json_object *prune_result_json(const struct prune_result *r)
@@ -39,9 +51,7 @@ static int remove_container(struct podman *p, const char *name, bool check, cons
 	if (!check && podman_container_remove(p, name, true, e) < 0)
 		return -1;
 	strv_push(&r->containers, name);
-	if (g_verbosity >= 0)
-		printf("prune: %s container '%s' (%s)\n", check ? "would remove" : "removed", name,
-		       why);
+	add_item(r, PRUNE_CONTAINER, name, why);
 	return 0;
 }
 
@@ -70,8 +80,7 @@ static int prune_containers(struct podman *p, const struct backends *bs, const c
 				   str_eq(name + strlen(bs->v[b].container), SUFFIX_NEW) ||
 				   str_eq(name + strlen(bs->v[b].container), SUFFIX_OLD));
 		if (managed && strv_contains(&legacy, name))
-			warn("manifests/legacy.json names '%s', the container of a current backend: "
-			     "kept", name);
+			add_item(r, PRUNE_LEGACY_CURRENT, name, NULL);
 		if (managed) {
 			/* never prune a current backend's container, whatever the lists say */
 		} else if (strv_contains(&legacy, name)) {
@@ -101,18 +110,14 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 	struct strv in_use = STRV_INIT, keep = STRV_INIT, repos = STRV_INIT;
 	json_object *images = NULL;
 	int rc = -1;
+	r->check = check;
 	if (prune_containers(p, bs, home, check, r, &in_use, e) < 0)
 		goto out;
 	for (size_t i = 0; i < bs->n; i++) {
-		struct image_ref ref;
-		struct err ignore = { 0 };
-		if (!bs->v[i].image || image_ref_parse(bs->v[i].image, &ref, &ignore) < 0)
+		if (!bs->v[i].repo_name)
 			continue;
-		char *name = xasprintf("%s/%s", ref.registry, ref.repo);
-		if (!strv_contains(&repos, name))
-			strv_push(&repos, name);
-		free(name);
-		image_ref_free(&ref);
+		if (!strv_contains(&repos, bs->v[i].repo_name))
+			strv_push(&repos, bs->v[i].repo_name);
 		const struct lock_entry *le = imagelock_get(il, bs->v[i].id);
 		if (le && le->image_id)
 			strv_push(&keep, le->image_id);
@@ -148,13 +153,11 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 		if (!check && podman_image_remove(p, id, &ie) < 0) {
 			/* in use by something we did not see: leave it, say so */
 			strv_pushf(&r->kept, "%.12s: %s", id, ie.msg);
-			if (g_verbosity >= 0)
-				printf("prune: kept image %.12s (%s)\n", id, ie.msg);
+			add_item(r, PRUNE_IMAGE_KEPT, id, ie.msg);
 			continue;
 		}
 		strv_push(&r->images, id);
-		if (g_verbosity >= 0)
-			printf("prune: %s image %.12s\n", check ? "would remove" : "removed", id);
+		add_item(r, PRUNE_IMAGE, id, NULL);
 	}
 	rc = 0;
 out:

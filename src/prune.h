@@ -12,10 +12,27 @@
 #include "imagelock.h"
 #include "podman.h"
 
+enum prune_kind {
+	PRUNE_CONTAINER,      /* removed (or would be); why: "legacy", ... */
+	PRUNE_IMAGE,          /* removed (or would be) */
+	PRUNE_IMAGE_KEPT,     /* Podman refused to remove it; why: its message */
+	PRUNE_LEGACY_CURRENT, /* legacy.json names a current backend's container: kept */
+};
+
+struct prune_item {
+	enum prune_kind kind;
+	char *name; /* container name or image ID */
+	char *why;  /* NULL when there is nothing to add */
+};
+
+/* What prune did, for the front end to show: nothing is printed here. */
 struct prune_result {
+	bool check;             /* nothing was removed: "would" */
 	struct strv containers; /* removed (or would be, with check) */
 	struct strv images;
 	struct strv kept;       /* "ID: why" for images left in place */
+	struct prune_item *items; /* everything above, in the order it happened */
+	size_t n_items;
 };
 
 int prune_run(struct podman *p, const struct backends *bs, const char *home,

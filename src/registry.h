@@ -4,28 +4,9 @@
 #ifndef TBX_REGISTRY_H
 #define TBX_REGISTRY_H
 
+#include "imageref.h"
 #include "registry_auth.h"
 #include "util.h"
-
-/* "docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2" ->
- * registry "docker.io", repo "kyuz0/amd-strix-halo-toolboxes",
- * tag "rocm-7.2", digest NULL.  "ubuntu" -> docker.io/library/ubuntu:latest.
- * "x@sha256:..." sets digest (and tag NULL unless both are given). */
-struct image_ref {
-	char *registry;
-	char *repo;
-	char *tag;
-	char *digest;
-};
-int image_ref_parse(const char *ref, struct image_ref *out, struct err *e);
-void image_ref_free(struct image_ref *r);
-/* "index.docker.io" and "registry-1.docker.io" are "docker.io"; other
- * hosts are themselves. */
-const char *registry_normal_host(const char *host);
-/* "sha256:" and 64 lowercase hex digits. */
-bool digest_is_valid(const char *d);
-/* "docker.io/kyuz0/x:tag" (no digest) */
-char *image_ref_name(const struct image_ref *r);
 
 struct registry_opts {
 	/* "docker.io=http://127.0.0.1:5000,quay.io=https://mirror:8443":

@@ -15,7 +15,7 @@
 #include "json.h"
 #include "lock.h"
 #include "regress.h"
-#include "registry.h"
+#include "regcheck.h"
 #include "sha256.h"
 #include "store.h"
 
@@ -29,7 +29,6 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 {
 	const struct backend *b = pl->b;
 	struct imagelock il = { 0 };
-	struct image_ref ref = { 0 };
 	struct registry_answer ans = { 0 };
 	struct freshness f = { 0 };
 	int rc = -1;
@@ -38,11 +37,7 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 	struct lock_entry *le = imagelock_get(&il, b->id);
 	bool asked = false;
 	if (!bo->offline && !(le && le->pinned)) {
-		struct registry_opts o;
-		registry_opts_from(&c->cfg, &o);
-		if (image_ref_parse(b->image, &ref, &c->err) < 0)
-			goto out;
-		registry_head_digest(&o, &ref, &ans);
+		registry_check(&c->cfg, &b, 1, &ans);
 		asked = true;
 	}
 	if (freshness_check(&c->podman, b, c->models.root, le, asked ? &ans : NULL,
@@ -64,7 +59,7 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 	}
 	/* a live match is a verification: remember it (we hold the run lock) */
 	if (f.live && le && !le->pinned && str_eq(f.live_digest, le->digest)) {
-		le->verified_at = now_unix();
+		lock_entry_verified(le, now_unix());
 		struct err ignore = { 0 };
 		if (imagelock_save(&il, &ignore) < 0)
 			warn("%s", ignore.msg);
@@ -79,7 +74,6 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 out:
 	freshness_free(&f);
 	registry_answer_free(&ans);
-	image_ref_free(&ref);
 	imagelock_free(&il);
 	return rc;
 }
@@ -257,7 +251,7 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 	if (!b->native && ctx_podman(c) < 0)
 		goto out;
 	what = xasprintf("tbx bench %s %s", b->id, argv[optind + 1]);
-	if (run_lock_acquire(&lock, c->connection, what, !bo.no_wait, &c->err) < 0)
+	if (cmd_lock(c, &lock, what, !bo.no_wait) < 0)
 		goto out;
 	char *rdir = path_join(c->home, "results");
 	remove_stale_temp_files(rdir);

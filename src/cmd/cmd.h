@@ -3,6 +3,8 @@
 #ifndef TBX_CMD_H
 #define TBX_CMD_H
 
+#include <json-c/json.h>
+
 #include "config.h"
 #include "defs.h"
 #include "podman.h"
@@ -50,6 +52,27 @@ int cmd_usage(const struct command *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3)
 void cmd_help(const struct command *cmd);
 /* True if argv[1..] asks for help (-h/--help); prints it. */
 bool cmd_wants_help(const struct command *cmd, int argc, char **argv);
+
+/* ---- output: the front end prints what the core returns (print.c) ---- */
+struct backend;
+struct converge_outcome;
+struct prune_result;
+struct run_lock;
+/* A JSON document on stdout, pretty-printed. */
+void cmd_print_json(json_object *j);
+/* What prune did, one line each ("prune: removed container 'x' (legacy)");
+ * nothing with -q. */
+void print_prune(const struct prune_result *r);
+/* Take the run lock, saying on stderr whom we wait for (even with -q: a
+ * cron log should show why a run took long). */
+int cmd_lock(struct ctx *c, struct run_lock *l, const char *what, bool wait);
+/* pins_switch() b to digest (pin DIGEST, rollback), then "ID: VERB DIGEST"
+ * on stdout. */
+struct imagelock;
+int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *il,
+		     const char *digest, const char *verb);
+/* converge hook: "tbx: ID: pulling REF" on stderr (unless -q). */
+void print_pulling_note(const struct backend *b, const char *ref, void *ctx);
 
 extern const struct command cmd_help_def, cmd_version, cmd_backends, cmd_models, cmd_doctor,
 	cmd_refresh, cmd_status, cmd_pin, cmd_unpin, cmd_rollback, cmd_bench, cmd_results,

@@ -16,7 +16,7 @@
 #include "imagelock.h"
 #include "json.h"
 #include "lock.h"
-#include "registry.h"
+#include "regcheck.h"
 #include "remote.h"
 
 enum level { LV_OK, LV_SKIP, LV_WARN, LV_FAIL };
@@ -349,13 +349,11 @@ static void check_registry(struct ctx *c, struct report *r, bool offline)
 	for (size_t i = 0; i < c->backends.n && !b; i++)
 		if (!c->backends.v[i].native)
 			b = &c->backends.v[i];
-	struct image_ref ref = { 0 };
-	struct err e = { 0 };
-	if (!b || image_ref_parse(b->image, &ref, &e) < 0) {
+	if (!b) {
 		say(r, LV_SKIP, "registry", NULL, "no container backend to ask about");
 		return;
 	}
-	char *base = registry_base_url(&o, ref.registry);
+	char *base = registry_base_url(&o, b->ref.registry);
 	const char *mirror = o.mirrors && *o.mirrors ? o.mirrors : NULL;
 	if (!base) {
 		say(r, LV_FAIL, "registry",
@@ -368,7 +366,7 @@ static void check_registry(struct ctx *c, struct report *r, bool offline)
 	} else {
 		struct registry_answer ans = { 0 };
 		char sd[24];
-		registry_head_digest(&o, &ref, &ans);
+		registry_check(&c->cfg, &b, 1, &ans);
 		if (ans.ok)
 			say(r, LV_OK, "registry", NULL, "%s%s answers: %s is %s", base,
 			    mirror ? " (mirror)" : "", b->image, short_digest(ans.digest, sd));
@@ -380,7 +378,6 @@ static void check_registry(struct ctx *c, struct report *r, bool offline)
 		registry_answer_free(&ans);
 	}
 	free(base);
-	image_ref_free(&ref);
 }
 
 static int run_doctor(struct ctx *c, int argc, char **argv)

@@ -29,7 +29,7 @@ static int run_pin(struct ctx *c, int argc, char **argv)
 		return err_setx(&c->err, EXIT_USAGE, "%s is a native backend: there is no image to pin",
 				b->id);
 	struct run_lock lock;
-	if (run_lock_acquire(&lock, c->connection, "tbx pin", !no_wait, &c->err) < 0)
+	if (cmd_lock(c, &lock, "tbx pin", !no_wait) < 0)
 		return -1;
 	int rc = -1;
 	struct imagelock il;
@@ -42,7 +42,7 @@ static int run_pin(struct ctx *c, int argc, char **argv)
 				b->id, b->id);
 			goto out;
 		}
-		le->pinned = true;
+		lock_entry_set_pinned(le, true);
 		if (imagelock_save(&il, &c->err) < 0)
 			goto out;
 		char sd[24];
@@ -53,7 +53,7 @@ static int run_pin(struct ctx *c, int argc, char **argv)
 	/* a given digest: make it the current one, pulling ref@digest if needed */
 	if (ctx_podman(c) < 0)
 		goto out;
-	if (pins_switch(&c->podman, b, c->models.root, &il, digest, "pinned", &c->err) < 0)
+	if (pin_switch_print(c, b, &il, digest, "pinned") < 0)
 		goto out;
 	rc = EXIT_OK;
 out:

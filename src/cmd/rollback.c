@@ -26,19 +26,19 @@ static int run_rollback(struct ctx *c, int argc, char **argv)
 	if (ctx_podman(c) < 0)
 		return -1;
 	struct run_lock lock;
-	if (run_lock_acquire(&lock, c->connection, "tbx rollback", !no_wait, &c->err) < 0)
+	if (cmd_lock(c, &lock, "tbx rollback", !no_wait) < 0)
 		return -1;
 	struct imagelock il;
 	int rc = -1;
 	if (imagelock_load(c->home, &il, &c->err) < 0)
 		goto out;
-	struct lock_entry *le = imagelock_get(&il, b->id);
-	if (!le || le->n_history == 0) {
+	const char *previous = lock_entry_previous(imagelock_get(&il, b->id));
+	if (!previous) {
 		err_set(&c->err, "%s has no previous digest to roll back to", b->id);
 		goto out;
 	}
-	char *prev = xstrdup(le->history[0].digest);
-	int r = pins_switch(&c->podman, b, c->models.root, &il, prev, "rolled back to", &c->err);
+	char *prev = xstrdup(previous);
+	int r = pin_switch_print(c, b, &il, prev, "rolled back to");
 	free(prev);
 	if (r < 0)
 		goto out;

@@ -8,7 +8,7 @@
 #include "freshness.h"
 #include "imagelock.h"
 #include "json.h"
-#include "registry.h"
+#include "regcheck.h"
 #include "remote.h"
 
 static json_object *freshness_json(const struct backend *b, const struct freshness *f)
@@ -67,7 +67,6 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 			sel[k++] = &c->backends.v[i];
 
 	struct imagelock il = { 0 };
-	struct image_ref *refs = xcalloc(k + 1, sizeof(*refs));
 	struct registry_answer *ans = xcalloc(k + 1, sizeof(*ans));
 	int rc = -1;
 	char *version = NULL;
@@ -76,15 +75,8 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 	free(version);
 	if (imagelock_load(c->home, &il, &c->err) < 0)
 		goto out;
-	if (!offline) {
-		struct registry_opts o;
-		registry_opts_from(&c->cfg, &o);
-		for (size_t i = 0; i < k; i++)
-			if (!sel[i]->native && image_ref_parse(sel[i]->image, &refs[i], &ans[i].err) < 0)
-				refs[i].repo = NULL;
-		/* natives have no ref: registry_head_many skips refs without repo */
-		registry_head_many(&o, refs, k, ans);
-	}
+	if (!offline)
+		registry_check(&c->cfg, sel, k, ans);
 	if (!out_json && g_verbosity >= 0) {
 		printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", "BACKEND", "VERDICT",
 		       "CONTAINER", "STATE", "DIGEST", "PINNED", "VERIFIED", "REASON");
@@ -108,11 +100,9 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 		printf("(offline: judged from images.lock.json and the last verification only)\n");
 	rc = 0;
 out:
-	for (size_t i = 0; i < k; i++) {
-		image_ref_free(&refs[i]);
+	for (size_t i = 0; i < k; i++)
 		registry_answer_free(&ans[i]);
-	}
-	free(refs), free(ans), free(sel);
+	free(ans), free(sel);
 	imagelock_free(&il);
 	return rc;
 }
@@ -187,9 +177,7 @@ static int run_status(struct ctx *c, int argc, char **argv)
 		}
 	}
 	if (arr) {
-		char *s = json_pretty(arr);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(arr);
 		json_object_put(arr);
 	}
 	return rc;

@@ -16,7 +16,7 @@ static int run_unpin(struct ctx *c, int argc, char **argv)
 	if (!b)
 		return -1;
 	struct run_lock lock;
-	if (run_lock_acquire(&lock, c->connection, "tbx unpin", true, &c->err) < 0)
+	if (cmd_lock(c, &lock, "tbx unpin", true) < 0)
 		return -1;
 	struct imagelock il;
 	int rc = -1;
@@ -28,7 +28,7 @@ static int run_unpin(struct ctx *c, int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	le->pinned = false;
+	lock_entry_set_pinned(le, false);
 	if (imagelock_save(&il, &c->err) < 0)
 		goto out;
 	printf("%s: unpinned; the next refresh follows %s again\n", b->id, b->image);

@@ -1,0 +1,80 @@
+/* print.c - the front end's output of what the core returns: JSON
+ * documents, prune's lines, the notes shown while waiting or pulling. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "lifecycle.h"
+#include "lock.h"
+#include "pins.h"
+#include "prune.h"
+
+void cmd_print_json(json_object *j)
+{
+	char *s = json_pretty(j);
+	fputs(s, stdout);
+	free(s);
+}
+
+void print_prune(const struct prune_result *r)
+{
+	const char *verb = r->check ? "would remove" : "removed";
+	for (size_t i = 0; i < r->n_items; i++) {
+		const struct prune_item *it = &r->items[i];
+		if (it->kind == PRUNE_LEGACY_CURRENT) {
+			warn("manifests/legacy.json names '%s', the container of a current backend: "
+			     "kept", it->name);
+			continue;
+		}
+		if (g_verbosity < 0)
+			continue;
+		switch (it->kind) {
+		case PRUNE_CONTAINER:
+			printf("prune: %s container '%s' (%s)\n", verb, it->name, it->why);
+			break;
+		case PRUNE_IMAGE:
+			printf("prune: %s image %.12s\n", verb, it->name);
+			break;
+		case PRUNE_IMAGE_KEPT:
+			printf("prune: kept image %.12s (%s)\n", it->name, it->why);
+			break;
+		case PRUNE_LEGACY_CURRENT:
+			break;
+		}
+	}
+}
+
+static void say_waiting(const char *holder)
+{
+	fprintf(stderr, "tbx: waiting for %s to finish\n", holder);
+}
+
+int cmd_lock(struct ctx *c, struct run_lock *l, const char *what, bool wait)
+{
+	return run_lock_acquire(l, c->connection, what, wait, say_waiting, &c->err);
+}
+
+void print_pulling_note(const struct backend *b, const char *ref, void *ctx)
+{
+	(void)ctx;
+	note("%s: pulling %s", b->id, ref);
+}
+
+int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *il,
+		     const char *digest, const char *verb)
+{
+	struct converge_opts o = { .pulling = print_pulling_note };
+	struct converge_outcome out;
+	if (ctx_podman(c) < 0)
+		return -1;
+	int rc = pins_switch(&c->podman, b, c->models.root, il, digest, &o, &out, &c->err);
+	if (rc == 0) {
+		char sd[24];
+		printf("%s: %s %s%s\n", b->id, verb, short_digest(digest, sd),
+		       out.recreated ? " (container recreated)" : "");
+	}
+	converge_outcome_free(&out);
+	return rc;
+}

@@ -1,0 +1,20 @@
+/* regcheck.h - one round of registry questions for a set of backends:
+ * refresh, status, bench and doctor all ask through here. */
+#ifndef TBX_REGCHECK_H
+#define TBX_REGCHECK_H
+
+#include "config.h"
+#include "defs.h"
+#include "registry.h"
+
+/* Registry options from the config. */
+void registry_opts_from(const struct config *cfg, struct registry_opts *o);
+
+/* Ask the registry for the digest of each backend's tag, concurrently (one
+ * manifest HEAD each): answers[i] answers bs[i].  Native backends (no image)
+ * and NULL entries are not asked (answers[i] stays zeroed).  The caller
+ * frees each answer with registry_answer_free(). */
+void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,
+		    struct registry_answer *answers);
+
+#endif
