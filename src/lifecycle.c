@@ -87,7 +87,15 @@ static int lookup(struct podman *p, const char *name, json_object **out, struct 
 	return rc;
 }
 
-int lifecycle_recover(struct podman *p, const struct backend *b, struct err *e)
+static void tell(converge_event_fn ev, void *ctx, const struct backend *b, enum converge_event what,
+		 const char *detail)
+{
+	if (ev)
+		ev(b, what, detail, ctx);
+}
+
+int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_fn ev, void *ctx,
+		      struct err *e)
 {
 	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
 	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
@@ -99,23 +107,23 @@ int lifecycle_recover(struct podman *p, const struct backend *b, struct err *e)
 		goto out;
 	if (has_main == 1 && has_new == 0) {
 		/* died between the two renames: the new one was started and is whole */
-		note("%s: finishing an interrupted replacement", b->id);
+		tell(ev, ctx, b, EVENT_RECOVER_FINISH, new_name);
 		if (podman_container_rename(p, new_name, b->container, e) < 0)
 			goto out;
 		has_new = 1, has_main = 0;
 	} else if (has_main == 1 && has_old == 0) {
-		note("%s: restoring '%s' from an interrupted replacement", b->id, b->container);
+		tell(ev, ctx, b, EVENT_RECOVER_RESTORE, b->container);
 		if (podman_container_rename(p, old_name, b->container, e) < 0)
 			goto out;
 		has_old = 1, has_main = 0;
 	}
 	if (has_new == 0) {
-		verbose("%s: removing the unfinished '%s'", b->id, new_name);
+		tell(ev, ctx, b, EVENT_REMOVED_NEW, new_name);
 		if (podman_container_remove(p, new_name, true, e) < 0)
 			goto out;
 	}
 	if (has_old == 0) {
-		verbose("%s: removing the replaced '%s'", b->id, old_name);
+		tell(ev, ctx, b, EVENT_REMOVED_OLD, old_name);
 		if (podman_container_remove(p, old_name, true, e) < 0)
 			goto out;
 	}
@@ -300,8 +308,7 @@ static int converge_pull(struct podman *p, const struct backend *b, const struct
 			 struct converge_outcome *out, char **digest, char **image_id,
 			 struct err *e)
 {
-	if (o->pulling)
-		o->pulling(b, out->pull_ref, o->ctx);
+	tell(o->event, o->ctx, b, EVENT_PULLING, out->pull_ref);
 	if (podman_image_pull(p, out->pull_ref, o->progress, o->ctx, image_id, e) < 0)
 		return -1;
 	out->pulled = true;
@@ -343,7 +350,7 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 	memset(out, 0, sizeof(*out));
 	out->old_digest = le->digest ? xstrdup(le->digest) : NULL;
 	out->pinned = le->pinned && le->digest;
-	if (!o->check && lifecycle_recover(p, b, e) < 0)
+	if (!o->check && lifecycle_recover(p, b, o->event, o->ctx, e) < 0)
 		goto out;
 	if (converge_choose(b, le, t, &digest, &pull_ref, e) < 0)
 		goto out;

@@ -24,9 +24,22 @@
 json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
 			    const char *image_id, const char *digest);
 
-/* Finish or undo what an interrupted replacement left.  Reports what it
- * did through note(). */
-int lifecycle_recover(struct podman *p, const struct backend *b, struct err *e);
+/* What converging did along the way, told as it happens (the front end
+ * prints it; the core never does). */
+enum converge_event {
+	EVENT_PULLING,         /* detail: the reference being pulled */
+	EVENT_RECOVER_FINISH,  /* a replacement was cut between its renames: the new one renamed in */
+	EVENT_RECOVER_RESTORE, /* a replacement was cut: the old one renamed back; detail: its name */
+	EVENT_REMOVED_NEW,     /* an unfinished "-tbx-new" removed; detail: its name */
+	EVENT_REMOVED_OLD,     /* a replaced "-tbx-old" removed; detail: its name */
+};
+typedef void (*converge_event_fn)(const struct backend *b, enum converge_event ev,
+				  const char *detail, void *ctx);
+
+/* Finish or undo what an interrupted replacement left; tells ev (may be
+ * NULL) what it did. */
+int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_fn ev, void *ctx,
+		      struct err *e);
 
 /* Create, start and swap in a container for b running image_id. */
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,
@@ -85,9 +98,8 @@ struct converge_target {
 struct converge_opts {
 	bool check; /* decide only: no recovery, no pull, no container, no lock change */
 	bool pin;   /* pin the lock entry to the digest reached */
-	/* told before a pull starts (ref is what is pulled), and per progress line */
-	void (*pulling)(const struct backend *b, const char *ref, void *ctx);
-	pull_progress_fn progress;
+	converge_event_fn event; /* recoveries, and a pull about to start (may be NULL) */
+	pull_progress_fn progress; /* per pull progress line (may be NULL) */
 	void *ctx;
 };
 

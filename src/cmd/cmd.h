@@ -71,8 +71,11 @@ int cmd_lock(struct ctx *c, struct run_lock *l, const char *what, bool wait);
 struct imagelock;
 int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *il,
 		     const char *digest, const char *verb);
-/* converge hook: "tbx: ID: pulling REF" on stderr (unless -q). */
-void print_pulling_note(const struct backend *b, const char *ref, void *ctx);
+/* converge's events as notes on stderr: "tbx: ID: pulling REF" (unless
+ * -q), recoveries (unless -q), leftovers removed (with -v). */
+enum converge_event;
+void print_converge_event(const struct backend *b, enum converge_event ev, const char *detail,
+			  void *ctx);
 
 extern const struct command cmd_help_def, cmd_version, cmd_backends, cmd_models, cmd_doctor,
 	cmd_refresh, cmd_status, cmd_pin, cmd_unpin, cmd_rollback, cmd_bench, cmd_results,

@@ -56,16 +56,33 @@ int cmd_lock(struct ctx *c, struct run_lock *l, const char *what, bool wait)
 	return run_lock_acquire(l, c->connection, what, wait, say_waiting, &c->err);
 }
 
-void print_pulling_note(const struct backend *b, const char *ref, void *ctx)
+void print_converge_event(const struct backend *b, enum converge_event ev, const char *detail,
+			  void *ctx)
 {
 	(void)ctx;
-	note("%s: pulling %s", b->id, ref);
+	switch (ev) {
+	case EVENT_PULLING:
+		note("%s: pulling %s", b->id, detail);
+		break;
+	case EVENT_RECOVER_FINISH:
+		note("%s: finishing an interrupted replacement", b->id);
+		break;
+	case EVENT_RECOVER_RESTORE:
+		note("%s: restoring '%s' from an interrupted replacement", b->id, detail);
+		break;
+	case EVENT_REMOVED_NEW:
+		verbose("%s: removing the unfinished '%s'", b->id, detail);
+		break;
+	case EVENT_REMOVED_OLD:
+		verbose("%s: removing the replaced '%s'", b->id, detail);
+		break;
+	}
 }
 
 int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *il,
 		     const char *digest, const char *verb)
 {
-	struct converge_opts o = { .pulling = print_pulling_note };
+	struct converge_opts o = { .event = print_converge_event };
 	struct converge_outcome out;
 	if (ctx_podman(c) < 0)
 		return -1;

@@ -29,10 +29,13 @@ static void progress(const struct pull_progress *pp, void *ctx)
 	fprintf(stderr, "  %s: %s\n", b->id, pp->status);
 }
 
-static void pulling(const struct backend *b, const char *ref, void *ctx)
+/* pulls are shown on a terminal only, as progress; the rest as notes */
+static void event(const struct backend *b, enum converge_event ev, const char *detail, void *ctx)
 {
-	(void)ctx;
-	fprintf(stderr, "%s: pulling %s\n", b->id, ref);
+	if (ev != EVENT_PULLING)
+		print_converge_event(b, ev, detail, ctx);
+	else if (stderr_tty())
+		fprintf(stderr, "%s: pulling %s\n", b->id, detail);
 }
 
 /* The line printed per backend: timestamped when not on a terminal
@@ -167,7 +170,7 @@ static int run_refresh(struct ctx *c, int argc, char **argv)
 
 	struct converge_opts co = {
 		.check = ro.check,
-		.pulling = stderr_tty() ? pulling : NULL,
+		.event = event,
 		.progress = stderr_tty() ? progress : NULL,
 	};
 	size_t failed = 0, changed = 0;

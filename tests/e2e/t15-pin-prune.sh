@@ -84,4 +84,13 @@ prev=$(jq -r '.backends["rocm-7.2"].history[0].image_id' "$lockfile")
 check "the previous image is kept for rollback" podman image exists "$prev"
 podman rm -f llama-rocm7rc-mine mine-llama-rocm-7rc >/dev/null
 
+# --- prune with --json: stdout is the JSON document and nothing else
+podman create --name llama-rocm7rc "$img" sleep infinity >/dev/null
+run tbx refresh --prune-legacy --json rocm72
+is "$rc" 0 "refresh --prune-legacy --json"
+check "its output parses as JSON (no text before it)" jqe . "$T/out"
+is "$(jq -r '.pruned.containers | join(",")' "$T/out" 2>/dev/null)" llama-rocm7rc \
+	"and names the container it pruned"
+check "llama-rocm7rc removed" test -z "$(container_id llama-rocm7rc)"
+
 done_testing
