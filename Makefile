@@ -69,6 +69,11 @@ $(BUILD)/mkgguf: tests/tools/mkgguf.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# Records through tbx's own writer, for tests/perf/gen-records.sh.
+$(BUILD)/mkrecord: tests/tools/mkrecord.c $(LIBTBX) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBTBX) $(ALL_LDLIBS) $(LDFLAGS)
+
 deps:
 	@scripts/install-deps.sh
 
@@ -89,7 +94,7 @@ demo: deps
 	scripts/demo.sh
 
 bench: deps
-	$(MAKE) tbx $(BUILD)/mkgguf
+	$(MAKE) tbx $(BUILD)/mkgguf $(BUILD)/mkrecord
 	tests/perf/bench.sh
 
 torture: deps

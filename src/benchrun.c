@@ -2,7 +2,6 @@
 #define _GNU_SOURCE
 #include "benchrun.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -167,84 +166,46 @@ int bench_verify_device(const struct backend *b, const struct lb_run *r, char **
 	return rc;
 }
 
-static json_object *test_json(const struct lb_test *t)
-{
-	if (!t)
-		return NULL;
-	json_object *j = json_object_new_object();
-	json_add_num(j, "mean", t->mean);
-	json_add_num(j, "stddev", t->stddev);
-	json_object *s = json_object_new_array();
-	for (size_t i = 0; i < t->n_samples; i++)
-		json_object_array_add(s, isfinite(t->samples[i]) ? json_object_new_double(t->samples[i])
-								  : NULL);
-	json_object_object_add(j, "samples", s);
-	return j;
-}
-
-static json_object *tests_json(const struct lb_run *r)
-{
-	json_object *j = json_object_new_object();
-	json_object_object_add(j, "pp512", test_json(lb_find(r, 512, 0, 0)));
-	json_object_object_add(j, "tg128", test_json(lb_find(r, 0, 128, 0)));
-	return j;
-}
-
 json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,
 			  const struct lb_run *m, const char *device, int64_t started,
 			  int64_t finished)
 {
-	char ts[32];
-	json_object *j = json_object_new_object();
-	json_add_int(j, "schema", 1);
-	json_add_str(j, "run_id", pl->run_id);
-	json_add_str(j, "status", "ok");
-	format_time(started, ts);
-	json_add_str(j, "started_at", ts);
-	format_time(finished, ts);
-	json_add_str(j, "finished_at", ts);
-	json_add_str(j, "backend", pl->b->id);
-	json_add_str(j, "lineage", pl->b->lineage);
-	json_add_str(j, "model", pl->model_alias ? pl->model_alias : strrchr(pl->model_path, '/') + 1);
-	json_add_str(j, "model_path", pl->model_path);
+	struct record r;
+	record_init(&r);
+	r.run_id = xstrdup(pl->run_id);
+	r.started_at = started;
+	r.finished_at = finished;
+	r.backend = xstrdup(pl->b->id);
+	r.lineage = pl->b->lineage ? xstrdup(pl->b->lineage) : NULL;
+	r.model = xstrdup(pl->model_alias ? pl->model_alias : strrchr(pl->model_path, '/') + 1);
+	r.model_path = xstrdup(pl->model_path);
 	struct stat st;
-	int64_t bytes = 0;
 	struct strv shards = STRV_INIT; /* every shard counts */
 	model_shards(pl->model_path, &shards);
+	r.model_bytes = 0;
 	for (size_t i = 0; i < shards.n; i++)
 		if (stat(shards.v[i], &st) == 0)
-			bytes += st.st_size;
+			r.model_bytes += st.st_size;
 	strv_free(&shards);
-	json_add_int(j, "model_bytes", bytes);
-	json_object_object_add(j, "command", json_strv_array(&pl->argv));
-	json_object_object_add(j, "extra_args", json_strv_array(&pl->extra));
-	json_object *host = json_object_new_object();
-	json_add_str(host, "name", pl->host);
-	json_add_str(host, "kernel", pl->kernel);
-	json_object_object_add(j, "host", host);
-	json_add_str(j, "tbx_version", TBX_VERSION);
-	json_add_str(j, "kind", pl->b->native ? "native" : "container");
-	json_add_str(j, "image_ref", pl->image_ref);
-	json_add_str(j, "image_digest", pl->image_digest);
-	json_add_str(j, "image_id", pl->image_id);
-	json_add_str(j, "container", pl->b->container);
-	json_add_str(j, "container_id", pl->container_id);
-	json_add_str(j, "binary_path", pl->binary_path);
-	json_add_str(j, "binary_sha256", pl->binary_sha256);
-	json_add_str(j, "build_commit", m->build_commit);
-	json_add_int(j, "build_number", m->build_number);
-	json_add_str(j, "device", device);
-	json_object_object_add(j, "devices", json_strv_array(&m->devices));
-	json_add_str(j, "backends", m->backends);
-	json_add_str(j, "gpu_info", m->gpu_info);
-	json_add_str(j, "model_type", m->model_type);
-	json_object_object_add(j, "pp512", test_json(lb_find(m, 512, 0, 0)));
-	json_object_object_add(j, "tg128", test_json(lb_find(m, 0, 128, 0)));
-	json_object *w = tests_json(warmup);
-	json_add_bool(w, "discarded", true);
-	json_object_object_add(j, "warmup", w);
-	json_add_bool(j, "stale", pl->stale);
-	json_add_str(j, "stale_reason", pl->stale_reason);
-	json_add_bool(j, "imported", false);
+	for (size_t i = 0; i < pl->argv.n; i++)
+		strv_push(&r.command, pl->argv.v[i]);
+	for (size_t i = 0; i < pl->extra.n; i++)
+		strv_push(&r.extra_args, pl->extra.v[i]);
+	r.host = pl->host ? xstrdup(pl->host) : NULL;
+	r.kernel = pl->kernel ? xstrdup(pl->kernel) : NULL;
+	r.tbx_version = xstrdup(TBX_VERSION);
+	r.kind = xstrdup(pl->b->native ? "native" : "container");
+	char **prov[] = { &r.image_ref, &r.image_digest, &r.image_id, &r.container,
+			  &r.container_id, &r.binary_path, &r.binary_sha256, &r.device,
+			  &r.stale_reason };
+	const char *from[] = { pl->image_ref,	  pl->image_digest, pl->image_id,
+			       pl->b->container,  pl->container_id, pl->binary_path,
+			       pl->binary_sha256, device,	    pl->stale_reason };
+	for (size_t i = 0; i < sizeof(prov) / sizeof(prov[0]); i++)
+		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
+	record_set_results(&r, m, warmup);
+	r.stale = pl->stale;
+	json_object *j = record_to_json(&r);
+	record_free(&r);
 	return j;
 }

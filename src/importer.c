@@ -3,7 +3,6 @@
 #include "importer.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -187,37 +186,6 @@ static char *pick_model(const struct import_opts *o, const struct import_name *n
 	return NULL;
 }
 
-/* A number written as its shortest exact form: a log's "16.61" stays
- * 16.61 in the record, not 16.609999999999999.  NaN/inf become null. */
-static json_object *num_json(double v)
-{
-	char text[40];
-	if (!isfinite(v))
-		return NULL;
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(text, sizeof(text), "%.*g", prec, v);
-		if (strtod(text, NULL) == v)
-			break;
-	}
-	if (!strpbrk(text, ".eEn")) /* keep it a JSON double: "1692" -> "1692.0" */
-		strcat(text, ".0");
-	return json_object_new_double_s(v, text);
-}
-
-static json_object *test_json(const struct lb_test *t)
-{
-	if (!t)
-		return NULL;
-	json_object *j = json_object_new_object();
-	json_object_object_add(j, "mean", num_json(t->mean));
-	json_object_object_add(j, "stddev", num_json(t->stddev));
-	json_object *s = json_object_new_array();
-	for (size_t i = 0; i < t->n_samples; i++)
-		json_object_array_add(s, num_json(t->samples[i]));
-	json_object_object_add(j, "samples", s);
-	return j;
-}
-
 /* Parse the text; a run that died (crash, no rows but an error) is
  * returned as r->failed.  -1 when nothing in it is a result or a failure. */
 static int parse_log(const char *text, size_t len, struct lb_run *r, struct err *e)
@@ -259,58 +227,37 @@ static const char *pick_device(const struct backend *def, const struct lb_run *r
 	return r->devices.n ? r->devices.v[0] : NULL;
 }
 
-static json_object *record_json(const struct lb_run *r, const char *run_id, int64_t started,
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static json_object *record_json(const struct lb_run *lr, const char *run_id, int64_t started,
 				const char *backend, const struct backend *def, const char *model,
 				const char *name, const struct import_name *nm, bool named,
 				const char *sha, const struct import_opts *o)
 {
-	char ts[32];
-	json_object *j = json_object_new_object();
-	json_add_int(j, "schema", 1);
-	json_add_str(j, "run_id", run_id);
-	json_add_str(j, "status", r->failed ? "failed" : "ok");
-	if (r->failed)
-		json_add_str(j, "error", r->error);
-	format_time(started, ts);
-	json_add_str(j, "started_at", ts);
-	json_add_str(j, "finished_at", NULL);
-	json_add_str(j, "backend", backend);
-	json_add_str(j, "lineage", def && def->lineage ? def->lineage : "llama.cpp");
-	json_add_str(j, "model", model);
-	json_add_str(j, "model_path", r->model_filename);
-	json_add_str(j, "model_bytes", NULL);
-	json_add_str(j, "command", NULL);
-	json_object_object_add(j, "extra_args", json_object_new_array());
-	json_object *host = json_object_new_object();
-	json_add_str(host, "name", o->host);
-	json_add_str(host, "kernel", NULL);
-	json_object_object_add(j, "host", host);
-	json_add_str(j, "tbx_version", TBX_VERSION);
-	json_add_str(j, "kind", NULL);
+	struct record r;
+	record_init(&r);
+	r.run_id = xstrdup(run_id);
+	r.failed = lr->failed;
+	r.error = dup_or_null(lr->error);
+	r.started_at = started;
+	r.backend = xstrdup(backend);
+	r.lineage = xstrdup(def && def->lineage ? def->lineage : "llama.cpp");
+	r.model = xstrdup(model);
+	r.model_path = dup_or_null(lr->model_filename);
+	r.host = dup_or_null(o->host);
+	r.tbx_version = xstrdup(TBX_VERSION);
 	/* nothing in a log tells which image ran: never pretend */
-	json_add_str(j, "image_ref", NULL);
-	json_add_str(j, "image_digest", NULL);
-	json_add_str(j, "image_id", NULL);
-	json_add_str(j, "container", NULL);
-	json_add_str(j, "container_id", NULL);
-	json_add_str(j, "binary_path", NULL);
-	json_add_str(j, "binary_sha256", NULL);
-	json_add_str(j, "build_commit", r->build_commit);
-	json_add_int(j, "build_number", r->build_number);
-	json_add_str(j, "device", pick_device(def, r));
-	json_object_object_add(j, "devices", json_strv_array(&r->devices));
-	json_add_str(j, "backends", r->backends);
-	json_add_str(j, "gpu_info", r->gpu_info);
-	json_add_str(j, "model_type", r->model_type);
-	json_object_object_add(j, "pp512", test_json(lb_find(r, 512, 0, 0)));
-	json_object_object_add(j, "tg128", test_json(lb_find(r, 0, 128, 0)));
-	json_object_object_add(j, "warmup", NULL);
-	json_add_bool(j, "stale", false);
-	json_add_str(j, "stale_reason", NULL);
-	json_add_bool(j, "imported", true);
-	json_add_str(j, "source", name);
-	json_add_str(j, "source_env", named ? nm->env : NULL);
-	json_add_str(j, "source_sha256", sha);
+	record_set_results(&r, lr, NULL);
+	r.device = dup_or_null(pick_device(def, lr));
+	r.imported = true;
+	r.source = xstrdup(name);
+	r.source_env = named ? xstrdup(nm->env) : NULL;
+	r.source_sha256 = xstrdup(sha);
+	json_object *j = record_to_json(&r);
+	record_free(&r);
 	return j;
 }
 

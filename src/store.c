@@ -13,7 +13,6 @@
 #include "json.h"
 
 #define RECORD_MAX_BYTES (4 << 20)
-#define RECORD_MAX_SAMPLES 10000
 
 void new_run_id(char out[37])
 {
@@ -35,18 +34,13 @@ static void safe_part(struct buf *b, const char *s, size_t max)
 		buf_addc(b, isalnum((unsigned char)*p) || strchr("._-", *p) ? *p : '_');
 }
 
-int store_write(const char *home, json_object *rec, char **path, struct err *e)
+char *store_file_name(json_object *rec)
 {
 	const char *run_id = json_str(rec, "run_id");
 	const char *started = json_str(rec, "started_at");
 	int64_t t = 0;
 	if (!run_id || !started || parse_time(started, &t) < 0)
-		return err_set(e, "record without run_id or started_at");
-	char *dir = store_dir(home);
-	if (mkdir_p(dir, 0777, e) < 0) {
-		free(dir);
-		return -1;
-	}
+		return NULL;
 	char ts[32];
 	format_time(t, ts);
 	struct buf name = BUF_INIT;
@@ -61,13 +55,24 @@ int store_write(const char *home, json_object *rec, char **path, struct err *e)
 	buf_addc(&name, '-');
 	safe_part(&name, run_id, 64);
 	buf_adds(&name, ".json");
-	char *full = path_join(dir, name.p);
-	int rc = json_write_file(full, rec, e);
+	return buf_detach(&name);
+}
+
+int store_write(const char *home, json_object *rec, char **path, struct err *e)
+{
+	char *name = store_file_name(rec);
+	if (!name)
+		return err_set(e, "record without run_id or started_at");
+	char *dir = store_dir(home);
+	int rc = mkdir_p(dir, 0777, e);
+	char *full = path_join(dir, name);
+	if (rc == 0)
+		rc = json_write_file(full, rec, e);
 	if (rc == 0 && path)
 		*path = full;
 	else
 		free(full);
-	buf_free(&name);
+	free(name);
 	free(dir);
 	return rc;
 }
@@ -93,15 +98,6 @@ bool store_has_run(const char *home, const char *run_id)
 	return found;
 }
 
-void record_free(struct record *r)
-{
-	free(r->file), free(r->run_id), free(r->backend), free(r->lineage), free(r->model);
-	free(r->host), free(r->image_digest), free(r->binary_sha256), free(r->build_commit);
-	free(r->device), free(r->error);
-	free(r->pp512.samples), free(r->tg128.samples);
-	memset(r, 0, sizeof(*r));
-}
-
 void records_free(struct records *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
@@ -109,70 +105,6 @@ void records_free(struct records *rs)
 	free(rs->v);
 	rs->v = NULL;
 	rs->n = 0;
-}
-
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
-static int test_from_json(json_object *o, struct rec_test *t)
-{
-	if (!o || !json_object_is_type(o, json_type_object))
-		return 0;
-	t->present = true;
-	t->mean = json_num(o, "mean", NAN);
-	t->stddev = json_num(o, "stddev", NAN);
-	json_object *s = json_arr(o, "samples");
-	size_t n = s ? json_object_array_length(s) : 0;
-	if (n > RECORD_MAX_SAMPLES)
-		n = RECORD_MAX_SAMPLES;
-	t->samples = n ? xcalloc(n, sizeof(double)) : NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(s, i);
-		if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
-			t->samples[t->n_samples++] = json_object_get_double(v);
-	}
-	return 0;
-}
-
-int record_from_json(json_object *o, const char *file, struct record *r, struct err *e)
-{
-	memset(r, 0, sizeof(*r));
-	if (!json_object_is_type(o, json_type_object))
-		return err_set(e, "%s: a record must be a JSON object", file);
-	const char *run_id = json_str(o, "run_id");
-	const char *backend = json_str(o, "backend");
-	const char *started = json_str(o, "started_at");
-	if (!run_id || !backend || !started)
-		return err_set(e, "%s: missing run_id, backend or started_at", file);
-	if (parse_time(started, &r->started_at) < 0)
-		return err_set(e, "%s: bad started_at '%s'", file, started);
-	r->file = xstrdup(file);
-	r->run_id = xstrdup(run_id);
-	r->backend = xstrdup(backend);
-	r->lineage = xstrdup(json_str(o, "lineage") ? json_str(o, "lineage") : "llama.cpp");
-	r->model = xstrdup(json_str(o, "model") ? json_str(o, "model") : "unknown");
-	json_object *host = json_get(o, "host");
-	r->host = dup_or_null(json_object_is_type(host, json_type_string)
-				      ? json_object_get_string(host)
-				      : json_str(host, "name"));
-	r->image_digest = dup_or_null(json_str(o, "image_digest"));
-	r->binary_sha256 = dup_or_null(json_str(o, "binary_sha256"));
-	r->build_commit = dup_or_null(json_str(o, "build_commit"));
-	r->build_number = (long)json_int(o, "build_number", 0);
-	r->device = dup_or_null(json_str(o, "device"));
-	r->error = dup_or_null(json_str(o, "error"));
-	r->failed = str_eq(json_str(o, "status"), "failed");
-	r->imported = json_flag(o, "imported", false);
-	r->stale = json_flag(o, "stale", false);
-	test_from_json(json_obj(o, "pp512"), &r->pp512);
-	test_from_json(json_obj(o, "tg128"), &r->tg128);
-	if (!r->failed && !r->pp512.present && !r->tg128.present) {
-		record_free(r);
-		return err_set(e, "%s: neither pp512 nor tg128 in a successful record", file);
-	}
-	return 0;
 }
 
 static bool matches(const struct record *r, const struct record_filter *f)
@@ -225,7 +157,7 @@ int store_load(const char *home, const struct record_filter *f, struct records *
 		json_object *o = NULL;
 		if (read_file(path, RECORD_MAX_BYTES, &text, &re) < 0 ||
 		    !(o = json_parse(buf_str(&text), text.len, path, &re)) ||
-		    record_from_json(o, path, &r, &re) < 0) {
+		    record_read(o, path, RECORD_SUMMARY, &r, &re) < 0) {
 			if (warnings)
 				strv_pushf(warnings, "skipping corrupt record %s", re.msg[0] ? re.msg : path);
 			json_object_put(o);

@@ -1,40 +1,15 @@
 /* store.h - results/: one JSON document per run, written atomically.
  *
- * Loading keeps only the fields reports need (never the whole JSON), so
- * 10,000 records fit in a few megabytes.  A corrupt record is reported by
+ * Records are read and written by record.c (one model); loading keeps the
+ * struct record, never the whole JSON, so 10,000 records fit in a few
+ * megabytes.  A corrupt record is reported by
  * name and skipped, never fatal. */
 #ifndef TBX_STORE_H
 #define TBX_STORE_H
 
 #include <json-c/json.h>
+#include "record.h"
 #include "util.h"
-
-struct rec_test {
-	bool present;
-	double mean, stddev; /* t/s */
-	double *samples;     /* t/s */
-	size_t n_samples;
-};
-
-struct record {
-	char *file;          /* path it was loaded from */
-	char *run_id;
-	int64_t started_at;
-	char *backend;
-	char *lineage;
-	char *model;         /* alias, or the file name */
-	char *host;
-	char *image_digest;  /* NULL for native and imported runs */
-	char *binary_sha256; /* native */
-	char *build_commit;
-	long build_number;
-	char *device;
-	bool failed;
-	char *error;
-	bool imported;
-	bool stale;
-	struct rec_test pp512, tg128;
-};
 
 struct records {
 	struct record *v;
@@ -54,6 +29,9 @@ char *store_dir(const char *home);
 /* Write a record as results/<time>-<backend>-<model>-<run_id>.json;
  * *path (optional) gets the file written. */
 int store_write(const char *home, json_object *rec, char **path, struct err *e);
+/* The file name store_write gives a record, or NULL without a run_id or
+ * a valid started_at. */
+char *store_file_name(json_object *rec);
 /* Is there already a record with this run_id? */
 bool store_has_run(const char *home, const char *run_id);
 /* Load matching records, sorted by (started_at, run_id).  Corrupt files
@@ -61,9 +39,6 @@ bool store_has_run(const char *home, const char *run_id);
 int store_load(const char *home, const struct record_filter *f, struct records *out,
 	       struct strv *warnings, struct err *e);
 void records_free(struct records *r);
-/* Extract a record from its JSON (for tests and fuzzing). */
-int record_from_json(json_object *o, const char *file, struct record *r, struct err *e);
-void record_free(struct record *r);
 
 /* A new run id (uuid v4, lowercase). out must hold 37 bytes. */
 void new_run_id(char out[37]);

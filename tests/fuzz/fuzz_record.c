@@ -1,16 +1,15 @@
 /* fuzz_record.c - record loading as store_load does it: json_parse, then
- * record_from_json.
+ * record_from_json (src/record.c), then the writer.
  *
  * Checks: a loaded record has the fields reports use without checking
  * (file, run_id, backend, lineage, model), its start time prints, its
- * sample arrays are bounded; a rejected record says why and holds
+ * sample arrays are bounded; what record_to_json writes of it reads back
+ * and writes again to the same text; a rejected record says why and holds
  * nothing.
  */
 #include "fuzz.h"
 #include "json.h"
 #include "store.h"
-
-#define RECORD_MAX_SAMPLES 10000 /* as in store.c */
 
 static void check_test(const char *what, const struct rec_test *t)
 {
@@ -20,6 +19,34 @@ static void check_test(const char *what, const struct rec_test *t)
 		fuzz_fail("%s: %zu samples at NULL", what, t->n_samples);
 	if (!t->present && (t->samples || t->n_samples))
 		fuzz_fail("%s: samples without the test", what);
+}
+
+static char *written(const struct record *r)
+{
+	json_object *j = record_to_json(r);
+	char *s = json_pretty(j);
+	json_object_put(j);
+	return s;
+}
+
+/* write, read, write: the second text is the first */
+static void check_rewrite(const struct record *r)
+{
+	char *first = written(r);
+	struct err e;
+	err_clear(&e);
+	json_object *o = json_parse(first, strlen(first), "rewrite", &e);
+	if (!o)
+		fuzz_fail("the writer wrote invalid JSON: %s", e.msg);
+	struct record back;
+	if (record_from_json(o, "rewrite", &back, &e) < 0)
+		fuzz_fail("a written record does not read back: %s", e.msg);
+	char *second = written(&back);
+	if (strcmp(first, second) != 0)
+		fuzz_fail("written twice differently:\n%s\n%s", first, second);
+	free(first), free(second);
+	record_free(&back);
+	json_object_put(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -51,6 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (parse_time(ts, &back) != 0 || back != r.started_at)
 			fuzz_fail("started_at %lld prints as '%s' that does not parse back",
 				  (long long)r.started_at, ts);
+		check_rewrite(&r);
 	} else {
 		if (rc != -1 || !e.msg[0])
 			fuzz_fail("record_from_json returned %d with message '%s'", rc, e.msg);

@@ -2,14 +2,16 @@
 # tests/perf/gen-records.sh DIR [COUNT] [SEED]
 #
 # Writes COUNT (default 10000) realistic result records into DIR (a tbx
-# home's results/ directory), in the shape `tbx bench` writes them
-# (bench_record in src/benchrun.c, pretty-printed like json-c does): a
+# home's results/ directory) through tbx's own record writer
+# (tests/tools/mkrecord, built by `make build/rel/mkrecord`; TBX_MKRECORD
+# names another build), so they are shaped exactly as `tbx bench` writes
+# them: a
 # nightly rebench of 10 models on 8 backends (7 llama.cpp, 1 lemonade),
 # images rebuilt every few nights, llama.cpp builds moving on, ~2% failed
 # runs, a few real regressions, 5 samples per test.  The same COUNT and
 # SEED always give the same files, so timings can be compared.
 #
-# Only needs a POSIX shell and awk (mawk or gawk).
+# Needs a POSIX shell, awk (mawk or gawk) and make (to build mkrecord).
 set -eu
 
 if [ $# -lt 1 ] || [ $# -gt 3 ]; then
@@ -21,6 +23,12 @@ count=${2:-10000}
 seed=${3:-42}
 case $count$seed in *[!0-9]*) echo "$0: COUNT and SEED must be numbers" >&2; exit 2 ;; esac
 mkdir -p "$dir"
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+mkrecord=${TBX_MKRECORD:-$repo/build/rel/mkrecord}
+if [ ! -x "$mkrecord" ]; then
+	make -s -C "$repo" build/rel/mkrecord >&2 || { echo "$0: cannot build mkrecord" >&2; exit 1; }
+	mkrecord=$repo/build/rel/mkrecord
+fi
 
 awk -v dir="$dir" -v count="$count" -v seed="$seed" '
 # 64-bit-free pseudo-random numbers (exact in doubles), so mawk and gawk agree
@@ -56,21 +64,12 @@ function stamp(t,    s) {
 	s = t % 86400
 	return civil(int(t / 86400)) sprintf("T%02d:%02d:%02dZ", int(s / 3600), int(s % 3600 / 60), s % 60)
 }
-function samples(mean, rel, ind,    i, v, sum, sq, out, x, m) {
-	sum = 0
-	for (i = 1; i <= 5; i++) {
-		v = mean * (1 + rel * (rnd() + rnd() + rnd() - 1.5))
-		x[i] = sprintf("%.2f", v) + 0
-		sum += x[i]
-	}
-	m = sum / 5
-	sq = 0
-	for (i = 1; i <= 5; i++) sq += (x[i] - m) * (x[i] - m)
-	out = "{\n" ind "  \"mean\": " sprintf("%.6f", m) ",\n" ind "  \"stddev\": " sprintf("%.6f", sqrt(sq / 4)) ",\n" ind "  \"samples\": ["
-	for (i = 1; i <= 5; i++) out = out "\n" ind "    " sprintf("%.2f", x[i]) (i < 5 ? "," : "")
-	return out "\n" ind "  ]\n" ind "}"
+function samples(key, mean, rel,    i, out) {
+	out = key
+	for (i = 1; i <= 5; i++) out = out "\t" sprintf("%.2f", mean * (1 + rel * (rnd() + rnd() + rnd() - 1.5)))
+	return out "\n"
 }
-function str(s) { return s == "" ? "null" : "\"" s "\"" }
+function kv(key, val) { return key "\t" val "\n" }
 BEGIN {
 	state = seed % 4294967296
 	nb = split("vulkan-radv vulkan-amdvlk rocm-6.4.4 rocm-7.2 rocm7-nightlies vulkan-native hip-local lemonade", B, " ")
@@ -98,38 +97,34 @@ BEGIN {
 		run = uuid(seed * 1000003 + i)
 		model = M[mo]
 		path = "/home/bench/models/" model ".gguf"
-		ts = stamp(t) # the file name as store_write makes it
-		f = sprintf("%s/%s%s%sT%s%s%sZ-%s-%s-%s.json", dir, substr(ts, 1, 4), substr(ts, 6, 2),
-			substr(ts, 9, 2), substr(ts, 12, 2), substr(ts, 15, 2), substr(ts, 18, 2), bk, model, run)
+		ts = stamp(t)
 		digest = native ? "" : "sha256:" hexof(b * 7919 + gen * 104729, 64)
 		bin = native ? hexof(b * 31 + (lem ? 0 : gen), 64) : ""
 		rocm = bk ~ /rocm|hip|lemonade/
 		dev = rocm ? "AMD Radeon 8060S Graphics, gfx1151 (0x1151), VMM: no, Wave Size: 32" : "AMD Radeon 8060S Graphics (RADV GFX1151) (radv) | uma: 1 | fp16: 1 | bf16: 0 | warp size: 64 | shared memory: 65536"
-		o = "{\n  \"schema\": 1,\n  \"run_id\": \"" run "\",\n  \"status\": \"" (failed ? "failed" : "ok") "\",\n"
-		if (failed) o = o "  \"error\": \"llama-bench died of signal 6 (exit 134): " (rocm ? "HIP error: out of memory" : "vk::DeviceLostError") "\",\n"
-		o = o "  \"started_at\": \"" ts "\",\n  \"finished_at\": \"" stamp(t + 95) "\",\n"
-		o = o "  \"backend\": \"" bk "\",\n  \"lineage\": \"" (lem ? "lemonade" : "llama.cpp") "\",\n"
-		o = o "  \"model\": \"" model "\",\n  \"model_path\": \"" path "\",\n  \"model_bytes\": " sprintf("%.0f", 20000000000 + mo * 1000000007) ",\n"
-		o = o "  \"command\": [\n    \"" (native ? "/opt/" bk "/llama-bench" : "llama-bench") "\",\n    \"-m\",\n    \"" path "\",\n    \"--n-gpu-layers\",\n    \"99\",\n    \"-p\",\n    \"512\",\n    \"-n\",\n    \"128\",\n    \"-o\",\n    \"jsonl\"\n  ],\n"
-		o = o "  \"extra_args\": [\n  ],\n  \"host\": {\n    \"name\": \"strix\",\n    \"kernel\": \"6.19.12-200.fc43.x86_64\"\n  },\n"
-		o = o "  \"tbx_version\": \"0.1.0\",\n  \"kind\": \"" (native ? "native" : "container") "\",\n"
-		o = o "  \"image_ref\": " (native ? "null" : "\"docker.io/kyuz0/amd-strix-halo-toolboxes:" bk "\"") ",\n"
-		o = o "  \"image_digest\": " str(digest) ",\n  \"image_id\": " (native ? "null" : "\"" hexof(gen * 13 + b, 64) "\"") ",\n"
-		o = o "  \"container\": " (native ? "null" : "\"llama-" bk "\"") ",\n  \"container_id\": " (native ? "null" : "\"" hexof(gen * 17 + b, 64) "\"") ",\n"
-		o = o "  \"binary_path\": " (native ? "\"/opt/" bk "/llama-bench\"" : "null") ",\n  \"binary_sha256\": " str(bin) ",\n"
-		o = o "  \"build_commit\": \"" hexof(build, 9) "\",\n  \"build_number\": " build ",\n"
-		o = o "  \"device\": \"" dev "\",\n  \"devices\": [\n    \"" dev "\"\n  ],\n"
-		o = o "  \"backends\": \"" (rocm ? "ROCm" : "Vulkan") "\",\n  \"gpu_info\": \"AMD Radeon 8060S Graphics\",\n  \"model_type\": \"" model "\",\n"
-		if (failed) {
-			o = o "  \"pp512\": null,\n  \"tg128\": null,\n  \"warmup\": null,\n"
+		o = kv("run_id", run) kv("status", failed ? "failed" : "ok")
+		if (failed) o = o kv("error", "llama-bench died of signal 6 (exit 134): " (rocm ? "HIP error: out of memory" : "vk::DeviceLostError"))
+		o = o kv("started_at", ts) kv("finished_at", stamp(t + 95))
+		o = o kv("backend", bk) kv("lineage", lem ? "lemonade" : "llama.cpp")
+		o = o kv("model", model) kv("model_path", path) kv("model_bytes", sprintf("%.0f", 20000000000 + mo * 1000000007))
+		o = o kv("command", (native ? "/opt/" bk "/llama-bench" : "llama-bench") "\t-m\t" path "\t--n-gpu-layers\t99\t-p\t512\t-n\t128\t-o\tjsonl")
+		o = o kv("host", "strix") kv("kernel", "6.19.12-200.fc43.x86_64")
+		o = o kv("tbx_version", "0.1.0") kv("kind", native ? "native" : "container")
+		if (!native) {
+			o = o kv("image_ref", "docker.io/kyuz0/amd-strix-halo-toolboxes:" bk) kv("image_digest", digest)
+			o = o kv("image_id", hexof(gen * 13 + b, 64)) kv("container", "llama-" bk) kv("container_id", hexof(gen * 17 + b, 64))
 		} else {
+			o = o kv("binary_path", "/opt/" bk "/llama-bench") kv("binary_sha256", bin)
+		}
+		o = o kv("build_commit", hexof(build, 9)) kv("build_number", build)
+		o = o kv("device", dev) kv("devices", dev)
+		o = o kv("backends", rocm ? "ROCm" : "Vulkan") kv("gpu_info", "AMD Radeon 8060S Graphics") kv("model_type", model)
+		if (!failed) {
 			pp = PP[mo] * BPP[b]
 			tg = TG[mo] * BTG[b] * shift
-			o = o "  \"pp512\": " samples(pp, 0.01, "  ") ",\n  \"tg128\": " samples(tg, 0.004, "  ") ",\n"
-			o = o "  \"warmup\": {\n    \"pp512\": " samples(pp * 0.97, 0.01, "    ") ",\n    \"tg128\": " samples(tg * 0.99, 0.004, "    ") ",\n    \"discarded\": true\n  },\n"
+			o = o samples("pp512", pp, 0.01) samples("tg128", tg, 0.004)
+			o = o samples("warmup_pp512", pp * 0.97, 0.01) samples("warmup_tg128", tg * 0.99, 0.004)
 		}
-		o = o "  \"stale\": false,\n  \"stale_reason\": null,\n  \"imported\": false\n}\n"
-		printf "%s", o > f
-		close(f)
+		printf "%s\n", o
 	}
-}'
+}' | "$mkrecord" "$dir"

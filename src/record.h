@@ -1,0 +1,119 @@
+/* record.h - the result record: one model, one writer, one reader.
+ *
+ * Every producer (tbx bench, tbx import, the perf generator in
+ * tests/tools/mkrecord.c) fills a struct record and writes it with
+ * record_to_json(); every consumer (the store, results, reports, bundles)
+ * reads it with record_from_json().  The JSON keys, their order and the
+ * way numbers are written live here and nowhere else.
+ *
+ * Unknown values are unknown, never guessed: NULL strings, 0 times and -1
+ * sizes are written as JSON null.  Objects that tbx keeps as they came
+ * (llama-bench's effective settings, the host state, the upstream state)
+ * are held as their compact JSON text, so 10,000 records stay small in
+ * memory; record_member() reads one member. */
+#ifndef TBX_RECORD_H
+#define TBX_RECORD_H
+
+#include <json-c/json.h>
+#include "util.h"
+
+#define RECORD_SCHEMA 1
+#define RECORD_MAX_SAMPLES 10000
+
+struct lb_run;
+
+struct rec_test {
+	bool present;
+	double mean, stddev; /* t/s; NaN when unknown */
+	double *samples;     /* t/s; NaN is written as null, and null samples
+			      * are skipped when read */
+	size_t n_samples;
+};
+
+struct record {
+	int schema;
+	char *file;          /* path it was loaded from (not written) */
+	char *run_id;
+	bool failed;         /* "status": "failed" (else "ok") */
+	char *error;         /* written only for a failed run */
+	int64_t started_at;
+	int64_t finished_at; /* 0 = unknown */
+	char *backend;
+	char *lineage;
+	char *model;         /* alias, or the file name */
+	char *model_path;
+	int64_t model_bytes; /* -1 = unknown */
+	struct strv command; /* the exact argv; empty = unknown (null) */
+	struct strv extra_args;
+	char *host;          /* host.name */
+	char *kernel;        /* host.kernel */
+	char *tbx_version;
+	char *kind;          /* "container", "native"; NULL for imported logs */
+	char *image_ref;
+	char *image_digest;  /* NULL for native and imported runs */
+	char *image_id;
+	char *container;
+	char *container_id;
+	char *binary_path;
+	char *binary_sha256; /* native */
+	char *build_commit;
+	long build_number;
+	char *device;
+	struct strv devices;
+	char *backends;
+	char *gpu_info;
+	char *model_type;
+	struct rec_test pp512, tg128;
+	bool has_warmup;     /* the discarded run's results ("warmup") */
+	struct rec_test warmup_pp512, warmup_tg128;
+	bool stale;
+	char *stale_reason;
+	bool imported;
+	char *source;        /* imported: the log's file name */
+	char *source_env;    /* imported: the environment its name said */
+	char *source_sha256; /* imported: the log's content */
+	/* slots for what later schemas add (written only when known); the
+	 * objects are compact JSON text, NULL when unknown */
+	char *config_key;
+	char *settings;   /* llama-bench's effective settings */
+	char *host_state; /* the host and container state at bench time */
+	char *upstream;   /* the tag's upstream state */
+};
+
+/* An empty record: every value unknown. */
+void record_init(struct record *r);
+void record_free(struct record *r);
+
+/* The record as its JSON document (keys in schema order).  Numbers of
+ * imported records keep the log's shortest exact decimal form. */
+json_object *record_to_json(const struct record *r);
+
+/* Read a record from its JSON.  Every field of r is set (r is cleared on
+ * error); a record without run_id, backend or a valid started_at, or a
+ * successful one without pp512 and tg128, is an error naming file. */
+int record_from_json(json_object *o, const char *file, struct record *r, struct err *e);
+/* The same, leaving out (as unknown) with RECORD_SUMMARY what listings,
+ * reports and comparisons never use: model_path, command, extra_args,
+ * tbx_version, the image, container and binary details beyond digests,
+ * devices, backends, gpu_info, model_type, the warmup, stale_reason and
+ * the import source. */
+#define RECORD_SUMMARY 1u
+int record_read(json_object *o, const char *file, unsigned flags, struct record *r,
+		struct err *e);
+
+/* Fill the results that come from llama-bench's output: build, devices,
+ * backends, gpu_info, model_type, pp512 and tg128 (and, with warmup, the
+ * discarded run's pp512 and tg128). */
+void record_set_results(struct record *r, const struct lb_run *measured,
+			const struct lb_run *warmup);
+
+/* Set a test's samples (mean and stddev as given). */
+void rec_test_set(struct rec_test *t, double mean, double stddev, const double *samples,
+		  size_t n);
+
+/* Compact JSON text of an object (NULL unless o is an object), and a
+ * new object from such text (NULL for NULL). */
+char *record_obj_text(json_object *o);
+json_object *record_obj_parse(const char *text);
+
+#endif
