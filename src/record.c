@@ -108,8 +108,9 @@ static json_object *test_json(const struct record *r, const struct rec_test *t)
 	json_object_object_add(j, "mean", num_json(r, t->mean));
 	json_object_object_add(j, "stddev", num_json(r, t->stddev));
 	json_object *s = json_object_new_array();
-	for (size_t i = 0; i < t->n_samples; i++)
-		json_object_array_add(s, num_json(r, t->samples[i]));
+	for (size_t i = 0; i < t->n_samples; i++) /* llama_bench.c keeps finite ones only */
+		if (isfinite(t->samples[i]))
+			json_object_array_add(s, num_json(r, t->samples[i]));
 	json_object_object_add(j, "samples", s);
 	return j;
 }

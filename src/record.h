@@ -25,8 +25,7 @@ struct lb_run;
 struct rec_test {
 	bool present;
 	double mean, stddev; /* t/s; NaN when unknown */
-	double *samples;     /* t/s; NaN is written as null, and null samples
-			      * are skipped when read */
+	double *samples;     /* t/s; only finite ones are written and read */
 	size_t n_samples;
 };
 
