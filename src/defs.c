@@ -122,6 +122,7 @@ void backend_free(struct backend *b)
 	strv_free(&b->aliases), strv_free(&b->devices), strv_free(&b->groups);
 	strv_free(&b->env), strv_free(&b->bench);
 	free(b->expect_backend), free(b->expect_device), free(b->lineage), free(b->description);
+	free(b->home_id);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -345,6 +346,7 @@ int backends_load(const char *home, struct backends *out, struct err *e)
 			rc = -1;
 			break;
 		}
+		out->v[out->n].home_id = home_id_of(home);
 		out->n++;
 		free(path);
 	}
@@ -750,6 +752,19 @@ static int copy_tree_files(const char *from, const char *to, struct err *e)
 	buf_free(&b);
 	closedir(d);
 	return rc;
+}
+
+char *home_id_of(const char *home)
+{
+	char *real = realpath(home, NULL);
+	const char *p = real ? real : home;
+	struct sha256 s;
+	char hex[65];
+	sha256_init(&s);
+	sha256_update(&s, p, strlen(p));
+	sha256_hex(&s, hex);
+	free(real);
+	return xstrndup(hex, 16);
 }
 
 int home_find(const char *option, char **home, struct err *e)

@@ -25,6 +25,7 @@ struct backend {
 	char *expect_device;  /* substring (or /regex/) of the device line */
 	char *lineage;        /* "llama.cpp" or "lemonade" */
 	char *description;
+	char *home_id;        /* the home that defines it (home_id_of), NULL when parsed alone */
 };
 
 struct backends {
@@ -84,6 +85,11 @@ int legacy_load(const char *home, struct strv *names, struct err *e);
  * else ${XDG_DATA_HOME:-~/.local/share}/tbx (seeded from the installed
  * definitions on first use). */
 int home_find(const char *option, char **home, struct err *e);
+
+/* A short stable id of a home (16 hex digits of the SHA-256 of its real
+ * path): containers carry it, so two homes on one Podman tell theirs apart.
+ * Caller frees. */
+char *home_id_of(const char *home);
 
 /* The shipped definitions directory (for seeding), TBX_DATADIR. */
 const char *installed_datadir(void);

@@ -59,8 +59,9 @@ static int check_native(const struct backend *b, struct freshness *f)
 }
 
 void freshness_judge(const struct backend *b, const char *models_root, json_object *c,
-		     const struct lock_entry *le, const struct registry_answer *live,
-		     int64_t max_age_s, int64_t now, struct freshness *f)
+		     bool interrupted, const struct lock_entry *le,
+		     const struct registry_answer *live, int64_t max_age_s, int64_t now,
+		     struct freshness *f)
 {
 	memset(f, 0, sizeof(*f));
 	if (le) {
@@ -76,7 +77,11 @@ void freshness_judge(const struct backend *b, const char *models_root, json_obje
 	}
 	if (!c) {
 		f->verdict = VERDICT_MISSING;
-		snprintf(f->reason, sizeof(f->reason), "no container '%s'", b->container);
+		if (interrupted)
+			snprintf(f->reason, sizeof(f->reason),
+				 "interrupted replacement: `tbx refresh` restores it");
+		else
+			snprintf(f->reason, sizeof(f->reason), "no container '%s'", b->container);
 		return;
 	}
 	f->container_id = xstrdup(json_str(c, "Id") ? json_str(c, "Id") : "");
@@ -135,7 +140,11 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 	int rc = podman_container_inspect(p, b->container, &c, e);
 	if (rc < 0)
 		return -1;
-	freshness_judge(b, models_root, rc == 0 ? c : NULL, le, live, max_age_s, now_unix(), f);
+	int interrupted = rc == 1 ? lifecycle_interrupted(p, b, e) : 0;
+	if (interrupted < 0)
+		return -1;
+	freshness_judge(b, models_root, rc == 0 ? c : NULL, interrupted == 1, le, live, max_age_s,
+			now_unix(), f);
 	json_object_put(c);
 	return 0;
 }

@@ -40,9 +40,12 @@ int freshness_check(struct podman *p, const struct backend *b, const char *model
 		    int64_t max_age_s, struct freshness *f, struct err *e);
 
 /* The verdict on what was looked up (exposed for tests): c is the
- * container's inspect JSON, NULL when there is none; now the time. */
+ * container's inspect JSON, NULL when there is none (interrupted: a
+ * replacement was cut short, its "-tbx-new"/"-tbx-old" is there); now the
+ * time. */
 void freshness_judge(const struct backend *b, const char *models_root, json_object *c,
-		     const struct lock_entry *le, const struct registry_answer *live,
-		     int64_t max_age_s, int64_t now, struct freshness *f);
+		     bool interrupted, const struct lock_entry *le,
+		     const struct registry_answer *live, int64_t max_age_s, int64_t now,
+		     struct freshness *f);
 
 #endif

@@ -214,14 +214,17 @@ void image_ref_free(struct image_ref *r)
 	memset(r, 0, sizeof(*r));
 }
 
-char *image_ref_name(const struct image_ref *r)
-{
-	if (r->tag)
-		return xasprintf("%s/%s:%s", r->registry, r->repo, r->tag);
-	return xasprintf("%s/%s", r->registry, r->repo);
-}
-
 char *image_ref_repo_name(const struct image_ref *r)
 {
 	return xasprintf("%s/%s", r->registry, r->repo);
+}
+
+char *image_ref_name(const struct image_ref *r)
+{
+	char *name = image_ref_repo_name(r);
+	if (!r->tag)
+		return name;
+	char *with_tag = xasprintf("%s:%s", name, r->tag);
+	free(name);
+	return with_tag;
 }

@@ -30,6 +30,8 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_add_str(labels, LABEL_BACKEND, b->id);
 	json_add_str(labels, LABEL_SPEC_HASH, hash);
 	json_add_str(labels, LABEL_DIGEST, digest);
+	if (b->home_id)
+		json_add_str(labels, LABEL_HOME, b->home_id);
 	json_object_object_add(s, "labels", labels);
 
 	json_object_object_add(s, "env", json_env_map(&b->env));
@@ -132,6 +134,19 @@ out:
 	free(new_name);
 	free(old_name);
 	return rc;
+}
+
+int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err *e)
+{
+	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
+	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
+	int has_new = lookup(p, new_name, NULL, e);
+	int has_old = has_new < 0 ? -1 : lookup(p, old_name, NULL, e);
+	free(new_name);
+	free(old_name);
+	if (has_old < 0)
+		return -1;
+	return has_new == 0 || has_old == 0;
 }
 
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,

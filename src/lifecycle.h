@@ -17,6 +17,7 @@
 #define LABEL_BACKEND "tbx.backend"
 #define LABEL_SPEC_HASH "tbx.spec-hash"
 #define LABEL_DIGEST "tbx.image-digest"
+#define LABEL_HOME "tbx.home" /* home_id_of() the home that made it */
 #define SUFFIX_NEW "-tbx-new"
 #define SUFFIX_OLD "-tbx-old"
 
@@ -40,6 +41,10 @@ typedef void (*converge_event_fn)(const struct backend *b, enum converge_event e
  * NULL) what it did. */
 int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_fn ev, void *ctx,
 		      struct err *e);
+
+/* Did a replacement of b stop half-way (a "-tbx-new" or "-tbx-old" is
+ * there)?  1 yes, 0 no, -1 error.  lifecycle_recover() finishes it. */
+int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err *e);
 
 /* Create, start and swap in a container for b running image_id. */
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,

@@ -55,13 +55,14 @@ static int remove_container(struct podman *p, const char *name, bool check, cons
 	return 0;
 }
 
-static int prune_containers(struct podman *p, const struct backends *bs, const char *home,
+static int prune_containers(struct podman *p, const struct backends *bs, const char *home_dir,
 			    bool check, struct prune_result *r, struct strv *in_use, struct err *e)
 {
 	struct strv legacy = STRV_INIT;
 	json_object *list = NULL;
+	char *our_home = home_id_of(home_dir);
 	int rc = -1;
-	if (legacy_load(home, &legacy, e) < 0)
+	if (legacy_load(home_dir, &legacy, e) < 0)
 		goto out;
 	if (podman_container_list(p, NULL, &list, e) < 0)
 		goto out;
@@ -70,6 +71,7 @@ static int prune_containers(struct podman *p, const struct backends *bs, const c
 		json_object *c = json_object_array_get_idx(list, i);
 		const char *name = first_name(c);
 		const char *label = json_str(json_obj(c, "Labels"), LABEL_BACKEND);
+		const char *home = json_str(json_obj(c, "Labels"), LABEL_HOME);
 		const char *image = json_str(c, "ImageID");
 		if (!name)
 			continue;
@@ -88,11 +90,14 @@ static int prune_containers(struct podman *p, const struct backends *bs, const c
 				goto out;
 			if (!check)
 				continue;
-		} else if (label && !backend_find(bs, label)) {
+		} else if (label && !backend_find(bs, label) && str_eq(home, our_home)) {
 			if (remove_container(p, name, check, "its definition is gone", r, e) < 0)
 				goto out;
 			if (!check)
 				continue;
+		} else if (label && !backend_find(bs, label) && !home) {
+			add_item(r, PRUNE_CONTAINER_KEPT, name,
+				 "made by a tbx that did not label its home");
 		}
 		if (image)
 			strv_push(in_use, image);
@@ -101,6 +106,7 @@ static int prune_containers(struct podman *p, const struct backends *bs, const c
 out:
 	json_object_put(list);
 	strv_free(&legacy);
+	free(our_home);
 	return rc;
 }
 

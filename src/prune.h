@@ -1,7 +1,8 @@
 /* prune.h - removing legacy containers and unused old images.
  *
  * Containers: exactly the names in manifests/legacy.json, and containers
- * labelled tbx.backend whose definition is gone.  Images: of the managed
+ * this home made (labelled tbx.home with its id) whose definition is gone;
+ * never another home's.  Images: of the managed
  * repositories only, never forced, never one a container uses, never a
  * backend's current image or its previous one (kept for rollback). */
 #ifndef TBX_PRUNE_H
@@ -17,6 +18,7 @@ enum prune_kind {
 	PRUNE_IMAGE,          /* removed (or would be) */
 	PRUNE_IMAGE_KEPT,     /* Podman refused to remove it; why: its message */
 	PRUNE_LEGACY_CURRENT, /* legacy.json names a current backend's container: kept */
+	PRUNE_CONTAINER_KEPT, /* a tbx container of no known home, definition gone: kept */
 };
 
 struct prune_item {

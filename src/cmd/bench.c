@@ -13,6 +13,7 @@
 #include "freshness.h"
 #include "imagelock.h"
 #include "json.h"
+#include "lifecycle.h"
 #include "lock.h"
 #include "regress.h"
 #include "regcheck.h"
@@ -33,6 +34,9 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 	struct freshness f = { 0 };
 	int rc = -1;
 	if (imagelock_load(c->home, &il, &c->err) < 0)
+		goto out;
+	/* we hold the run lock: finish what a killed refresh left first */
+	if (lifecycle_recover(&c->podman, b, print_converge_event, NULL, &c->err) < 0)
 		goto out;
 	struct lock_entry *le = imagelock_get(&il, b->id);
 	bool asked = false;

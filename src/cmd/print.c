@@ -40,6 +40,9 @@ void print_prune(const struct prune_result *r)
 		case PRUNE_IMAGE_KEPT:
 			printf("prune: kept image %.12s (%s)\n", it->name, it->why);
 			break;
+		case PRUNE_CONTAINER_KEPT:
+			printf("prune: kept container '%s' (%s)\n", it->name, it->why);
+			break;
 		case PRUNE_LEGACY_CURRENT:
 			break;
 		}

@@ -240,8 +240,9 @@ done:
 
 static const struct option_help refresh_options[] = {
 	{ "--include-amdvlk", "also refresh optional backends (vulkan-amdvlk)" },
-	{ "--prune-legacy", "remove the containers named in manifests/legacy.json, tbx containers "
-			    "whose definition is gone, and unused old images (never forced; each "
+	{ "--prune-legacy", "remove the containers named in manifests/legacy.json, this home's "
+			    "containers whose definition is gone (never another home's), and unused "
+			    "old images (never forced; each "
 			    "backend's previous image is kept for rollback)" },
 	{ "--check", "say what would change, change nothing (no lock taken)" },
 	{ "--no-wait", "fail at once when a bench or refresh holds the lock" },

@@ -68,7 +68,10 @@ podman create --name llama-rocm7rc "$img" sleep infinity >/dev/null
 podman create --name llama-rocm-6.4.2 "$img" sleep infinity >/dev/null
 podman create --name llama-rocm7rc-mine "$img" sleep infinity >/dev/null
 podman create --name mine-llama-rocm-7rc "$img" sleep infinity >/dev/null
-podman create --name llama-old-backend --label tbx.backend=old-backend "$img" sleep infinity >/dev/null
+hid=$(podman inspect --format '{{index .Config.Labels "tbx.home"}}' llama-rocm-7.2)
+check "tbx labels its containers with the home's id" test -n "$hid"
+podman create --name llama-old-backend --label tbx.backend=old-backend --label tbx.home="$hid" \
+	"$img" sleep infinity >/dev/null
 run tbx refresh --check --prune-legacy rocm72
 like "$out" "would remove container 'llama-rocm7rc'" "--check says what prune would remove"
 check "and removes nothing" test -n "$(container_id llama-rocm7rc)"
@@ -92,5 +95,29 @@ check "its output parses as JSON (no text before it)" jqe . "$T/out"
 is "$(jq -r '.pruned.containers | join(",")' "$T/out" 2>/dev/null)" llama-rocm7rc \
 	"and names the container it pruned"
 check "llama-rocm7rc removed" test -z "$(container_id llama-rocm7rc)"
+
+# --- two homes on one Podman: each prunes only its own containers
+home2=$T/home2
+mkdir -p "$home2/containers" "$home2/manifests"
+cp "$TBX_HOME/manifests/models.json" "$home2/manifests/"
+sed 's/"llama-rocm-6.4.4"/"llama-other-home"/; s/"rocm644"/"other"/' \
+	"$TBX_HOME/containers/rocm-6.4.4.json" >"$home2/containers/other-home.json"
+run tbx -C "$home2" refresh other-home
+is "$rc" 0 "a second home makes its own container"
+hid2=$(podman inspect --format '{{index .Config.Labels "tbx.home"}}' llama-other-home)
+check "labelled with the second home's id" test -n "$hid2" -a "$hid2" != "$hid"
+podman create --name llama-unlabelled --label tbx.backend=gone-too "$img" sleep infinity >/dev/null
+run tbx refresh --prune-legacy rocm72
+is "$rc" 0 "prune in the first home"
+check "the second home's container is kept" test -n "$(container_id llama-other-home)"
+unlike "$out" "llama-other-home" "and not mentioned"
+like "$out" "kept container 'llama-unlabelled'" "a tbx container of no known home is kept, and prune says so"
+check "llama-unlabelled kept" test -n "$(container_id llama-unlabelled)"
+run tbx -C "$home2" refresh --prune-legacy other-home
+is "$rc" 0 "prune in the second home"
+for n in llama-rocm-7.2 llama-rocm-6.4.4; do
+	check "the first home's $n is kept" test -n "$(container_id $n)"
+done
+podman rm -f llama-other-home llama-unlabelled >/dev/null
 
 done_testing

@@ -117,7 +117,7 @@ static struct registry_answer live_failed(const char *msg)
 static void judge(const struct backend *b, json_object *c, const struct lock_entry *le,
 		  const struct registry_answer *live, struct freshness *f)
 {
-	freshness_judge(b, ROOT, c, le, live, 36 * 3600, NOW, f);
+	freshness_judge(b, ROOT, c, false, le, live, 36 * 3600, NOW, f);
 }
 
 static void test_fresh_when_everything_matches(void **state)
@@ -170,6 +170,11 @@ static void test_stale_reasons_in_order(void **state)
 	judge(&b, NULL, &le, NULL, &f);
 	assert_int_equal(f.verdict, VERDICT_MISSING);
 	assert_string_equal(f.reason, "no container 'llama-rocm-7.2'");
+	freshness_free(&f);
+	/* a refresh killed between its renames: say so, and what restores it */
+	freshness_judge(&b, ROOT, NULL, true, &le, NULL, 36 * 3600, NOW, &f);
+	assert_int_equal(f.verdict, VERDICT_MISSING);
+	assert_string_equal(f.reason, "interrupted replacement: `tbx refresh` restores it");
 	freshness_free(&f);
 
 	judge(&b, c, NULL, NULL, &f);
