@@ -7,6 +7,14 @@
 #include <string.h>
 
 #include "podman.h"
+#include "trust.h"
+
+/* Where a config file came from: it decides what is checked and allowed. */
+enum conf_origin {
+	CONF_NAMED, /* $TBX_CONFIG: you named it */
+	CONF_HOME,  /* <home>/tbx.conf: the home's owner wrote it */
+	CONF_USER,  /* ~/.config/tbx/config: yours, checked */
+};
 
 int parse_duration(const char *s, int64_t *out)
 {
@@ -40,11 +48,21 @@ static char *trim(char *s)
 }
 
 static int set_key(struct config *c, const char *key, const char *val, const char *where,
-		   struct err *e)
+		   enum conf_origin origin, struct err *e)
 {
 	int64_t d;
 	long l;
-	if (strcmp(key, "registry_mirror") == 0) {
+	if (strcmp(key, "safe_home") == 0) {
+		if (origin == CONF_HOME)
+			return err_setx(e, EXIT_USAGE,
+					"%s: safe_home is read only from your own config file "
+					"(TBX_CONFIG or ~/.config/tbx/config), not from a home's "
+					"tbx.conf", where);
+		if (!*val)
+			return err_setx(e, EXIT_USAGE, "%s: safe_home needs a directory (or *)",
+					where);
+		strv_push(&c->safe_homes, val);
+	} else if (strcmp(key, "registry_mirror") == 0) {
 		free(c->registry_mirror);
 		c->registry_mirror = xstrdup(val);
 	} else if (strcmp(key, "auth_file") == 0) {
@@ -71,9 +89,14 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 	return 0;
 }
 
-static int read_config_file(struct config *c, const char *path, struct err *e)
+static int read_config_file(struct config *c, const char *path, enum conf_origin origin,
+			    struct err *e)
 {
 	struct buf b = BUF_INIT;
+	/* registry_mirror and auth_file decide where credentials go */
+	if (origin == CONF_USER && trust_check_path(path, e) < 0)
+		return err_wrap(e, "refusing the config file (fix its owner or mode, or name it "
+			       "with TBX_CONFIG)");
 	if (read_file(path, 64 * 1024, &b, e) < 0) {
 		buf_free(&b);
 		return -1;
@@ -92,11 +115,54 @@ static int read_config_file(struct config *c, const char *path, struct err *e)
 			rc = err_setx(e, EXIT_USAGE, "%s: expected 'key = value'", where);
 		} else {
 			*eq = '\0';
-			rc = set_key(c, trim(t), trim(eq + 1), where, e);
+			rc = set_key(c, trim(t), trim(eq + 1), where, origin, e);
 		}
 		free(where);
 	}
 	buf_free(&b);
+	return rc;
+}
+
+/* $TBX_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/tbx/config. */
+static char *user_config_path(enum conf_origin *origin)
+{
+	const char *named = getenv("TBX_CONFIG");
+	if (named && *named) {
+		*origin = CONF_NAMED;
+		return xstrdup(named);
+	}
+	*origin = CONF_USER;
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.config");
+	char *u = path_join(base, "tbx/config");
+	free(base);
+	return u;
+}
+
+int config_safe_homes(struct strv *out, struct err *e)
+{
+	const char *env = getenv("TBX_SAFE_HOME");
+	for (const char *p = env ? env : ""; *p;) {
+		size_t n = strcspn(p, ":");
+		if (n) {
+			char *one = xstrndup(p, n);
+			strv_push(out, one);
+			free(one);
+		}
+		p += n + (p[n] == ':');
+	}
+	enum conf_origin origin;
+	char *path = user_config_path(&origin);
+	int rc = 0;
+	if (origin == CONF_NAMED || path_exists(path)) {
+		struct config c;
+		memset(&c, 0, sizeof(c));
+		rc = read_config_file(&c, path, origin, e);
+		for (size_t i = 0; rc == 0 && i < c.safe_homes.n; i++)
+			strv_push(out, c.safe_homes.v[i]);
+		config_free(&c);
+	}
+	free(path);
 	return rc;
 }
 
@@ -106,27 +172,20 @@ int config_load(const char *home, struct config *c, struct err *e)
 	c->max_age_s = 36 * 3600;
 	c->registry_timeout_s = 10;
 	c->podman_timeout_s = PODMAN_TIMEOUT_DEFAULT_S;
-	const char *explicit = getenv("TBX_CONFIG");
-	char *path = NULL;
-	if (explicit && *explicit) {
-		path = xstrdup(explicit);
-	} else {
-		char *h = home ? path_join(home, "tbx.conf") : NULL;
-		if (h && path_exists(h)) {
-			path = h;
-		} else {
-			free(h);
-			const char *xdg = getenv("XDG_CONFIG_HOME");
-			char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.config");
-			char *u = path_join(base, "tbx/config");
-			free(base);
-			if (path_exists(u))
-				path = u;
-			else
-				free(u);
+	enum conf_origin origin = CONF_HOME;
+	char *path = home ? path_join(home, "tbx.conf") : NULL;
+	if (getenv("TBX_CONFIG") && *getenv("TBX_CONFIG")) {
+		free(path);
+		path = user_config_path(&origin);
+	} else if (!path || !path_exists(path)) {
+		free(path);
+		path = user_config_path(&origin);
+		if (!path_exists(path)) {
+			free(path);
+			path = NULL;
 		}
 	}
-	if (path && read_config_file(c, path, e) < 0) {
+	if (path && read_config_file(c, path, origin, e) < 0) {
 		free(path);
 		return -1;
 	}
@@ -138,7 +197,7 @@ int config_load(const char *home, struct config *c, struct err *e)
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i][0]);
-		if (v && *v && set_key(c, envs[i][1], v, envs[i][0], e) < 0)
+		if (v && *v && set_key(c, envs[i][1], v, envs[i][0], CONF_NAMED, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -149,5 +208,6 @@ void config_free(struct config *c)
 	free(c->path);
 	free(c->registry_mirror);
 	free(c->auth_file);
+	strv_free(&c->safe_homes);
 	memset(c, 0, sizeof(*c));
 }

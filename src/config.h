@@ -2,7 +2,8 @@
  *
  * File: $TBX_CONFIG, else <home>/tbx.conf, else
  * ${XDG_CONFIG_HOME:-~/.config}/tbx/config; "key = value" lines, '#'
- * comments.  Environment variables override the file. */
+ * comments.  Environment variables override the file.  That last file,
+ * your own, must pass trust_check_path() (see trust.h): exit 3 if not. */
 #ifndef TBX_CONFIG_H
 #define TBX_CONFIG_H
 
@@ -15,10 +16,18 @@ struct config {
 	int64_t max_age_s;     /* max_age / TBX_MAX_AGE: default 36h */
 	long registry_timeout_s; /* registry_timeout / TBX_REGISTRY_TIMEOUT: 10 s */
 	long podman_timeout_s;   /* podman_timeout / TBX_PODMAN_TIMEOUT: PODMAN_TIMEOUT_DEFAULT_S */
+	struct strv safe_homes;  /* safe_home lines (see config_safe_homes) */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);
 void config_free(struct config *c);
+/* The homes you allow tbx to use although they fail the ownership check
+ * of a discovered home (see home_find): the ':'-separated TBX_SAFE_HOME,
+ * then every "safe_home = DIR" (or "*") line of your own config file
+ * ($TBX_CONFIG, else ${XDG_CONFIG_HOME:-~/.config}/tbx/config).  Never
+ * from a home's tbx.conf: its owner is who is not trusted yet (such a
+ * line is an error there, exit 2).  Appends to out. */
+int config_safe_homes(struct strv *out, struct err *e);
 /* "36h", "2d", "90m", "3600s", "3600" -> seconds. */
 int parse_duration(const char *s, int64_t *out);
 

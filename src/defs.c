@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "json.h"
 #include "sha256.h"
+#include "trust.h"
 
 #define DEF_MAX_BYTES (256 * 1024)
 #define DEF_MAX_LIST 64
@@ -193,6 +196,42 @@ static int parse_expect(json_object *o, struct backend *b, const char *what, str
 	return rc;
 }
 
+/* "renderD" + digits after prefix: the whole rest of s. */
+static bool name_then_number(const char *s, const char *name)
+{
+	if (!str_starts_with(s, name))
+		return false;
+	s += strlen(name);
+	if (!*s || strlen(s) > 6)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* The devices a GPU benchmark needs; anything else (/dev/sda, /dev/mem,
+ * /dev/kmsg...) only with "unsafe_devices": true. */
+static bool accelerator_device(const char *d)
+{
+	static const char *const whole[] = { "/dev/dri", "/dev/kfd", "/dev/infiniband",
+					     "/dev/accel", NULL };
+	for (size_t i = 0; whole[i]; i++)
+		if (strcmp(d, whole[i]) == 0)
+			return true;
+	if (str_starts_with(d, "/dev/dri/"))
+		return name_then_number(d + 9, "renderD") || name_then_number(d + 9, "card");
+	if (str_starts_with(d, "/dev/accel/"))
+		return name_then_number(d + 11, "accel");
+	if (str_starts_with(d, "/dev/infiniband/")) {
+		/* uverbs0, umad0, issm0, rdma_cm */
+		const char *n = d + 16;
+		return strcmp(n, "rdma_cm") == 0 || name_then_number(n, "uverbs") ||
+		       name_then_number(n, "umad") || name_then_number(n, "issm");
+	}
+	return false;
+}
+
 static int validate_backend(struct backend *b, const char *what, struct err *e)
 {
 	if (!valid_name(b->id, 64))
@@ -214,10 +253,16 @@ static int validate_backend(struct backend *b, const char *what, struct err *e)
 	} else if (b->image || b->container) {
 		return err_set(e, "%s: native backends take no 'image' or 'container'", what);
 	}
-	for (size_t i = 0; i < b->devices.n; i++)
-		if (!str_starts_with(b->devices.v[i], "/dev/") || strstr(b->devices.v[i], ".."))
-			return err_set(e, "%s: device '%s' is not a path under /dev", what,
-				       b->devices.v[i]);
+	for (size_t i = 0; i < b->devices.n; i++) {
+		const char *d = b->devices.v[i];
+		if (!str_starts_with(d, "/dev/") || strstr(d, ".."))
+			return err_set(e, "%s: device '%s' is not a path under /dev", what, d);
+		if (!b->unsafe_devices && !accelerator_device(d))
+			return err_set(e, "%s: 'devices': '%s' is not a GPU or accelerator device "
+				       "(allowed: /dev/dri, /dev/dri/renderD*, /dev/dri/card*, /dev/kfd, "
+				       "/dev/infiniband[/*], /dev/accel[/accel*]); set \"unsafe_devices\": "
+				       "true to pass it anyway", what, d);
+	}
 	for (size_t i = 0; i < b->groups.n; i++)
 		if (!valid_name(b->groups.v[i], 64))
 			return err_set(e, "%s: group '%s' is not valid", what, b->groups.v[i]);
@@ -238,7 +283,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	static const char *const keys[] = { "image",   "container", "aliases", "kind",
 					    "optional", "devices",  "groups",  "seccomp",
 					    "env",     "bench",     "expect",  "lineage",
-					    "description", NULL };
+					    "description", "unsafe_devices", NULL };
 	memset(b, 0, sizeof(*b));
 	b->id = id_from_path(path);
 	b->file = xstrdup(path);
@@ -265,7 +310,9 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	    get_list(o, "devices", &b->devices, path, e) < 0 ||
 	    get_list(o, "groups", &b->groups, path, e) < 0 ||
 	    get_list(o, "bench", &b->bench, path, e) < 0 ||
-	    get_bool(o, "optional", &b->optional, path, e) < 0 || parse_env(o, b, path, e) < 0 ||
+	    get_bool(o, "optional", &b->optional, path, e) < 0 ||
+	    get_bool(o, "unsafe_devices", &b->unsafe_devices, path, e) < 0 ||
+	    parse_env(o, b, path, e) < 0 ||
 	    parse_expect(o, b, path, e) < 0)
 		goto out;
 	if (kind && strcmp(kind, "native") == 0) {
@@ -504,6 +551,116 @@ static char *absolute_under(const char *root, const char *p)
 	return abs;
 }
 
+/* "/a/./b/../c//" -> "/a/c", without looking at the file system. */
+static char *path_lexical(const char *p)
+{
+	struct strv parts = STRV_INIT;
+	for (const char *q = p; *q;) {
+		size_t n = strcspn(q, "/");
+		if (n == 2 && q[0] == '.' && q[1] == '.') {
+			if (parts.n)
+				free(parts.v[--parts.n]), parts.v[parts.n] = NULL;
+		} else if (n && !(n == 1 && q[0] == '.')) {
+			char *one = xstrndup(q, n);
+			strv_push(&parts, one);
+			free(one);
+		}
+		q += n + (q[n] == '/');
+	}
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	for (size_t i = 0; i < parts.n; i++)
+		buf_addf(&b, "/%s", parts.v[i]);
+	if (!b.len)
+		buf_addc(&b, '/');
+	strv_free(&parts);
+	return buf_detach(&b);
+}
+
+/* Is the user's own home /root (tbx run by root)? */
+static bool home_is_root_dir(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && strcmp(pw->pw_dir, "/root") == 0;
+}
+
+/* The system directory an absolute, normalised path is or lies under, or
+ * NULL.  Containers mount the models root (read-only, at the same path,
+ * and as root with a rootful Podman): the pseudo and secret file systems
+ * are refused with everything under them, the top directories of the
+ * system only themselves (/usr/share/models is fine, /usr is not). */
+static const char *system_dir(const char *p)
+{
+	static const char *const tree[] = { "/proc", "/sys", "/dev", "/etc", "/boot", "/run",
+					    "/root", NULL };
+	static const char *const exact[] = { "/",    "/usr",  "/var",  "/home", "/tmp",
+					     "/var/tmp", "/bin", "/sbin", "/lib", "/lib32",
+					     "/lib64", "/libx32", NULL };
+	for (size_t i = 0; tree[i]; i++) {
+		size_t n = strlen(tree[i]);
+		if (strncmp(p, tree[i], n) == 0 && (p[n] == '\0' || p[n] == '/')) {
+			if (strcmp(tree[i], "/root") == 0 && home_is_root_dir())
+				continue;
+			return tree[i];
+		}
+	}
+	for (size_t i = 0; exact[i]; i++)
+		if (strcmp(p, exact[i]) == 0)
+			return exact[i];
+	return NULL;
+}
+
+/* The models root must not be (or resolve to, through symlinks) a
+ * system directory: every container would see it. */
+/* realpath() of the longest existing leading part, the rest appended
+ * ("/var/run/none" -> "/run/none"); NULL when nothing resolves. */
+static char *realpath_partial(const char *lex)
+{
+	char *head = xstrdup(lex);
+	for (;;) {
+		char *real = realpath(head, NULL);
+		if (real) {
+			const char *rest = lex + strlen(head);
+			char *full = *rest ? xasprintf("%s%s", strcmp(real, "/") ? real : "", rest)
+					   : xstrdup(real);
+			free(real);
+			free(head);
+			return full;
+		}
+		char *slash = strrchr(head, '/');
+		if (!slash || slash == head) {
+			free(head);
+			return NULL;
+		}
+		*slash = '\0';
+	}
+}
+
+static int check_models_root(const char *root, const char *file, struct err *e)
+{
+	char *lex = path_lexical(root);
+	char *real = realpath_partial(lex);
+	const char *sys = system_dir(lex);
+	const char *rsys = real ? system_dir(real) : NULL;
+	int rc = 0;
+	char *shown = sanitize_line(root, strlen(root), 300);
+	if (sys || rsys) {
+		char *r = real ? sanitize_line(real, strlen(real), 300) : NULL;
+		char *how = sys ? xasprintf("%s the system directory %s",
+					    strcmp(lex, sys) ? "is under" : "is", sys)
+				: xasprintf("resolves to '%s', %s the system directory %s", r,
+					    strcmp(real, rsys) ? "under" : "which is", rsys);
+		free(r);
+		rc = err_set(e, "%s: 'root' '%s' %s, which every container would mount; point "
+			     "'root' at the directory holding your GGUF files", file, shown, how);
+		free(how);
+	}
+	free(shown);
+	free(real);
+	free(lex);
+	return rc;
+}
+
 int models_load(const char *home, struct models *m, struct err *e)
 {
 	static const char *const keys[] = { "root", "models", NULL };
@@ -529,6 +686,8 @@ int models_load(const char *home, struct models *m, struct err *e)
 	while (rl > 1 && r[rl - 1] == '/')
 		r[--rl] = '\0';
 	m->root = r;
+	if (check_models_root(r, path, e) < 0)
+		goto out;
 	json_object *models = json_get(o, "models");
 	if (models && !json_object_is_type(models, json_type_object)) {
 		err_set(e, "%s: 'models' must be an object of alias: path", path);
@@ -767,6 +926,75 @@ char *home_id_of(const char *home)
 	return xstrndup(hex, 16);
 }
 
+/* What a discovered home must pass: the directories from the working
+ * directory up to the home, then what in it decides what tbx runs or
+ * reads (definitions, manifests, settings, results). */
+static int check_home_contents(const char *home, struct err *e)
+{
+	static const char *const dirs[] = { "containers", "manifests", "results", NULL };
+	int rc = 0;
+	char *conf = path_join(home, "tbx.conf");
+	if (path_exists(conf))
+		rc = trust_check_path(conf, e);
+	free(conf);
+	for (size_t i = 0; rc == 0 && dirs[i]; i++) {
+		char *d = path_join(home, dirs[i]);
+		DIR *dir = NULL;
+		if (is_dir(d))
+			rc = trust_check_path(d, e);
+		if (rc == 0 && i < 2 && (dir = opendir(d))) {
+			struct dirent *de;
+			while (rc == 0 && (de = readdir(dir))) {
+				if (!str_ends_with(de->d_name, ".json"))
+					continue;
+				char *f = path_join(d, de->d_name);
+				rc = trust_check_path(f, e);
+				free(f);
+			}
+		}
+		if (dir)
+			closedir(dir);
+		free(d);
+	}
+	return rc;
+}
+
+static int check_discovered_home(const char *cwd, const char *home, struct err *e)
+{
+	struct strv allowed = STRV_INIT;
+	int rc = config_safe_homes(&allowed, e);
+	if (rc < 0 || trust_dir_allowed(home, &allowed)) {
+		strv_free(&allowed);
+		return rc;
+	}
+	strv_free(&allowed);
+	char *dir = xstrdup(cwd);
+	for (;;) {
+		rc = trust_check_path(dir, e);
+		if (rc < 0 || strcmp(dir, home) == 0)
+			break;
+		char *slash = strrchr(dir, '/');
+		if (!slash || slash == dir)
+			break; /* not reached: home is a parent of cwd */
+		*slash = '\0';
+	}
+	free(dir);
+	if (rc == 0)
+		rc = check_home_contents(home, e);
+	if (rc < 0) {
+		char *h = sanitize_line(home, strlen(home), 300);
+		char *why = xstrdup(e->msg);
+		err_setx(e, EXIT_REFUSED,
+			 "refusing the tbx home '%s' found above the working directory: %s; if you "
+			 "trust it, name it with -C or TBX_HOME, or allow it with "
+			 "TBX_SAFE_HOME='%s' or 'safe_home = %s' in ~/.config/tbx/config",
+			 h, why, h, h);
+		free(why);
+		free(h);
+	}
+	return rc;
+}
+
 int home_find(const char *option, char **home, struct err *e)
 {
 	const char *env = getenv("TBX_HOME");
@@ -777,12 +1005,19 @@ int home_find(const char *option, char **home, struct err *e)
 		*home = realpath(given, NULL);
 		return *home ? 0 : err_set(e, "cannot resolve '%s': %s", given, strerror(errno));
 	}
-	char *dir = getcwd(NULL, 0);
+	char *cwd = getcwd(NULL, 0);
+	char *dir = cwd ? xstrdup(cwd) : NULL;
 	while (dir) {
 		char *c = path_join(dir, "containers");
 		bool found = is_dir(c);
 		free(c);
 		if (found) {
+			int rc = check_discovered_home(cwd, dir, e);
+			free(cwd);
+			if (rc < 0) {
+				free(dir);
+				return -1;
+			}
 			*home = dir;
 			return 0;
 		}
@@ -794,6 +1029,7 @@ int home_find(const char *option, char **home, struct err *e)
 		}
 		*slash = '\0';
 	}
+	free(cwd);
 	const char *xdg = getenv("XDG_DATA_HOME");
 	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.local/share");
 	char *h = path_join(base, "tbx");

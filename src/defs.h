@@ -16,7 +16,8 @@ struct backend {
 	struct strv aliases;
 	bool native;
 	bool optional;
-	struct strv devices;
+	struct strv devices; /* GPU/accelerator nodes only, unless unsafe_devices */
+	bool unsafe_devices; /* "unsafe_devices": true: any path under /dev */
 	struct strv groups; /* may contain "keep-groups" */
 	bool seccomp_unconfined;
 	struct strv env;    /* "K=V", sorted by key */

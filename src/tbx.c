@@ -41,7 +41,8 @@ const char *const exit_codes_text[][2] = {
 	       "manifest, a regression was found...)" },
 	{ "2", "usage error (bad option or argument, unknown backend or model, a bad setting in "
 	       "the config file)" },
-	{ "3", "refused: stale or missing container, or the device seen is not the one expected" },
+	{ "3", "refused: stale or missing container, the device seen is not the one expected, or "
+	       "a home or config file someone else could have written (see TBX_SAFE_HOME)" },
 	{ "130", "interrupted by SIGINT (Ctrl-C)" },
 	{ "143", "terminated by SIGTERM" },
 	{ NULL, NULL },
@@ -49,6 +50,12 @@ const char *const exit_codes_text[][2] = {
 
 const char *const environment_text[][2] = {
 	{ "TBX_HOME", "the tbx home directory (see -C)" },
+	{ "TBX_SAFE_HOME", "':'-separated homes (or *) to use although they fail the check of a "
+			   "discovered home: it, every directory up to it from the working "
+			   "directory, its containers/, manifests/, results/, definitions and "
+			   "tbx.conf must be owned by you or root and not writable by others (as "
+			   "git's safe.directory); also 'safe_home = DIR' lines in TBX_CONFIG or "
+			   "~/.config/tbx/config" },
 	{ "CONTAINER_HOST", "Podman socket URL when --url is not given" },
 	{ "TBX_REGISTRY_MIRROR", "registry mirrors for digest checks, e.g. "
 				 "docker.io=http://127.0.0.1:5000 (comma-separated); Podman's "
@@ -82,7 +89,7 @@ const char *const files_text[][2] = {
 	{ "~/.config/systemd/user/tbx-refresh.{service,timer}", "the nightly refresh units "
 								"written by 'tbx timer install'" },
 	{ "tbx.conf", "settings: registry_mirror, max_age, registry_timeout, podman_timeout, "
-		      "auth_file" },
+		      "auth_file (and safe_home, only in ~/.config/tbx/config or TBX_CONFIG)" },
 	{ NULL, NULL },
 };
 

@@ -16,6 +16,7 @@ static json_object *backend_json(const struct backend *b)
 	json_object_object_add(j, "aliases", json_strv_array(&b->aliases));
 	json_add_bool(j, "optional", b->optional);
 	json_object_object_add(j, "devices", json_strv_array(&b->devices));
+	json_add_bool(j, "unsafe_devices", b->unsafe_devices);
 	json_object_object_add(j, "groups", json_strv_array(&b->groups));
 	json_add_str(j, "seccomp", b->seccomp_unconfined ? "unconfined" : NULL);
 	json_object_object_add(j, "env", json_env_map(&b->env));

@@ -44,7 +44,7 @@ is "$(comp tbx help re)" "refresh report results " "tbx help <TAB>: commands"
 # another home, given with -C, completes its own names
 mkdir -p "$T/other/containers" "$T/other/manifests"
 cp "$TBX_HOME/containers/rocm-7.2.json" "$T/other/containers/solo.json"
-echo '{"root": "/", "models": {"onlyhere": "x.gguf"}}' >"$T/other/manifests/models.json"
+echo "{\"root\": \"$T\", \"models\": {\"onlyhere\": \"x.gguf\"}}" >"$T/other/manifests/models.json"
 is "$(comp tbx -C "$T/other" bench '')" "rocm72 solo " "-C DIR: that home's backends"
 is "$(comp tbx -C "$T/other" bench solo '')" "onlyhere " "-C DIR: that home's models"
 
