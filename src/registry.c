@@ -125,6 +125,11 @@ static char *default_base(const char *registry)
 	return xasprintf("https://%s", registry);
 }
 
+int registry_mirror_find(const char *mirrors, const char *registry, char **url, struct err *e)
+{
+	return mirror_find(mirrors, registry_normal_host(registry), url, e);
+}
+
 char *registry_base_url(const struct registry_opts *o, const char *registry)
 {
 	struct err e = { 0 };

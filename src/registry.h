@@ -44,5 +44,11 @@ void registry_answer_free(struct registry_answer *a);
  * host.  Caller frees.  NULL when o->mirrors is invalid (registry_head_digest
  * says why). */
 char *registry_base_url(const struct registry_opts *o, const char *registry);
+/* The mirror list ("host=url,...", TBX_REGISTRY_MIRROR) read as
+ * registry_base_url reads it: every entry is validated, whichever registry
+ * is asked.  0 with *url the mirror of registry (no trailing '/', caller
+ * frees) or NULL when none is listed; -1 with e set (exit 1, no
+ * credentials or control characters in the message).  Exposed for fuzzing. */
+int registry_mirror_find(const char *mirrors, const char *registry, char **url, struct err *e);
 
 #endif

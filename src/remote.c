@@ -96,8 +96,10 @@ int connections_parse_json(const char *text, size_t len, const char *name, struc
 			   char **def, struct err *e)
 {
 	json_object *o = json_parse(text, len, name, e);
-	if (!o)
+	if (!o) {
+		e->exit_code = EXIT_USAGE; /* a malformed file, as containers.conf's */
 		return -1;
+	}
 	int rc = 0;
 	json_object *conn = json_get(o, "Connection");
 	json_object *list = json_get(conn, "Connections");

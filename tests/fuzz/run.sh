@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -36,6 +36,10 @@ declare -A MAX_LEN=(
 	[defs]=16384
 	[record]=16384      # a record with samples is about 3 KiB
 	[json]=16384
+	[containers_conf]=16384 # containers.conf with drop-in sized tables
+	[remote_uri]=4096       # past the 200-byte shown limit, far past a real URI
+	[mirrors]=4096          # several host=url entries
+	[base64]=4096
 )
 
 usage() {
