@@ -4,8 +4,11 @@
  * legacy_load.
  *
  * Checks: a parsed backend is complete and valid (what the rest of tbx
- * relies on without checking again), a failure says why and frees
- * everything (LeakSanitizer), loaded models have absolute paths.
+ * relies on without checking again), its devices are GPU/accelerator
+ * nodes unless it says "unsafe_devices", a failure says why and frees
+ * everything (LeakSanitizer), loaded models have absolute paths and a
+ * root that is not a system directory (read without symlinks here: the
+ * fuzzer writes no links).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -69,6 +72,69 @@ static void put(const char *name, const uint8_t *data, size_t size)
 	free(path);
 }
 
+/* The allow-list of defs.c, written again from the README. */
+static bool allowed_device(const char *d)
+{
+	static const char *const whole[] = { "/dev/dri", "/dev/kfd", "/dev/infiniband",
+					     "/dev/accel", "/dev/infiniband/rdma_cm", NULL };
+	static const char *const numbered[] = { "/dev/dri/renderD", "/dev/dri/card",
+						"/dev/accel/accel", "/dev/infiniband/uverbs",
+						"/dev/infiniband/umad", "/dev/infiniband/issm", NULL };
+	for (size_t i = 0; whole[i]; i++)
+		if (strcmp(d, whole[i]) == 0)
+			return true;
+	for (size_t i = 0; numbered[i]; i++) {
+		size_t n = strlen(numbered[i]);
+		if (strncmp(d, numbered[i], n) == 0 && d[n] && strspn(d + n, "0123456789") ==
+		    strlen(d + n))
+			return true;
+	}
+	return false;
+}
+
+/* "/a/./b/../c" -> "/a/c" */
+static char *lexical(const char *p)
+{
+	char *out = xmalloc(strlen(p) + 2);
+	size_t k = 0;
+	for (const char *q = p; *q;) {
+		size_t n = strcspn(q, "/");
+		if (n == 2 && q[0] == '.' && q[1] == '.') {
+			while (k && out[k - 1] != '/')
+				k--;
+			if (k)
+				k--;
+		} else if (n && !(n == 1 && q[0] == '.')) {
+			out[k++] = '/';
+			memcpy(out + k, q, n);
+			k += n;
+		}
+		q += n + (q[n] == '/');
+	}
+	if (!k)
+		out[k++] = '/';
+	out[k] = '\0';
+	return out;
+}
+
+static void check_models_root(const char *root)
+{
+	static const char *const tree[] = { "/proc", "/sys", "/dev", "/etc", "/boot", "/run", NULL };
+	static const char *const exact[] = { "/", "/usr", "/var", "/home", "/tmp", "/var/tmp",
+					     "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+					     NULL };
+	char *l = lexical(root);
+	for (size_t i = 0; tree[i]; i++) {
+		size_t n = strlen(tree[i]);
+		if (strncmp(l, tree[i], n) == 0 && (l[n] == '\0' || l[n] == '/'))
+			fuzz_fail("models root '%s' is under %s", root, tree[i]);
+	}
+	for (size_t i = 0; exact[i]; i++)
+		if (strcmp(l, exact[i]) == 0)
+			fuzz_fail("models root '%s' is %s", root, exact[i]);
+	free(l);
+}
+
 static void check_backend(const struct backend *b)
 {
 	if (!b->id || !b->file || !b->lineage || b->bench.n == 0 || !b->bench.v[0])
@@ -80,6 +146,9 @@ static void check_backend(const struct backend *b)
 		if (strcmp(b->env.v[i - 1], b->env.v[i]) > 0)
 			fuzz_fail("backend env not sorted: '%s' before '%s'", b->env.v[i - 1],
 				  b->env.v[i]);
+	for (size_t i = 0; i < b->devices.n && !b->unsafe_devices; i++)
+		if (!allowed_device(b->devices.v[i]))
+			fuzz_fail("device '%s' passed without unsafe_devices", b->devices.v[i]);
 	for (size_t i = 0; i < b->env.n; i++)
 		if (!strchr(b->env.v[i], '='))
 			fuzz_fail("backend env entry '%s' has no '='", b->env.v[i]);
@@ -121,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (!m.root || m.root[0] != '/')
 			fuzz_fail("models root '%s' is not absolute", m.root ? m.root : "(null)");
+		check_models_root(m.root);
 		for (size_t i = 0; i < m.n; i++)
 			if (!m.v[i].alias || !m.v[i].path || m.v[i].path[0] != '/')
 				fuzz_fail("model %zu has no alias or a relative path", i);
