@@ -47,6 +47,24 @@ int trust_check_path(const char *path, struct err *e)
 	return rc;
 }
 
+int trust_check_program(const char *path, struct err *e)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return trust_check_path(path, e);
+	int rc = trust_check_path(real, e);
+	char *slash = strrchr(real, '/');
+	if (rc == 0 && slash) {
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		rc = trust_check_path(real, e);
+	}
+	free(real);
+	return rc;
+}
+
 bool trust_dir_allowed(const char *dir, const struct strv *allowed)
 {
 	char *real = realpath(dir, NULL);

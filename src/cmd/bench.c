@@ -10,6 +10,7 @@
 
 #include "benchrun.h"
 #include "cmd.h"
+#include "trust.h"
 #include "freshness.h"
 #include "imagelock.h"
 #include "json.h"
@@ -88,6 +89,9 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 	const char *bin = b->bench.v[0];
 	if (access(bin, X_OK) != 0)
 		return err_set(&c->err, "%s: host binary '%s' is missing or not executable", b->id, bin);
+	if (trust_check_program(bin, &c->err) < 0)
+		return err_wrap(&c->err, "refused: %s's host binary could be replaced by someone "
+				"else (fix its owner or mode)", b->id);
 	const char *icd = backend_forced_icd(b);
 	if (icd && !path_exists(icd))
 		return err_setx(&c->err, EXIT_REFUSED,

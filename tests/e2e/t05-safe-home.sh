@@ -9,14 +9,15 @@
 
 tbxd() { env -u TBX_HOME "$TBX_BIN" --url "$TB_URL" "$@"; } # discovery, no TBX_HOME
 marker=$T/planted-ran
+# the binary a planted definition names: in a safe directory, so that only
+# the home decides (a planted definition could as well name /bin/sh -c ...)
+PB=$T/pbin/evil.sh
+mkdir -p "$T/pbin"
+printf '#!/bin/sh\ntouch %s\n' "'$marker'" >"$PB"
+chmod 755 "$PB"
 plant() { # DIR: a home holding a native backend "x" whose binary leaves $marker
 	mkdir -p "$1/containers" "$1/manifests" "$1/sub"
-	cat >"$1/evil.sh" <<SH
-#!/bin/sh
-touch '$marker'
-SH
-	chmod 755 "$1/evil.sh"
-	printf '{"kind": "native", "bench": ["%s/evil.sh"]}\n' "$1" >"$1/containers/x.json"
+	printf '{"kind": "native", "bench": ["%s"]}\n' "$PB" >"$1/containers/x.json"
 	cp "$TBX_HOME/manifests/models.json" "$1/manifests/"
 }
 one_line() { is "$(printf '%s\n' "$err" | wc -l)" 1 "$1: the refusal is one line"; }
@@ -117,6 +118,26 @@ run tbxd backends
 like "$rc:$err" "^3:.*'$S/tbx\.conf' is writable by others" "a world-writable tbx.conf: refused"
 rm -f "$S/tbx.conf"
 check "the planted binary never ran" test ! -e "$marker"
+
+# a native binary someone else could replace: refused even in a named home
+chmod 777 "$PB"
+run "$TBX_BIN" -C "$S" bench x tiny
+is "$rc" 3 "a world-writable native binary: bench refused (exit 3)"
+like "$err" "^tbx: refused: x's host binary could be replaced by someone else \(fix its owner or mode\): '$PB' is writable by others \(mode 0777\)$" \
+	"names the binary and why"
+check "it did not run" test ! -e "$marker"
+chmod 755 "$PB"
+mkdir -m 777 "$T/openbin"
+cp -p "$PB" "$T/openbin/lb"
+ln -s "$T/openbin/lb" "$S/link-to-lb"
+printf '{"kind": "native", "bench": ["%s/link-to-lb"]}\n' "$S" >"$S/containers/y.json"
+run "$TBX_BIN" -C "$S" bench y tiny
+like "$rc:$err" "^3:.*'$T/openbin' is writable by others" "a binary (through a symlink) in a world-writable directory: refused"
+check "it did not run" test ! -e "$marker"
+chmod 755 "$T/openbin"
+run "$TBX_BIN" -C "$S" bench y tiny
+check "the same binary in a safe directory runs (the control)" test -e "$marker"
+rm -f "$marker" "$S/containers/y.json"
 
 # ------------------------------------------- a directory owned by another user
 if [ "$(id -u)" -ne 0 ]; then
