@@ -120,8 +120,10 @@ int connections_parse_json(const char *text, size_t len, const char *name, struc
 		{
 			const char *uri = json_str(val, "URI");
 			if (!json_object_is_type(val, json_type_object) || !uri || !*key) {
+				char *k = sanitize_line(key, strlen(key), 80);
 				rc = err_setx(e, EXIT_USAGE, "%s: connection '%s' has no \"URI\"",
-					      name, key);
+					      name, k);
+				free(k);
 				goto out;
 			}
 			struct connection *c = connection_get(out, key);
@@ -329,6 +331,13 @@ int remote_uri_parse(const char *uri, struct remote_uri *u, struct err *e)
 	u->port = (int)pn;
 	/* Podman may append "?secure=true" and the like: not part of the path */
 	u->path = xstrndup(slash, strcspn(slash, "?#"));
+	if (strcmp(u->path, "/") == 0) { /* "ssh://host/?secure=true" */
+		err_setx(e, EXIT_USAGE,
+			 "URI '%s' has no socket path (expected "
+			 "ssh://user@host:22/run/user/1000/podman/podman.sock)",
+			 clean);
+		goto out;
+	}
 	if (strchr(u->path, ':') || strpbrk(u->path, " \t\n")) {
 		err_setx(e, EXIT_USAGE,
 			 "URI '%s': the socket path cannot be forwarded by ssh "

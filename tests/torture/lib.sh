@@ -1103,6 +1103,34 @@ nl"
 	bad_input "models.json: unknown key" "1 2" "models\.json.*extra" bench rocm72 tiny
 	restore_file "$f"
 
+	# --- hostile definitions and planted homes (issue 15, items 1 and 3)
+	with_file "$f" - <<<'{"root": "/etc", "models": {"shadow": "shadow"}}'
+	bad_input "models.json: root /etc" "1" "models\.json: 'root' '/etc' is the system directory /etc" models
+	ln -sfn /proc "$T/proc-link"
+	with_file "$f" - <<<"{\"root\": \"$T/proc-link/self\", \"models\": {}}"
+	bad_input "models.json: root symlinked into /proc" "1" "models\.json: 'root' .*resolves to '/proc/[0-9]+', under the system directory /proc" models
+	with_file "$f" - <<<'{"root": "/", "models": {}}'
+	bad_input "models.json: root /" "1" "models\.json: 'root' '/' is the system directory /" bench rocm72 tiny
+	restore_file "$f"
+	rm -f "$T/proc-link"
+	def zz-dev <<<'{"image": "docker.io/a/b:c", "container": "zz", "devices": ["/dev/dri", "/dev/mem"]}'
+	bad_input "definition: device /dev/mem" "1" "zz-dev\.json: 'devices': '/dev/mem' is not a GPU or accelerator device" backends
+	undef zz-dev
+	local P=$T/planted here=$PWD saved_home=$TBX_HOME
+	mkdir -p "$P/containers" "$P/manifests" "$P/sub"
+	cp "$f" "$P/manifests/"
+	printf '{"kind": "native", "bench": ["/bin/sh", "-c", "touch %s/planted-ran", "sh"]}\n' "$T" >"$P/containers/zz.json"
+	chmod 1777 "$P"
+	cd "$P/sub" && unset TBX_HOME
+	bad_input "a home planted in a world-writable directory" "3" "refusing the tbx home '$P' found above .*'$P' is writable by others" bench zz tiny
+	chmod 755 "$P"
+	chmod 666 "$P/containers/zz.json"
+	bad_input "a world-writable definition in a discovered home" "3" "'$P/containers/zz\.json' is writable by others" bench zz tiny
+	export TBX_HOME=$saved_home
+	cd "$here" || return 1
+	check "input: no planted definition ran" test ! -e "$T/planted-ran"
+	rm -rf "$P"
+
 	f=$M/legacy.json
 	with_file "$f" - <<<'{"containers": ["a" "b"]}'
 	bad_input "legacy.json: syntax error" "1 2" "legacy\.json:1:[0-9]+" refresh --prune-legacy

@@ -261,9 +261,17 @@ static void test_json(void **state)
 		assert_int_equal(
 			connections_parse_json(bad[i], strlen(bad[i]), "c.json", &c, &def, &e), -1);
 		assert_true(str_starts_with(e.msg, "c.json"));
+		assert_int_equal(e.exit_code, EXIT_USAGE); /* as containers.conf's errors */
 		connections_free(&c);
 		free(def);
 	}
+	/* found by fuzz_containers_conf: a connection's name is printed sanitised */
+	const char *esc = "{\"Connection\": {\"Connections\": {\"a\\u001b[2Jb\": {}}}}";
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(connections_parse_json(esc, strlen(esc), "c.json", &c, &def, &e), -1);
+	assert_null(strchr(e.msg, '\033'));
+	assert_non_null(strstr(e.msg, "connection 'a?[2Jb' has no"));
+	connections_free(&c);
 }
 
 /* ---- the files ---- */
@@ -376,6 +384,7 @@ static void test_uri(void **state)
 		"tcp://h:8080",
 		"ssh://host",
 		"ssh://host/",
+		"ssh://host/?secure=true", /* found by fuzz_remote_uri: path "/" */
 		"ssh://-oProxyCommand=touch%20x/s.sock",
 		"ssh://-l@h/s.sock",
 		"ssh://h:0/s.sock",
