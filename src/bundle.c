@@ -88,8 +88,11 @@ static int read_member(const char *path, struct buf *data, int64_t *mtime, struc
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return err_set(e, "cannot read '%s': %s", path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
+	if (!S_ISREG(st.st_mode)) {
+		if (warnings && !S_ISDIR(st.st_mode))
+			strv_pushf(warnings, "not exporting '%s': not a regular file", path);
 		return 0;
+	}
 	if ((uint64_t)st.st_size > BUNDLE_MAX_RECORD) {
 		if (warnings)
 			strv_pushf(warnings, "not exporting '%s': larger than %zu MiB", path,
@@ -98,7 +101,7 @@ static int read_member(const char *path, struct buf *data, int64_t *mtime, struc
 	}
 	*mtime = (int64_t)st.st_mtime;
 	struct err re = { 0 };
-	if (read_file(path, BUNDLE_MAX_RECORD, data, &re) < 0) {
+	if (read_file_nofollow(path, BUNDLE_MAX_RECORD, data, &re) < 0) {
 		if (warnings)
 			strv_pushf(warnings, "not exporting: %s", re.msg);
 		return 0;
@@ -311,10 +314,10 @@ int bundle_export(const char *home, const char *out_path, const struct bundle_ex
 	}
 	int64_t now = now_unix();
 	char *manifest = manifest_text(o, counts, now);
-	char *tmp = xasprintf("%s.tmp.%ld", out_path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+	char *tmp = NULL;
+	int fd = temp_file_create(AT_FDCWD, out_path, 0666, &tmp, e);
 	if (fd < 0) {
-		rc = err_set(e, "cannot create '%s': %s", tmp, strerror(errno));
+		rc = -1;
 	} else {
 		rc = write_archive(fd, &es, manifest, now, e);
 		if (rc == 0 && fsync(fd) < 0)
@@ -357,7 +360,8 @@ bool bundle_detect(const char *path)
 	    str_ends_with(path, ".tar"))
 		return true;
 	unsigned char head[512];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct err ignore = { 0 };
+	int fd = open_file_regular(path, &ignore); /* a FIFO is not waited on */
 	if (fd < 0)
 		return false;
 	ssize_t n = read(fd, head, sizeof(head));
@@ -475,14 +479,9 @@ static int read_data(struct archive *a, struct archive_entry *en, const char *sh
 static int read_bundle(const char *path, struct entries *es, struct bundle_import_result *res,
 		       struct err *e)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_file_regular(path, e);
 	if (fd < 0)
-		return err_set(e, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(e, "'%s' is not a regular file", path);
-	}
+		return -1;
 	struct archive *a = archive_read_new();
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);

@@ -3,10 +3,15 @@
 #include "report.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "escape.h"
 #include "imagelock.h"
 #include "regress.h"
 #include "svg.h"
@@ -61,10 +66,24 @@ void report_today(char out[11])
 	out[10] = '\0';
 }
 
+/* prefix and at most 12 bytes of s (whole characters, printable) into
+ * out[24]: record fields reach tables and terminals through here. */
+static const char *short_field(const char *prefix, const char *s, char out[24])
+{
+	char *cut = utf8_truncate(s, 12);
+	char *clean = sanitize_line(cut, strlen(cut), 12);
+	snprintf(out, 24, "%s%s", prefix, clean);
+	free(clean);
+	free(cut);
+	return out;
+}
+
 const char *report_source(const struct record *rec, char out[24])
 {
-	if (rec->image_digest)
-		return short_digest(rec->image_digest, out);
+	if (rec->image_digest) {
+		const char *hex = strchr(rec->image_digest, ':');
+		return short_field("sha256:", hex ? hex + 1 : rec->image_digest, out);
+	}
 	snprintf(out, 24, "%s", rec->imported ? "imported" : "native");
 	return out;
 }
@@ -74,12 +93,9 @@ const char *report_build_name(const struct record *rec, char out[24])
 	if (rec->build_number > 0)
 		snprintf(out, 24, "b%ld", rec->build_number);
 	else if (rec->build_commit && *rec->build_commit)
-		snprintf(out, 24, "%.12s", rec->build_commit);
+		short_field("", rec->build_commit, out);
 	else
 		snprintf(out, 24, "-");
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == '|' || *p == '<' || *p == '>')
-			*p = '?';
 	return out;
 }
 
@@ -116,32 +132,11 @@ static char *chart_path(const char *model)
 	return buf_detach(&b);
 }
 
-/* Text for a markdown table cell: no line breaks, no pipes, no HTML tags
- * or entities, no emphasis or links by accident. */
-static void md_text(struct buf *b, const char *s)
-{
-	for (size_t i = 0; s && s[i]; i++) {
-		char c = s[i];
-		bool word_before = i > 0 && isalnum((unsigned char)s[i - 1]);
-		bool word_after = isalnum((unsigned char)s[i + 1]);
-		if ((unsigned char)c < 0x20)
-			buf_addc(b, ' ');
-		else if (c == '<')
-			buf_adds(b, "&lt;");
-		else if (c == '&' && (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '#'))
-			buf_adds(b, "&amp;"); /* would start an entity */
-		else if (strchr("|\\*`[]", c) || (c == '_' && !(word_before && word_after)))
-			buf_addc(b, '\\'), buf_addc(b, c);
-		else
-			buf_addc(b, c);
-	}
-}
-
 static void md_error(struct buf *b, const char *error)
 {
 	const char *e = error ? error : "no error message recorded";
 	char *line = sanitize_line(e, strlen(e), ERROR_SHOWN_MAX);
-	md_text(b, line);
+	esc_md(b, line);
 	free(line);
 }
 
@@ -402,13 +397,15 @@ static void add_mean_sd(struct buf *b, const struct rec_test *t)
 static void add_provenance(struct buf *b, const struct report *r, const struct record *rec)
 {
 	char src[24], build[24];
-	buf_addf(b, "<br><sub>%s \xc2\xb7 %s", report_source(rec, src),
-		 report_build_name(rec, build));
+	buf_adds(b, "<br><sub>");
+	esc_md(b, report_source(rec, src));
+	buf_adds(b, " \xc2\xb7 ");
+	esc_md(b, report_build_name(rec, build));
 	if (rec->stale)
 		buf_adds(b, " \xc2\xb7 stale container");
 	if (r->n_hosts > 1) {
 		buf_adds(b, " \xc2\xb7 ");
-		md_text(b, rec->host ? rec->host : "unknown host");
+		esc_md(b, rec->host ? rec->host : "unknown host");
 	}
 	buf_adds(b, "</sub>");
 }
@@ -491,7 +488,7 @@ static void add_test_table(struct buf *b, const struct report *r, const struct r
 	buf_addf(b, "| model |");
 	for (size_t j = 0; j < l->n; j++) {
 		buf_addc(b, ' ');
-		md_text(b, l->backends[j]);
+		esc_md(b, l->backends[j]);
 		buf_adds(b, strcmp(l->backends[j], r->baseline) == 0 ? " (baseline) |" : " |");
 	}
 	buf_adds(b, rank ? " fastest |\n|---|" : "\n|---|");
@@ -508,14 +505,14 @@ static void add_test_table(struct buf *b, const struct report *r, const struct r
 		const struct rec_test *base = baseline_value(r, m, t);
 		const char *best = rank ? winner(m, l, t) : NULL;
 		buf_adds(b, "| ");
-		md_text(b, m->name);
+		esc_md(b, m->name);
 		buf_adds(b, " |");
 		for (size_t j = 0; j < l->n; j++)
 			add_cell(b, r, find_series(m, l->backends[j], l->name), t, base,
 				 best && strcmp(best, l->backends[j]) == 0);
 		if (rank) {
 			buf_addc(b, ' ');
-			md_text(b, best ? best : "\xe2\x80\x93");
+			esc_md(b, best ? best : "\xe2\x80\x93");
 			buf_adds(b, " |");
 		}
 		buf_addc(b, '\n');
@@ -527,15 +524,19 @@ static void add_lineage_tables(struct buf *b, const struct report *r, const stru
 	bool main_lineage = strcmp(l->name, REPORT_MAIN_LINEAGE) == 0;
 	if (!main_lineage) {
 		buf_adds(b, "## Separate lineage: ");
-		md_text(b, l->name);
+		esc_md(b, l->name);
 		buf_adds(b, "\n\nBuilds of another toolchain lineage, kept apart from the llama.cpp "
 			    "tables and not ranked with them. Percentages are still against ");
-		md_text(b, r->baseline);
+		esc_md(b, r->baseline);
 		buf_adds(b, ".\n\n");
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		buf_addf(b, "%s %s (t/s)%s%s\n\n", main_lineage ? "##" : "###", test_titles[t],
-			 main_lineage ? "" : ", ", main_lineage ? "" : l->name);
+		buf_addf(b, "%s %s (t/s)", main_lineage ? "##" : "###", test_titles[t]);
+		if (!main_lineage) {
+			buf_adds(b, ", ");
+			esc_md(b, l->name);
+		}
+		buf_adds(b, "\n\n");
 		add_test_table(b, r, l, t, main_lineage);
 		buf_addc(b, '\n');
 	}
@@ -553,11 +554,11 @@ static void add_changes(struct buf *b, const struct report *r)
 					continue;
 				char when[32];
 				buf_adds(b, s->regression[t] ? "- **REGRESSION** " : "- improvement: ");
-				md_text(b, r->models[i].name);
+				esc_md(b, r->models[i].name);
 				buf_adds(b, " on ");
-				md_text(b, s->backend);
+				esc_md(b, s->backend);
 				buf_adds(b, ": ");
-				md_text(b, s->flag[t]);
+				esc_md(b, s->flag[t]);
 				buf_addf(b, " (run of %s UTC)\n",
 					 minute_of(s->runs[s->n - 1]->started_at, when));
 				n++;
@@ -582,11 +583,14 @@ static void add_footnotes(struct buf *b, const struct report *r)
 		const struct record *rec = found->runs[found->n - 1];
 		char when[32], src[24], build[24];
 		buf_addf(b, "[^%d]: ", k);
-		md_text(b, fm->name);
+		esc_md(b, fm->name);
 		buf_adds(b, " on ");
-		md_text(b, found->backend);
-		buf_addf(b, ", %s UTC (%s \xc2\xb7 %s): ", minute_of(rec->started_at, when),
-			 report_source(rec, src), report_build_name(rec, build));
+		esc_md(b, found->backend);
+		buf_addf(b, ", %s UTC (", minute_of(rec->started_at, when));
+		esc_md(b, report_source(rec, src));
+		buf_adds(b, " \xc2\xb7 ");
+		esc_md(b, report_build_name(rec, build));
+		buf_adds(b, "): ");
 		md_error(b, rec->error);
 		buf_addc(b, '\n');
 	}
@@ -606,7 +610,7 @@ char *report_matrix_md(const struct report *r)
 		 "second: mean \xc2\xb1 standard deviation over llama-bench's repetitions. In "
 		 "parentheses: the difference from the baseline, ",
 		 r->date);
-	md_text(&b, r->baseline);
+	esc_md(&b, r->baseline);
 	buf_addf(&b, ". Bold: the fastest backend for the model and test. Under each number: "
 		     "the image digest (`native` for host builds, `imported` for imported logs) and "
 		     "the llama.cpp build it came from. \xe2\x96\xbc/\xe2\x96\xb2: a change from the "
@@ -668,7 +672,7 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		if (!flag)
 			continue;
 		buf_adds(b, regression ? "<br>**REGRESSION: " : "<br>**improvement: ");
-		md_text(b, flag);
+		esc_md(b, flag);
 		buf_adds(b, "**");
 		free(flag);
 	}
@@ -680,21 +684,23 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 	const struct record *rec = s->runs[i];
 	char when[32], src[24], build[24];
 	buf_addf(b, "| %s | ", minute_of(rec->started_at, when));
-	md_text(b, rec->backend);
+	esc_md(b, rec->backend);
 	if (strcmp(rec->lineage, REPORT_MAIN_LINEAGE) != 0) {
 		buf_adds(b, " (");
-		md_text(b, rec->lineage);
+		esc_md(b, rec->lineage);
 		buf_adds(b, " lineage)");
 	}
 	if (r->n_hosts > 1) {
 		buf_adds(b, " on ");
-		md_text(b, rec->host ? rec->host : "unknown host");
+		esc_md(b, rec->host ? rec->host : "unknown host");
 	}
-	buf_addf(b, " | %s%s | %s", report_source(rec, src), rec->stale ? " (stale)" : "",
-		 report_build_name(rec, build));
+	buf_adds(b, " | ");
+	esc_md(b, report_source(rec, src));
+	buf_adds(b, rec->stale ? " (stale) | " : " | ");
+	esc_md(b, report_build_name(rec, build));
 	if (rec->build_number > 0 && rec->build_commit && strcmp(rec->build_commit, build) != 0) {
 		buf_adds(b, " (");
-		md_text(b, rec->build_commit);
+		esc_md(b, rec->build_commit);
 		buf_adds(b, ")");
 	}
 	buf_adds(b, " |");
@@ -727,9 +733,9 @@ static void add_model_history(struct buf *b, const struct report *r, const struc
 	qsort(rows, n, sizeof(*rows), cmp_hist_row);
 
 	buf_adds(b, "## ");
-	md_text(b, m->name);
+	esc_md(b, m->name);
 	buf_adds(b, "\n\n![pp512 and tg128 of ");
-	md_text(b, m->name);
+	esc_md(b, m->name);
 	buf_addf(b, " over time](%s)\n\n", m->chart);
 	buf_adds(b, "| date (UTC) | backend | image | build | pp512 (t/s) | tg128 (t/s) | "
 		    "change vs the backend's previous run |\n"
@@ -832,30 +838,57 @@ char *report_chart_svg(const struct report *r, size_t model)
 
 /* ---- files ---- */
 
-static int write_doc(const char *dir, const char *name, char *text, struct err *e)
+/* (the caller says which directory in its error) */
+static int write_doc(int dirfd, const char *name, char *text, struct err *e)
 {
-	char *path = path_join(dir, name);
-	int rc = write_file_atomic(path, text, strlen(text), 0666, e);
-	free(path);
+	int rc = write_file_atomic_at(dirfd, name, text, strlen(text), 0666, e);
 	free(text);
 	return rc;
 }
 
+/* DIR was named by the user (a symlink there is theirs to make), but
+ * nothing below it is followed: a charts/ that is a symbolic link (planted
+ * in a shared output directory) would send the charts elsewhere. */
+static int open_charts_dir(int dirfd, const char *dir, struct err *e)
+{
+	if (mkdirat(dirfd, "charts", 0777) < 0 && errno != EEXIST)
+		return err_set(e, "cannot create directory '%s/charts': %s", dir, strerror(errno));
+	int fd = openat(dirfd, "charts", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+		struct stat st;
+		bool link = fstatat(dirfd, "charts", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode);
+		return err_set(e, "refusing '%s/charts': %s", dir,
+			       link ? "it is a symbolic link" : "it is not a directory");
+	}
+	if (fd < 0)
+		return err_set(e, "cannot open '%s/charts': %s", dir, strerror(errno));
+	return fd;
+}
+
 int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e)
 {
-	char *charts = path_join(dir, "charts");
-	int rc = mkdir_p(charts, 0777, e);
-	free(charts);
-	if (rc < 0)
+	if (mkdir_p(dir, 0777, e) < 0)
 		return -1;
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return err_set(e, "cannot open '%s': %s", dir, strerror(errno));
+	int cfd = open_charts_dir(dfd, dir, e);
+	if (cfd < 0) {
+		close(dfd);
+		return -1;
+	}
 	char *matrix = xasprintf("REBENCH-MATRIX-%s.md", r->date);
-	rc = write_doc(dir, matrix, report_matrix_md(r), e);
+	int rc = write_doc(dfd, matrix, report_matrix_md(r), e);
 	if (rc == 0)
-		rc = write_doc(dir, "BENCHMARKS.md", report_history_md(r), e);
+		rc = write_doc(dfd, "BENCHMARKS.md", report_history_md(r), e);
 	for (size_t i = 0; rc == 0 && i < r->n_models; i++)
-		rc = write_doc(dir, r->models[i].chart, report_chart_svg(r, i), e);
+		rc = write_doc(cfd, r->models[i].chart + strlen("charts/"),
+			       report_chart_svg(r, i), e);
 	if (rc == 0 && matrix_path)
 		*matrix_path = path_join(dir, matrix);
 	free(matrix);
+	close(cfd);
+	close(dfd);
 	return rc;
 }

@@ -155,8 +155,13 @@ int store_load(const char *home, const struct record_filter *f, struct records *
 		struct err re = { 0 };
 		struct record r;
 		json_object *o = NULL;
-		if (read_file(path, RECORD_MAX_BYTES, &text, &re) < 0 ||
-		    !(o = json_parse(buf_str(&text), text.len, path, &re)) ||
+		if (read_file_nofollow(path, RECORD_MAX_BYTES, &text, &re) < 0) {
+			if (warnings) /* a FIFO, link or device: never waited on */
+				strv_pushf(warnings, "skipping %s", re.msg);
+			free(path);
+			continue;
+		}
+		if (!(o = json_parse(buf_str(&text), text.len, path, &re)) ||
 		    record_read(o, path, RECORD_SUMMARY, &r, &re) < 0) {
 			if (warnings)
 				strv_pushf(warnings, "skipping corrupt record %s", re.msg[0] ? re.msg : path);

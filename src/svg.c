@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
+
 #define DAY 86400
 #define WIDTH 960
 #define MARGIN_LEFT 72
@@ -20,22 +22,6 @@
 #define PANEL_H (PANEL_HEAD + PLOT_H + PANEL_FOOT)
 #define LABEL_GAP 13.0 /* minimum vertical distance between end labels */
 #define FONT "font-family=\"sans-serif\""
-
-void svg_escape(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default:
-			/* control characters are not allowed in XML 1.0 */
-			buf_addc(b, (unsigned char)*s < 0x20 ? ' ' : *s);
-		}
-	}
-}
 
 /* v with a fixed number of decimals (0-3).  Charts print tens of thousands
  * of coordinates: integer digits are much cheaper than printf's float
@@ -200,7 +186,7 @@ static void draw_value_axis(struct buf *b, const struct frame *f, const char *un
 	buf_addf(b, "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\" "
 		    "transform=\"rotate(-90 16 %.1f)\">",
 		 mid, mid);
-	svg_escape(b, unit);
+	esc_xml(b, unit);
 	buf_adds(b, "</text>\n");
 }
 
@@ -244,7 +230,7 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 			add_xy(b, x - 4, ' ', bottom - 2);
 			buf_adds(b, "l8 -8m0 8l-8 -8\"><title>");
 		}
-		svg_escape(b, s->name);
+		esc_xml(b, s->name);
 		buf_addc(b, ' ');
 		buf_add(b, d, 10); /* "2026-05-16 07:12" */
 		buf_addc(b, ' ');
@@ -261,10 +247,10 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 			buf_addc(b, ' ');
 		}
 		if (isfinite(p->y))
-			svg_escape(b, unit);
+			esc_xml(b, unit);
 		if (p->note) {
 			buf_adds(b, " (");
-			svg_escape(b, p->note);
+			esc_xml(b, p->note);
 			buf_adds(b, ")");
 		}
 		buf_adds(b, isfinite(p->y) ? "</title></circle>\n" : "</title></path>\n");
@@ -322,7 +308,7 @@ static void draw_end_labels(struct buf *b, const struct frame *f, const struct s
 				 l[i].x + 4, l[i].y, lx - 2, l[i].label_y, s->color);
 		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">", lx,
 			 l[i].label_y + 4, s->color);
-		svg_escape(b, s->name);
+		esc_xml(b, s->name);
 		buf_adds(b, "</text>\n");
 	}
 	free(l);
@@ -346,9 +332,9 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int
 	}
 	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" font-weight=\"bold\">",
 		 MARGIN_LEFT, top + 16);
-	svg_escape(b, p->title);
+	esc_xml(b, p->title);
 	buf_adds(b, " (");
-	svg_escape(b, p->unit);
+	esc_xml(b, p->unit);
 	buf_adds(b, ")</text>\n");
 	struct frame f = { .t0 = t0, .t1 = t1, .top = top + PANEL_HEAD };
 	if (!isfinite(lo)) {
@@ -387,11 +373,11 @@ char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n
 		     "viewBox=\"0 0 %d %d\" " FONT " font-size=\"11\">\n",
 		 WIDTH, height, WIDTH, height);
 	buf_adds(&b, "<title>");
-	svg_escape(&b, title);
+	esc_xml(&b, title);
 	buf_adds(&b, "</title>\n");
 	buf_addf(&b, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", WIDTH, height);
 	buf_addf(&b, "<text x=\"%d\" y=\"26\" font-size=\"16\" font-weight=\"bold\">", MARGIN_LEFT);
-	svg_escape(&b, title);
+	esc_xml(&b, title);
 	buf_adds(&b, "</text>\n");
 	for (size_t k = 0; k < n_panels; k++)
 		draw_panel(&b, &panels[k], TITLE_H + (double)k * PANEL_H, t0, t1);

@@ -4,7 +4,8 @@
  * axis (one panel per quantity: their scales differ).  Each series is a
  * line in a fixed colour, named at its end so no legend is needed.  The
  * output depends only on the input (fixed float formatting, no clock), so
- * the same data gives byte-identical files. */
+ * the same data gives byte-identical files.  Every string is written
+ * through esc_xml(), so any input gives a well-formed XML document. */
 #ifndef TBX_SVG_H
 #define TBX_SVG_H
 
@@ -38,8 +39,5 @@ char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n
 /* A deterministic colour for a name that has no fixed one: a hash into a
  * colour-blind-friendly palette. */
 const char *svg_hash_color(const char *name);
-
-/* Append s with &, <, >, " and ' escaped. */
-void svg_escape(struct buf *b, const char *s);
 
 #endif

@@ -11,12 +11,21 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 int g_verbosity;
 volatile int g_interrupted;
+
+/* Messages are one printable line whatever text they quote. */
+static void clean_line(char *msg, size_t cap)
+{
+	char *s = sanitize_line(msg, strlen(msg), cap - 4);
+	snprintf(msg, cap, "%s", s);
+	free(s);
+}
 
 int err_set(struct err *e, const char *fmt, ...)
 {
@@ -26,6 +35,7 @@ int err_set(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	clean_line(e->msg, sizeof(e->msg));
 	e->exit_code = EXIT_FAIL;
 	return -1;
 }
@@ -38,6 +48,7 @@ int err_setx(struct err *e, int exit_code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	clean_line(e->msg, sizeof(e->msg));
 	e->exit_code = exit_code;
 	return -1;
 }
@@ -51,6 +62,7 @@ int err_wrap(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
+	clean_line(ctx, sizeof(ctx));
 	memcpy(old, e->msg, sizeof(old));
 	if (old[0])
 		snprintf(e->msg, sizeof(e->msg), "%s: %s", ctx, old);
@@ -261,16 +273,40 @@ bool strv_contains(const struct strv *s, const char *str)
 
 /* ---- files ---- */
 
-int read_file(const char *path, size_t max, struct buf *out, struct err *e)
+/* Open for reading without blocking on a FIFO (O_NONBLOCK) and without
+ * following a last-component symlink when asked; only a regular file is
+ * read (a FIFO, socket or device would hang or never end). */
+static int open_regular(int dirfd, const char *path, bool nofollow, struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0);
+	int fd = openat(dirfd, path, flags);
+	if (fd < 0) {
+		if (nofollow && errno == ELOOP)
+			return err_set(e, "'%s' is a symbolic link", path);
 		return err_set(e, "cannot open '%s': %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return err_set(e, "cannot read '%s': is a directory", path);
 	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+		close(fd);
+		return err_set(e, "cannot read '%s': %s", path, strerror(saved));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(e, "'%s' is %s, not a regular file", path,
+			       S_ISDIR(st.st_mode)    ? "a directory"
+			       : S_ISFIFO(st.st_mode) ? "a FIFO"
+			       : S_ISSOCK(st.st_mode) ? "a socket"
+						      : "a device");
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+static int read_fd(int fd, const char *path, size_t max, struct buf *out, struct err *e)
+{
 	buf_reset(out);
 	char chunk[65536];
 	for (;;) {
@@ -296,15 +332,67 @@ int read_file(const char *path, size_t max, struct buf *out, struct err *e)
 	return 0;
 }
 
-int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e)
+int read_file(const char *path, size_t max, struct buf *out, struct err *e)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		err_set(e, "cannot create '%s': %s", tmp, strerror(errno));
+	int fd = open_regular(AT_FDCWD, path, false, e);
+	return fd < 0 ? -1 : read_fd(fd, path, max, out, e);
+}
+
+int read_file_nofollow(const char *path, size_t max, struct buf *out, struct err *e)
+{
+	int fd = open_regular(AT_FDCWD, path, true, e);
+	return fd < 0 ? -1 : read_fd(fd, path, max, out, e);
+}
+
+int open_file_regular(const char *path, struct err *e)
+{
+	return open_regular(AT_FDCWD, path, false, e);
+}
+
+/* "<name>.tmp.<pid>.<6 random characters>" in dirfd, created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW as mkstemp(3) does (a name another user
+ * planted is never opened, only skipped), but relative to a directory and
+ * with the caller's mode (through the umask). */
+int temp_file_create(int dirfd, const char *name, int mode, char **tmp_name, struct err *e)
+{
+	static const char chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	for (int attempt = 0; attempt < 100; attempt++) {
+		unsigned char r[6];
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			uint64_t x = (uint64_t)now_mono() * 1000003u ^ (uint64_t)getpid() * 2654435761u ^
+				     (uint64_t)attempt * 40503u;
+			for (size_t i = 0; i < sizeof(r); i++, x >>= 7)
+				r[i] = (unsigned char)x;
+		}
+		char suffix[7];
+		for (size_t i = 0; i < 6; i++)
+			suffix[i] = chars[r[i] % (sizeof(chars) - 1)];
+		suffix[6] = '\0';
+		char *tmp = xasprintf("%s.tmp.%ld.%s", name, (long)getpid(), suffix);
+		int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				(mode_t)mode);
+		if (fd >= 0) {
+			*tmp_name = tmp;
+			return fd;
+		}
+		int saved = errno;
+		if (saved != EEXIST) {
+			err_set(e, "cannot create '%s': %s", tmp, strerror(saved));
+			free(tmp);
+			return -1;
+		}
 		free(tmp);
-		return -1;
 	}
+	return err_set(e, "cannot create a temporary file for '%s': every name tried exists", name);
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode,
+			 struct err *e)
+{
+	char *tmp = NULL;
+	int fd = temp_file_create(dirfd, name, mode, &tmp, e);
+	if (fd < 0)
+		return -1;
 	const char *p = data;
 	size_t left = len;
 	while (left) {
@@ -312,24 +400,24 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode, 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			err_set(e, "cannot write '%s': %s", path, strerror(n < 0 ? errno : EIO));
+			err_set(e, "cannot write '%s': %s", name, strerror(n < 0 ? errno : EIO));
 			goto fail;
 		}
 		p += n;
 		left -= (size_t)n;
 	}
 	if (fsync(fd) < 0) {
-		err_set(e, "cannot write '%s': %s", path, strerror(errno));
+		err_set(e, "cannot write '%s': %s", name, strerror(errno));
 		goto fail;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		err_set(e, "cannot write '%s': %s", path, strerror(errno));
+		err_set(e, "cannot write '%s': %s", name, strerror(errno));
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		err_set(e, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		err_set(e, "cannot rename '%s' to '%s': %s", tmp, name, strerror(errno));
 		goto fail;
 	}
 	free(tmp);
@@ -337,9 +425,14 @@ int write_file_atomic(const char *path, const void *data, size_t len, int mode, 
 fail:
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(dirfd, tmp, 0);
 	free(tmp);
 	return -1;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e)
+{
+	return write_file_atomic_at(AT_FDCWD, path, data, len, mode, e);
 }
 
 int mkdir_p(const char *path, int mode, struct err *e)
@@ -375,7 +468,12 @@ int remove_stale_temp_files(const char *dir)
 	while ((de = readdir(d))) {
 		const char *t = strstr(de->d_name, ".tmp.");
 		long pid;
-		if (!t || parse_long(t + 5, 1, 1L << 30, &pid) < 0)
+		if (!t)
+			continue;
+		char *digits = xstrndup(t + 5, strcspn(t + 5, "."));
+		int bad = parse_long(digits, 1, 1L << 30, &pid);
+		free(digits);
+		if (bad < 0)
 			continue;
 		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
@@ -478,58 +576,6 @@ size_t edit_distance(const char *a, const char *b)
 	return d;
 }
 
-/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0: no
- * overlong forms, surrogates or code points past U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80; /* 2nd byte */
-	unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-	if (s[0] < 0x80)
-		return 1;
-	else if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-		len = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
-char *sanitize_line(const char *s, size_t len, size_t max)
-{
-	struct buf b = BUF_INIT;
-	buf_init(&b);
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len && b.len < max) {
-		size_t n = utf8_seq_len(u + i, len - i);
-		if (n == 0) {
-			buf_addc(&b, '?');
-			i++;
-		} else if (n == 1 && (u[i] < 0x20 || u[i] == 0x7f)) {
-			buf_addc(&b, u[i] == '\t' ? ' ' : (u[i] == '\n' || u[i] == '\r') ? ' ' : '?');
-			i++;
-		} else {
-			buf_add(&b, s + i, n);
-			i += n;
-		}
-	}
-	/* trim trailing blanks left by newlines */
-	while (b.len && b.p[b.len - 1] == ' ')
-		b.p[--b.len] = '\0';
-	if (i < len)
-		buf_adds(&b, "...");
-	return buf_detach(&b);
-}
-
 /* ---- time ---- */
 
 int64_t now_unix(void)
@@ -605,11 +651,30 @@ void format_age(int64_t s, char *out, size_t n)
 
 /* ---- messages ---- */
 
-static void vmsg(const char *fmt, va_list ap)
+/* messages: one printable line (sanitize_line), whatever they quote */
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	fputs("tbx: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_vaddf(&b, fmt, ap);
+	char *line = sanitize_line(b.p, b.len, b.len);
+	fprintf(stderr, "%s%s\n", prefix, line);
+	free(line);
+	buf_free(&b);
+}
+
+void print_line(const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	char *line = sanitize_line(b.p, b.len, b.len);
+	puts(line);
+	free(line);
+	buf_free(&b);
 }
 
 void note(const char *fmt, ...)
@@ -618,7 +683,7 @@ void note(const char *fmt, ...)
 	if (g_verbosity < 0)
 		return;
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg("tbx: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -628,7 +693,7 @@ void verbose(const char *fmt, ...)
 	if (g_verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg("tbx: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -636,9 +701,7 @@ void warn(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("tbx: warning: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vmsg("tbx: warning: ", fmt, ap);
 	va_end(ap);
 }
 

@@ -34,7 +34,9 @@ struct err {
 	char msg[2048]; /* one line, no trailing period or newline */
 };
 
-/* Set the message (replacing any previous one); exit code EXIT_FAIL. */
+/* Set the message (replacing any previous one); exit code EXIT_FAIL.
+ * The message is passed through sanitize_line(): a path or a server's
+ * text in it cannot carry terminal escapes. */
 int err_set(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Same, with an explicit exit code. Returns -1. */
 int err_setx(struct err *e, int exit_code, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -79,15 +81,29 @@ void strv_pushf(struct strv *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 
-/* Files.  read_file() refuses files larger than max (naming the path). */
+/* Files.  read_file() reads a regular file only: a FIFO, socket or device
+ * is refused at once (opened with O_NONBLOCK, then fstat), never waited
+ * on; a file larger than max is refused too (naming the path). */
 int read_file(const char *path, size_t max, struct buf *out, struct err *e);
-/* Write via "<path>.tmp.<pid>", fsync, rename: never a partial file.
- * mode is applied through the umask like open(2). */
+/* The same, refusing a symbolic link (O_NOFOLLOW): for files found by
+ * listing a directory others may write into (results/). */
+int read_file_nofollow(const char *path, size_t max, struct buf *out, struct err *e);
+/* open_regular's descriptor for a path (blocking again once open), or -1. */
+int open_file_regular(const char *path, struct err *e);
+/* A new file "<name>.tmp.<pid>.<random>" in dirfd (AT_FDCWD: name's own
+ * directory), created O_EXCL|O_NOFOLLOW like mkstemp(3), with mode through
+ * the umask.  Returns its fd; *tmp_name (caller frees) is its name. */
+int temp_file_create(int dirfd, const char *name, int mode, char **tmp_name, struct err *e);
+/* Write via temp_file_create(), fsync, rename: never a partial file, and
+ * never into a file someone else made. */
 int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e);
+int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode,
+			 struct err *e);
 /* mkdir -p with the given mode for created directories. */
 int mkdir_p(const char *path, int mode, struct err *e);
-/* Remove "<name>.tmp.<pid>" files left in dir by write_file_atomic() of a
- * process that died (kill -9); returns how many were removed. */
+/* Remove "<name>.tmp.<pid>[.<random>]" files left in dir by
+ * write_file_atomic() of a process that died (kill -9); returns how many
+ * were removed. */
 int remove_stale_temp_files(const char *dir);
 bool path_exists(const char *path);
 bool is_dir(const char *path);
@@ -104,8 +120,12 @@ bool str_eq(const char *a, const char *b); /* NULL-safe */
 int parse_long(const char *s, long min, long max, long *out);
 /* Levenshtein distance, for "did you mean" suggestions. */
 size_t edit_distance(const char *a, const char *b);
-/* Replace control characters and invalid UTF-8 so untrusted text can be
- * printed on one line. Returns a new string of at most max bytes (plus "..."). */
+/* The one sanitizer for untrusted text on a terminal (escape.c; its kin
+ * for Markdown, XML and HTML are in escape.h): control characters, invalid
+ * UTF-8, noncharacters and invisible bidi/zero-width characters become '?'
+ * (tabs and line breaks a space).  Returns a new string of at most max
+ * bytes (plus a last character and "...").  Every message of struct err,
+ * note(), verbose() and warn() goes through it. */
 char *sanitize_line(const char *s, size_t len, size_t max);
 
 /* Time. */
@@ -123,6 +143,9 @@ extern int g_verbosity; /* -1 quiet, 0 normal, 1 verbose */
 void note(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* shown unless -q */
 void verbose(const char *fmt, ...) PRINTF_LIKE(1, 2); /* shown with -v */
 void warn(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* always shown */
+/* A line on stdout that quotes untrusted text (file names, record fields):
+ * through sanitize_line(), then a newline. */
+void print_line(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Signals: handlers set this; long operations check it. 0 or the signal. */
 extern volatile int g_interrupted;

@@ -15,32 +15,37 @@ struct tally {
 	size_t added, failed_runs, skipped, errors;
 };
 
-static void print_rate(const char *name, json_object *t)
+static void add_rate(struct buf *b, const char *name, json_object *t)
 {
 	double mean = json_num(t, "mean", NAN);
 	if (isfinite(mean))
-		printf(", %s %.2f", name, mean);
+		buf_addf(b, ", %s %.2f", name, mean);
 }
 
+/* File names and record fields are untrusted: printed via print_line(). */
 static void print_log_line(const char *path, const struct import_result *r)
 {
 	json_object *rec = r->record;
 	const char *backend = json_str(rec, "backend"), *model = json_str(rec, "model");
+	struct buf b = BUF_INIT;
+	buf_init(&b);
 	switch (r->outcome) {
 	case IMPORT_ADDED:
-		printf("imported %s: %s %s", path, backend, model);
-		print_rate("pp512", json_obj(rec, "pp512"));
-		print_rate("tg128", json_obj(rec, "tg128"));
-		printf(" (run %s)\n", r->run_id);
+		buf_addf(&b, "imported %s: %s %s", path, backend, model);
+		add_rate(&b, "pp512", json_obj(rec, "pp512"));
+		add_rate(&b, "tg128", json_obj(rec, "tg128"));
+		buf_addf(&b, " (run %s)", r->run_id);
 		break;
 	case IMPORT_ADDED_FAILED:
-		printf("failed run imported %s: %s %s: %s (run %s)\n", path, backend, model,
-		       json_str(rec, "error"), r->run_id);
+		buf_addf(&b, "failed run imported %s: %s %s: %s (run %s)", path, backend, model,
+			 json_str(rec, "error"), r->run_id);
 		break;
 	case IMPORT_DUPLICATE:
-		printf("skipped %s: already imported (run %s)\n", path, r->run_id);
+		buf_addf(&b, "skipped %s: already imported (run %s)", path, r->run_id);
 		break;
 	}
+	print_line("%s", b.p);
+	buf_free(&b);
 }
 
 static json_object *log_json(const char *path, const struct import_result *r)
@@ -63,7 +68,7 @@ static void import_log(struct ctx *c, const char *path, const struct import_opts
 	struct import_result r;
 	struct err e = { 0 };
 	if (import_log_file(c->home, path, o, &r, &e) < 0) {
-		fprintf(stderr, "tbx: %s\n", e.msg);
+		fprintf(stderr, "tbx: %s\n", e.msg); /* sanitized by err_set */
 		t->errors++;
 		import_result_free(&r);
 		return;
@@ -83,21 +88,25 @@ static void import_log(struct ctx *c, const char *path, const struct import_opts
 
 static void print_bundle_line(const char *path, const struct bundle_import_result *r)
 {
-	printf("imported %s: %zu record%s", path, r->added, r->added == 1 ? "" : "s");
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b, "imported %s: %zu record%s", path, r->added, r->added == 1 ? "" : "s");
 	if (r->host)
-		printf(" from %s", r->host);
+		buf_addf(&b, " from %s", r->host);
 	if (r->duplicates)
-		printf(", skipped %zu already present", r->duplicates);
+		buf_addf(&b, ", skipped %zu already present", r->duplicates);
 	if (r->definitions)
-		printf(", skipped %zu definition/manifest file%s (local ones kept)", r->definitions,
-		       r->definitions == 1 ? "" : "s");
+		buf_addf(&b, ", skipped %zu definition/manifest file%s (local ones kept)",
+			 r->definitions, r->definitions == 1 ? "" : "s");
 	if (r->reports)
-		printf(", skipped %zu report file%s", r->reports, r->reports == 1 ? "" : "s");
+		buf_addf(&b, ", skipped %zu report file%s", r->reports, r->reports == 1 ? "" : "s");
 	if (r->other)
-		printf(", ignored %zu other entr%s", r->other, r->other == 1 ? "y" : "ies");
+		buf_addf(&b, ", ignored %zu other entr%s", r->other, r->other == 1 ? "y" : "ies");
 	if (r->invalid)
-		printf(", skipped %zu invalid record%s", r->invalid, r->invalid == 1 ? "" : "s");
-	printf("\n");
+		buf_addf(&b, ", skipped %zu invalid record%s", r->invalid,
+			 r->invalid == 1 ? "" : "s");
+	print_line("%s", b.p);
+	buf_free(&b);
 }
 
 static void import_bundle(struct ctx *c, const char *path, struct tally *t, json_object *out)
@@ -114,7 +123,7 @@ static void import_bundle(struct ctx *c, const char *path, struct tally *t, json
 	if (rc < 0 || r.invalid)
 		t->errors++;
 	if (rc < 0)
-		fprintf(stderr, "tbx: %s\n", e.msg);
+		fprintf(stderr, "tbx: %s\n", e.msg); /* sanitized by err_set */
 	if (out) {
 		json_object *j = json_object_new_object();
 		json_add_str(j, "file", path);

@@ -97,7 +97,7 @@ static int run_report(struct ctx *c, int argc, char **argv)
 		struct strv lines = STRV_INIT;
 		if (report_regressions(&r, &lines) > 0) {
 			for (size_t i = 0; i < lines.n; i++)
-				printf("REGRESSION: %s\n", lines.v[i]);
+				print_line("REGRESSION: %s", lines.v[i]);
 			rc = EXIT_FAIL;
 		} else {
 			note("no significant regression in the latest results up to %s", a.date);

@@ -112,4 +112,57 @@ is "$(grep -c '"run_id"' "$T/out")" 4 "results --json: an object per matching re
 like "$out" "^\[" "results --json: an array"
 like "$out" "\"image_digest\": null" "results --json: null digest for imported runs"
 
+# ---- every chart is well-formed XML ----
+xml_ok() { # FILE...: xmllint (libxml2-utils) or python3's parser
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$@"
+	else
+		python3 -c 'import sys, xml.dom.minidom as m; [m.parse(f) for f in sys.argv[1:]]' "$@"
+	fi
+}
+check "every chart parses as XML" xml_ok "$T"/r/charts/*.svg
+
+# ---- a FIFO in results/ is skipped with a note, never waited on ----
+tbx_to() { timeout 20 "$TBX_BIN" --url "$TB_URL" "$@"; }
+mkfifo "$R/20260517T010000Z-fifo.json"
+run tbx_to results
+is "$rc" 0 "results with a FIFO in results/ exits 0 (no hang)"
+like "$err" "skipping .*20260517T010000Z-fifo\.json' is a FIFO, not a regular file" "the FIFO is named"
+run tbx_to report -o "$T/r6" --date 2026-05-20
+is "$rc" 0 "report with a FIFO in results/ exits 0 (no hang)"
+like "$err" "20260517T010000Z-fifo\.json' is a FIFO" "report names it too"
+run tbx_to export -o "$T/fifo.tar.gz"
+is "$rc" 0 "export with a FIFO in results/ exits 0 (no hang)"
+like "$err" "not exporting .*fifo\.json" "export names it"
+rm -f "$R/20260517T010000Z-fifo.json" "$R/20260517T000000Z-broken.json"
+
+# ---- hostile record strings: escaped for Markdown and XML ----
+cat >"$R/20260518T000000Z-hostile.json" <<'JSON'
+{"run_id": "hostile-1", "backend": "vulkan-radv", "started_at": "2026-05-18T00:00:00Z",
+ "lineage": "x\n# owned <img src=x onerror=alert(1)>",
+ "model": "# m|`<img src=x onerror=alert(1)>`\u0001\ufffe\uffff\u202e",
+ "host": {"name": "strix"}, "image_digest": "sha256:<img>|`*[x](y)",
+ "build_commit": "*[a](b)|", "status": "failed", "error": "boom\n# heading <script>x</script>",
+ "pp512": {"mean": 10, "stddev": 1, "samples": [9, 11]}}
+JSON
+run tbx report -o "$T/rh" --date 2026-05-20
+is "$rc" 0 "report over a hostile record exits 0"
+hm=$(cat "$T/rh/REBENCH-MATRIX-2026-05-20.md" "$T/rh/BENCHMARKS.md")
+unlike "$hm" "<img|<script" "no HTML tag from the data reaches the Markdown"
+unlike "$hm" "^#+ *(owned|heading|m)" "no heading from the data"
+unlike "$hm" "[^\\]\]\((y|b)\)" "no link from the data (every ] escaped)"
+is "$(grep -c '^| .*owned' "$T/rh/REBENCH-MATRIX-2026-05-20.md")" 0 "the lineage stays in its heading"
+check "the hostile chart parses as XML too" xml_ok "$T"/rh/charts/*.svg
+unlike "$(cat "$T"/rh/charts/*.svg)" "<img|<script" "no tag from the data in the charts"
+rm -f "$R/20260518T000000Z-hostile.json"
+
+# ---- -o DIR: a symlinked charts/ is refused, nothing written through it ----
+mkdir -p "$T/rl" "$T/outside"
+ln -s "$T/outside" "$T/rl/charts"
+run tbx report -o "$T/rl" --date 2026-05-20
+is "$rc" 1 "report refuses a symlinked charts/ in the output directory"
+like "$err" "refusing '.*/rl/charts': it is a symbolic link" "and says why"
+is "$(find "$T/outside" -type f | wc -l)" 0 "nothing is written through the link"
+check "no temporary file is left in the output directory" test -z "$(find "$T/rl" -name '*.tmp.*')"
+
 done_testing

@@ -196,4 +196,21 @@ like "$(cat "$T/err")" "'\.\.'" "with a clear message"
 is "$(count_results "$H3")" 0 "and nothing is written"
 check "nothing escaped" test ! -e "$T/escape.json"
 
+# --- untrusted file names are printed sanitized; FIFOs are never waited on
+HF=$T/home-fifo
+make_home "$HF"
+esc=$(printf '\033')
+evil="$T/evil${esc}[2J${esc}]0;owned$(printf '\007')__vulkan_radv__fa1.log"
+cp "$FIX/llama-2-7b.Q4_0__vulkan_radv__fa1.log" "$evil"
+run env TBX_HOME="$HF" "$TBX_BIN" import "$evil" "$T/missing${esc}[31m.log"
+is "$rc" 1 "import of an oddly named file and a missing one exits 1"
+like "$out" "^imported .*evil\?\[2J\?\]0;owned\?__vulkan_radv__fa1\.log" "the name is printed with its escapes made harmless"
+unlike "$out$err" "$esc" "no escape character reaches the terminal"
+mkfifo "$T/fifo__vulkan_radv__fa1.log" "$T/fifo.tar.gz"
+run env TBX_HOME="$HF" timeout 20 "$TBX_BIN" import "$T/fifo__vulkan_radv__fa1.log" "$T/fifo.tar.gz"
+is "$rc" 1 "importing FIFOs fails at once (no hang)"
+like "$err" "fifo__vulkan_radv__fa1\.log.*not a regular file" "a FIFO log is named"
+like "$err" "fifo\.tar\.gz' is a FIFO, not a regular file" "a FIFO bundle is named"
+is "$(count_results "$HF")" 1 "only the regular file was recorded"
+
 done_testing

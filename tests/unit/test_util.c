@@ -1,0 +1,214 @@
+/* test_util.c - the escapers for each output (terminal, Markdown, XML,
+ * HTML), messages that cannot carry terminal escapes, files that are
+ * never FIFOs or planted temporary files. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "escape.h"
+#include "util.h"
+
+static char *md(const char *s)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	esc_md(&b, s);
+	return buf_detach(&b);
+}
+
+static char *xml(const char *s)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	esc_xml(&b, s);
+	return buf_detach(&b);
+}
+
+static char *html(const char *s)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	esc_html(&b, s);
+	return buf_detach(&b);
+}
+
+#define assert_escaped(fn, in, want)                 \
+	do {                                         \
+		char *got_ = fn(in);                 \
+		assert_string_equal(got_, want);     \
+		free(got_);                          \
+	} while (0)
+
+static void test_markdown(void **state)
+{
+	(void)state;
+	assert_escaped(md, "Qwen3.6-35B-A3B-UD-Q4_K_XL", "Qwen3.6-35B-A3B-UD-Q4_K_XL");
+	assert_escaped(md, "a|b", "a\\|b");
+	assert_escaped(md, "# heading", "\\# heading");
+	assert_escaped(md, "name ##", "name \\#\\#"); /* a heading's closing sequence */
+	assert_escaped(md, "<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)>");
+	assert_escaped(md, "`code` *em* _em_ ~~s~~ $x$", "\\`code\\` \\*em\\* \\_em\\_ \\~\\~s\\~\\~ \\$x\\$");
+	assert_escaped(md, "[a](http://x) ![i](y)", "\\[a\\](http://x) !\\[i\\](y)");
+	assert_escaped(md, "&amp; & &#60;", "&amp;amp; & &amp;\\#60;");
+	assert_escaped(md, "back\\slash", "back\\\\slash");
+	assert_escaped(md, "line\nbreak\r\x1b[31m", "line break  \\[31m");
+	/* invalid UTF-8, a noncharacter, a bidi override: U+FFFD */
+	assert_escaped(md, "a\xff" "b\xef\xbf\xbe" "c\xe2\x80\xae" "d", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d");
+	assert_escaped(md, "caf\xc3\xa9 \xe2\x96\xbc", "caf\xc3\xa9 \xe2\x96\xbc");
+	assert_escaped(md, "", "");
+	assert_escaped(md, NULL, "");
+}
+
+static void test_xml_and_html(void **state)
+{
+	(void)state;
+	assert_escaped(xml, "a<b>&\"c\"'", "a&lt;b&gt;&amp;&quot;c&quot;&#39;");
+	/* XML 1.0 has no C0 controls (but tab, LF, CR), no U+FFFE/U+FFFF, no
+	 * surrogates (only reachable as invalid UTF-8) */
+	assert_escaped(xml, "x\x01y\x1f\tz\n", "x y  z ");
+	assert_escaped(xml, "\xef\xbf\xbe\xef\xbf\xbf", "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_escaped(xml, "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	assert_escaped(xml, "\xf4\x8f\xbf\xbe", "\xef\xbf\xbd"); /* U+10FFFE */
+	assert_escaped(xml, "\xc0\xbc", "\xef\xbf\xbd\xef\xbf\xbd"); /* overlong '<' */
+	assert_escaped(xml, "\xf0\x9f\x98\x80 \xe2\x80\x8b", "\xf0\x9f\x98\x80 \xef\xbf\xbd");
+	assert_escaped(html, "<script>alert('x')</script>&",
+		       "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
+	assert_escaped(html, "\" onmouseover=\"x", "&quot; onmouseover=&quot;x");
+}
+
+static void test_sanitize_line(void **state)
+{
+	(void)state;
+	char *s = sanitize_line("a\x1b[2Jb\x9b" "c\n", 9, 100);
+	assert_string_equal(s, "a?[2Jb?c");
+	free(s);
+	/* C1 CSI as a character (U+009B), a right-to-left override */
+	s = sanitize_line("x\xc2\x9by\xe2\x80\xaez", 8, 100);
+	assert_string_equal(s, "x?y?z");
+	free(s);
+	s = utf8_truncate("abc\xc3\xa9", 4);
+	assert_string_equal(s, "abc");
+	free(s);
+	s = utf8_truncate("abc\xc3\xa9", 5);
+	assert_string_equal(s, "abc\xc3\xa9");
+	free(s);
+}
+
+/* Every message of the one error convention is a printable line, whatever
+ * a file name or a server put in it. */
+static void test_messages_sanitized(void **state)
+{
+	(void)state;
+	struct err e = { 0 };
+	err_set(&e, "cannot open '%s'", "evil\x1b]0;owned\x07\n.log");
+	assert_null(strchr(e.msg, '\x1b'));
+	assert_null(strchr(e.msg, '\x07'));
+	assert_null(strchr(e.msg, '\n'));
+	assert_string_equal(e.msg, "cannot open 'evil?]0;owned? .log'");
+	err_wrap(&e, "importing '%s'", "\x1b[31mred");
+	assert_string_equal(e.msg, "importing '?[31mred': cannot open 'evil?]0;owned? .log'");
+	err_setx(&e, 2, "%s", "\x9b" "6n");
+	assert_string_equal(e.msg, "?6n");
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("blocked on a FIFO");
+}
+
+static char *temp_dir(void)
+{
+	char *d = xstrdup("/tmp/tbx-util-test.XXXXXX");
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void test_read_file_fifo(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	char *fifo = path_join(dir, "x.json");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	struct buf b = BUF_INIT;
+	struct err e = { 0 };
+	assert_int_equal(read_file(fifo, 1 << 20, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "a FIFO, not a regular file"));
+	assert_int_equal(read_file_nofollow(fifo, 1 << 20, &b, &e), -1);
+	assert_int_equal(open_file_regular(fifo, &e), -1);
+	alarm(0);
+	char *link = path_join(dir, "link.json");
+	char *target = path_join(dir, "target.json");
+	assert_int_equal(write_file_atomic(target, "{}", 2, 0600, &e), 0);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(read_file(link, 1 << 20, &b, &e), 0);
+	assert_int_equal(read_file_nofollow(link, 1 << 20, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "symbolic link"));
+	assert_int_equal(read_file(dir, 1 << 20, &b, &e), -1);
+	assert_non_null(strstr(e.msg, "a directory"));
+	unlink(fifo), unlink(link), unlink(target), rmdir(dir);
+	buf_free(&b);
+	free(fifo), free(link), free(target), free(dir);
+}
+
+/* A file planted under the old predictable temporary name is never
+ * written into: the result is a new file of ours. */
+static void test_temp_file_not_planted(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	char *path = path_join(dir, "BENCHMARKS.md");
+	char *planted = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	struct err e = { 0 };
+	int fd = open(planted, O_WRONLY | O_CREAT | O_EXCL, 0666);
+	assert_true(fd >= 0);
+	close(fd);
+	struct stat before, after;
+	assert_int_equal(stat(planted, &before), 0);
+	assert_int_equal(write_file_atomic(path, "report\n", 7, 0644, &e), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(after.st_ino != before.st_ino);
+	assert_true(path_exists(planted)); /* left alone */
+	/* a planted symlink under that name does not stop us either */
+	char *other = path_join(dir, "elsewhere");
+	unlink(planted);
+	assert_int_equal(symlink(other, planted), 0);
+	assert_int_equal(write_file_atomic(path, "again\n", 6, 0644, &e), 0);
+	assert_false(path_exists(other));
+	/* the temporary name keeps the pid, for remove_stale_temp_files() */
+	char *tmp = NULL;
+	fd = temp_file_create(AT_FDCWD, path, 0600, &tmp, &e);
+	assert_true(fd >= 0);
+	close(fd);
+	char *prefix = xasprintf("%s.tmp.%ld.", path, (long)getpid());
+	assert_true(str_starts_with(tmp, prefix));
+	assert_int_equal(strlen(tmp), strlen(prefix) + 6);
+	unlink(tmp), unlink(planted), unlink(path), rmdir(dir);
+	free(prefix), free(tmp), free(other), free(planted), free(path), free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_markdown),
+		cmocka_unit_test(test_xml_and_html),
+		cmocka_unit_test(test_sanitize_line),
+		cmocka_unit_test(test_messages_sanitized),
+		cmocka_unit_test(test_read_file_fifo),
+		cmocka_unit_test(test_temp_file_not_planted),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
