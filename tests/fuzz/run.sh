@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -40,6 +40,7 @@ declare -A MAX_LEN=(
 	[remote_uri]=4096       # past the 200-byte shown limit, far past a real URI
 	[mirrors]=4096          # several host=url entries
 	[base64]=4096
+	[import_log]=65536  # a log with its device lines, table and build line
 )
 
 usage() {
