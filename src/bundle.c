@@ -474,27 +474,28 @@ static int read_data(struct archive *a, struct archive_entry *en, const char *sh
 	return 0;
 }
 
+/* The archive's uncompressed bytes against its compressed ones: a small
+ * download must not become a flood of files.  Checked as it is read, once
+ * past BUNDLE_RATIO_FLOOR (small bundles always pass). */
+static int check_expansion(struct archive *a, struct err *e)
+{
+	la_int64_t raw = archive_filter_bytes(a, -1), plain = archive_filter_bytes(a, 0);
+	if (plain > (la_int64_t)BUNDLE_RATIO_FLOOR && raw > 0 &&
+	    plain / raw > (la_int64_t)BUNDLE_MAX_RATIO)
+		return err_set(e, "the archive expands more than %d times (%lld bytes from %lld)",
+			       BUNDLE_MAX_RATIO, (long long)plain, (long long)raw);
+	return 0;
+}
+
 /* Pass 1: read the whole archive into memory, refusing it on the first
  * hostile entry.  Results and MANIFEST.json are kept in es. */
-static int read_bundle(const char *path, struct entries *es, struct bundle_import_result *res,
-		       struct err *e)
+static int read_entries(struct archive *a, const struct bundle_import_opts *o,
+			struct entries *es, struct bundle_import_result *res, struct err *e)
 {
-	int fd = open_file_regular(path, e);
-	if (fd < 0)
-		return -1;
-	struct archive *a = archive_read_new();
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		err_set(e, "not a tar.gz archive: %s", archive_error_string(a));
-		archive_read_free(a);
-		close(fd);
-		return -1;
-	}
 	struct archive_entry *en;
 	struct buf data = BUF_INIT;
 	buf_init(&data);
-	size_t n = 0, total = 0;
+	size_t n = 0, total = 0, records = 0;
 	int rc = 0, r;
 	while (rc == 0 && (r = archive_read_next_header(a, &en)) != ARCHIVE_EOF) {
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
@@ -515,8 +516,15 @@ static int read_bundle(const char *path, struct entries *es, struct bundle_impor
 		rc = check_type(en, shown, e);
 		if (rc == 0)
 			rc = classify(name, shown, archive_entry_filetype(en) == AE_IFDIR, &kind, e);
+		if (rc == 0 && kind == MEMBER_RESULT && ++records > o->max_records)
+			rc = err_set(e,
+				     "more than %zu records, the limit of one import (--max-records N, "
+				     "or import_max_records in the config file)",
+				     o->max_records);
 		if (rc == 0 && kind != MEMBER_DIR)
 			rc = read_data(a, en, shown, &total, &data, e);
+		if (rc == 0)
+			rc = check_expansion(a, e);
 		if (rc == 0) {
 			switch (kind) {
 			case MEMBER_MANIFEST:
@@ -532,6 +540,29 @@ static int read_bundle(const char *path, struct entries *es, struct bundle_impor
 		free(shown);
 	}
 	buf_free(&data);
+	return rc;
+}
+
+static struct archive *archive_reader(void)
+{
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	return a;
+}
+
+static int read_bundle(const char *path, const struct bundle_import_opts *o, struct entries *es,
+		       struct bundle_import_result *res, struct err *e)
+{
+	int fd = open_file_regular(path, e);
+	if (fd < 0)
+		return -1;
+	struct archive *a = archive_reader();
+	int rc;
+	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK)
+		rc = err_set(e, "not a tar.gz archive: %s", archive_error_string(a));
+	else
+		rc = read_entries(a, o, es, res, e);
 	archive_read_free(a);
 	close(fd);
 	return rc;
@@ -599,7 +630,7 @@ static void check_records(const char *home, const char *path, const struct entri
 			res->invalid++;
 			json_object_put(o);
 			record_free(&r);
-		} else if (strv_contains(&seen, r.run_id) || store_has_run(home, r.run_id)) {
+		} else if (strv_contains(&seen, r.run_id) || (home && store_has_run(home, r.run_id))) {
 			res->duplicates++;
 			json_object_put(o);
 			record_free(&r);
@@ -614,41 +645,80 @@ static void check_records(const char *home, const char *path, const struct entri
 	strv_free(&seen);
 }
 
-int bundle_import(const char *home, const char *path, struct bundle_import_result *res,
-		  struct strv *warnings, struct err *e)
+/* Pass 2 on what pass 1 kept: the manifest, then every record.  -1 when
+ * the bundle is refused as a whole. */
+static int plan_import(const char *home, const char *path, struct entries *es,
+		       json_object ***keep, size_t *n_keep, struct bundle_import_result *res,
+		       struct strv *warnings, struct err *e)
 {
-	memset(res, 0, sizeof(*res));
-	struct entries es = { 0 };
-	if (read_bundle(path, &es, res, e) < 0) {
-		entries_free(&es);
-		return err_wrap(e, "refusing '%s', nothing imported", path);
-	}
 	int rc = 0;
 	bool manifest = false;
-	for (size_t i = 0; i < es.n; i++) {
-		if (es.v[i].kind == MEMBER_MANIFEST) {
+	for (size_t i = 0; i < es->n; i++) {
+		if (es->v[i].kind == MEMBER_MANIFEST) {
 			manifest = true;
-			read_manifest(&es.v[i], path, res, warnings, e, &rc);
+			read_manifest(&es->v[i], path, res, warnings, e, &rc);
 		}
 	}
 	if (!manifest)
 		rc = err_set(e, "not a tbx export: no " BUNDLE_TOP "/MANIFEST.json");
-	if (rc < 0) {
+	if (rc < 0)
+		return -1;
+	*keep = xcalloc(es->n + 1, sizeof(**keep));
+	*n_keep = 0;
+	check_records(home, path, es, *keep, n_keep, res, warnings);
+	return 0;
+}
+
+static void keep_free(json_object **keep, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		json_object_put(keep[i]);
+	free(keep);
+}
+
+int bundle_import(const char *home, const char *path, const struct bundle_import_opts *o,
+		  struct bundle_import_result *res, struct strv *warnings, struct err *e)
+{
+	memset(res, 0, sizeof(*res));
+	struct entries es = { 0 };
+	json_object **keep = NULL;
+	size_t n_keep = 0;
+	if (read_bundle(path, o, &es, res, e) < 0 ||
+	    plan_import(home, path, &es, &keep, &n_keep, res, warnings, e) < 0) {
 		entries_free(&es);
 		return err_wrap(e, "refusing '%s', nothing imported", path);
 	}
-	json_object **keep = xcalloc(es.n + 1, sizeof(*keep));
-	size_t n_keep = 0;
-	check_records(home, path, &es, keep, &n_keep, res, warnings);
 	entries_free(&es);
+	int rc = 0;
 	for (size_t i = 0; i < n_keep; i++) {
 		if (rc == 0 && store_write(home, keep[i], NULL, e) < 0)
 			rc = err_wrap(e, "'%s': %zu record(s) imported before this error", path,
 				      res->added);
 		else if (rc == 0)
 			res->added++;
-		json_object_put(keep[i]);
 	}
-	free(keep);
+	keep_free(keep, n_keep);
+	return rc;
+}
+
+int bundle_check_mem(const void *data, size_t len, const struct bundle_import_opts *o,
+		     struct bundle_import_result *res, struct strv *warnings, struct err *e)
+{
+	memset(res, 0, sizeof(*res));
+	struct entries es = { 0 };
+	json_object **keep = NULL;
+	size_t n_keep = 0;
+	struct archive *a = archive_reader();
+	int rc;
+	if (archive_read_open_memory(a, data, len) != ARCHIVE_OK)
+		rc = err_set(e, "not a tar.gz archive: %s", archive_error_string(a));
+	else
+		rc = read_entries(a, o, &es, res, e);
+	archive_read_free(a);
+	if (rc == 0)
+		rc = plan_import(NULL, "bundle", &es, &keep, &n_keep, res, warnings, e);
+	entries_free(&es);
+	res->added = n_keep;
+	keep_free(keep, n_keep);
 	return rc;
 }

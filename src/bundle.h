@@ -12,8 +12,9 @@
  * host it names.  Nothing is extracted to disk: every entry is read into
  * memory, the whole archive is checked first, and a hostile one (absolute
  * path, "..", link, device, oversized entry, too many entries) is refused
- * before any record is written.  A record that is not valid JSON or not a
- * valid record is reported and skipped. */
+ * before any record is written, as is one with more records than an import
+ * may add or that expands too much.  A record that is not valid JSON or not
+ * a valid record is reported and skipped. */
 #ifndef TBX_BUNDLE_H
 #define TBX_BUNDLE_H
 
@@ -24,6 +25,13 @@
 #define BUNDLE_MAX_RECORD ((size_t)16 << 20)  /* one entry */
 #define BUNDLE_MAX_TOTAL ((size_t)256 << 20)  /* all entries, uncompressed */
 #define BUNDLE_MAX_ENTRIES 100000
+/* One import writes at most this many records unless the config says
+ * otherwise (import_max_records), and an archive may expand at most
+ * BUNDLE_MAX_RATIO times once past BUNDLE_RATIO_FLOOR uncompressed bytes:
+ * a 1 MB download never turns into 100,000 fsynced files. */
+#define BUNDLE_MAX_RECORDS_DEFAULT 20000
+#define BUNDLE_MAX_RATIO 100
+#define BUNDLE_RATIO_FLOOR ((size_t)8 << 20)
 
 struct bundle_counts {
 	size_t results, manifests, containers, reports;
@@ -55,10 +63,20 @@ void bundle_import_result_free(struct bundle_import_result *r);
  * .tgz or .tar name)? */
 bool bundle_detect(const char *path);
 
+struct bundle_import_opts {
+	size_t max_records; /* records one import may add (BUNDLE_MAX_RECORDS_DEFAULT) */
+};
+
 /* Merge the bundle's records into home.  -1 (nothing written) for a file
  * that cannot be read or an archive that is refused; invalid records are
  * warnings. */
-int bundle_import(const char *home, const char *path, struct bundle_import_result *res,
-		  struct strv *warnings, struct err *e);
+int bundle_import(const char *home, const char *path, const struct bundle_import_opts *o,
+		  struct bundle_import_result *res, struct strv *warnings, struct err *e);
+
+/* Every check of bundle_import() on an archive in memory, writing
+ * nothing (home is not consulted: no record counts as already present);
+ * res->added is how many records an import would write.  For fuzzing. */
+int bundle_check_mem(const void *data, size_t len, const struct bundle_import_opts *o,
+		     struct bundle_import_result *res, struct strv *warnings, struct err *e);
 
 #endif

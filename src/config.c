@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "podman.h"
 #include "trust.h"
 
@@ -83,6 +84,12 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 			c->registry_timeout_s = l;
 		else
 			c->podman_timeout_s = l;
+	} else if (strcmp(key, "import_max_records") == 0) {
+		if (parse_long(val, 1, 10000000, &l) < 0)
+			return err_setx(e, EXIT_USAGE,
+					"%s: import_max_records '%s' must be a number from 1 to 10000000",
+					where, val);
+		c->import_max_records = (size_t)l;
 	} else {
 		return err_setx(e, EXIT_USAGE, "%s: unknown setting '%s'", where, key);
 	}
@@ -172,6 +179,7 @@ int config_load(const char *home, struct config *c, struct err *e)
 	c->max_age_s = 36 * 3600;
 	c->registry_timeout_s = 10;
 	c->podman_timeout_s = PODMAN_TIMEOUT_DEFAULT_S;
+	c->import_max_records = BUNDLE_MAX_RECORDS_DEFAULT;
 	enum conf_origin origin = CONF_HOME;
 	char *path = home ? path_join(home, "tbx.conf") : NULL;
 	if (getenv("TBX_CONFIG") && *getenv("TBX_CONFIG")) {
@@ -193,7 +201,7 @@ int config_load(const char *home, struct config *c, struct err *e)
 	static const char *const envs[][2] = {
 		{ "TBX_REGISTRY_MIRROR", "registry_mirror" }, { "TBX_MAX_AGE", "max_age" },
 		{ "TBX_REGISTRY_TIMEOUT", "registry_timeout" }, { "TBX_PODMAN_TIMEOUT", "podman_timeout" },
-		{ "REGISTRY_AUTH_FILE", "auth_file" },
+		{ "REGISTRY_AUTH_FILE", "auth_file" }, { "TBX_IMPORT_MAX_RECORDS", "import_max_records" },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i][0]);

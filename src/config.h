@@ -17,6 +17,8 @@ struct config {
 	long registry_timeout_s; /* registry_timeout / TBX_REGISTRY_TIMEOUT: 10 s */
 	long podman_timeout_s;   /* podman_timeout / TBX_PODMAN_TIMEOUT: PODMAN_TIMEOUT_DEFAULT_S */
 	struct strv safe_homes;  /* safe_home lines (see config_safe_homes) */
+	size_t import_max_records; /* import_max_records / TBX_IMPORT_MAX_RECORDS: records one
+				    * bundle import may add (BUNDLE_MAX_RECORDS_DEFAULT) */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);

@@ -109,12 +109,13 @@ static void print_bundle_line(const char *path, const struct bundle_import_resul
 	buf_free(&b);
 }
 
-static void import_bundle(struct ctx *c, const char *path, struct tally *t, json_object *out)
+static void import_bundle(struct ctx *c, const char *path, const struct bundle_import_opts *bo,
+			  struct tally *t, json_object *out)
 {
 	struct bundle_import_result r;
 	struct strv warnings = STRV_INIT;
 	struct err e = { 0 };
-	int rc = bundle_import(c->home, path, &r, &warnings, &e);
+	int rc = bundle_import(c->home, path, bo, &r, &warnings, &e);
 	for (size_t i = 0; i < warnings.n; i++)
 		warn("%s", warnings.v[i]);
 	strv_free(&warnings);
@@ -147,10 +148,11 @@ static int run_import(struct ctx *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "backend", required_argument, NULL, 'b' }, { "model", required_argument, NULL, 'm' },
 		{ "host", required_argument, NULL, 'H' },    { "date", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },          { NULL, 0, NULL, 0 },
+		{ "json", no_argument, NULL, 'j' },          { "max-records", required_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct import_opts o = { 0 };
-	const char *date = NULL;
+	const char *date = NULL, *max_records = NULL;
 	int ch;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -160,6 +162,7 @@ static int run_import(struct ctx *c, int argc, char **argv)
 		case 'H': o.host = optarg; break;
 		case 'd': date = optarg; break;
 		case 'j': c->json = true; break;
+		case 'M': max_records = optarg; break;
 		default:
 			return cmd_usage(&cmd_import, "unknown or incomplete option '%s'",
 					 argv[optind - 1]);
@@ -174,8 +177,15 @@ static int run_import(struct ctx *c, int argc, char **argv)
 				 date);
 	if (o.model && !o.model[0])
 		return cmd_usage(&cmd_import, "--model needs a name");
+	long max = 0;
+	if (max_records && parse_long(max_records, 1, 10000000, &max) < 0)
+		return cmd_usage(&cmd_import, "bad --max-records '%s' (expected 1 to 10000000)",
+				 max_records);
 	if (ctx_load(c) < 0)
 		return -1;
+	struct bundle_import_opts bo = {
+		.max_records = max ? (size_t)max : c->cfg.import_max_records,
+	};
 	o.backends = &c->backends;
 	if (o.backend) { /* an unknown backend is a usage error, said once */
 		const struct backend *b = backend_resolve(&c->backends, o.backend, &c->err);
@@ -187,7 +197,7 @@ static int run_import(struct ctx *c, int argc, char **argv)
 	json_object *out = c->json ? json_object_new_array() : NULL;
 	for (int i = optind; i < argc && !g_interrupted; i++) {
 		if (bundle_detect(argv[i]))
-			import_bundle(c, argv[i], &t, out);
+			import_bundle(c, argv[i], &bo, &t, out);
 		else
 			import_log(c, argv[i], &o, &t, out);
 	}
@@ -210,12 +220,14 @@ static const struct option_help import_options[] = {
 	{ "--host H", "the machine that ran the logs (default: unknown)" },
 	{ "--date D", "when they ran, YYYY-MM-DD or RFC 3339 (default: each file's mtime)" },
 	{ "--json", "print one JSON object per file" },
+	{ "--max-records N", "the most records one bundle may add (default: the config's "
+			     "import_max_records, 20000); a bigger bundle is refused, nothing written" },
 	{ NULL, NULL },
 };
 
 const struct command cmd_import = {
 	.name = "import",
-	.args = "[--backend B] [--model M] [--host H] [--date D] FILE...",
+	.args = "[--backend B] [--model M] [--host H] [--date D] [--max-records N] FILE...",
 	.summary = "import llama-bench logs made outside tbx, or a bundle from tbx export",
 	.description =
 		"A FILE is llama-bench output (markdown with its device lines and build: trailer, "
@@ -227,7 +239,9 @@ const struct command cmd_import = {
 		"vulkan_amdvlk). The run id derives from the content, so a file imported twice is "
 		"skipped. A bundle adds its records only (never definitions or manifests), skips "
 		"runs already present and keeps each run's host; an archive with absolute paths, "
-		"'..', links, devices or oversized entries is refused with nothing written. Exits 1 "
+		"'..', links, devices, oversized entries, more records than --max-records or an "
+		"expansion of more than 100 times is refused with nothing written; its records are "
+		"staged and moved in together, so an import is never half done. Exits 1 "
 		"when a file could not be read or parsed (the others are still imported).",
 	.options = import_options,
 	.run = run_import,

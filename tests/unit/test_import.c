@@ -31,6 +31,7 @@
 
 #define N_STRIX_LOGS 50
 #define FAILED_LOG "Ministral-3-14B-Instruct-2512-BF16__vulkan_amdvlk__fa1.log"
+static const struct bundle_import_opts default_import = { BUNDLE_MAX_RECORDS_DEFAULT };
 
 #define assert_near(a, b) check_near((a), (b), #a, __FILE__, __LINE__)
 
@@ -566,7 +567,7 @@ static void test_export_import_roundtrip(void **state)
 	char *bdefs = path_join(b, "containers");
 	write_text(bdefs, "vulkan-radv.json", "{\"image\": \"mine\"}\n");
 	struct bundle_import_result r;
-	assert_int_equal(bundle_import(b, out, &r, &warnings, &e), 0);
+	assert_int_equal(bundle_import(b, out, &default_import, &r, &warnings, &e), 0);
 	assert_int_equal(warnings.n, 0);
 	assert_int_equal(r.added, expected);
 	assert_int_equal(r.duplicates, 0);
@@ -596,7 +597,7 @@ static void test_export_import_roundtrip(void **state)
 	records_free(&rs);
 
 	/* again: nothing new */
-	assert_int_equal(bundle_import(b, out, &r, &warnings, &e), 0);
+	assert_int_equal(bundle_import(b, out, &default_import, &r, &warnings, &e), 0);
 	assert_int_equal(r.added, 0);
 	assert_int_equal(r.duplicates, expected);
 	bundle_import_result_free(&r);
@@ -672,7 +673,7 @@ static void assert_refused(const struct member *m, size_t n, const char *why)
 	struct bundle_import_result r;
 	struct strv warnings = STRV_INIT;
 	struct err e = { 0 };
-	assert_int_equal(bundle_import(home, path, &r, &warnings, &e), -1);
+	assert_int_equal(bundle_import(home, path, &default_import, &r, &warnings, &e), -1);
 	if (!strstr(e.msg, why))
 		print_error("message '%s' lacks '%s'\n", e.msg, why);
 	assert_non_null(strstr(e.msg, why));
@@ -759,7 +760,7 @@ static void test_hostile_archives(void **state)
 	struct bundle_import_result r;
 	struct strv warnings = STRV_INIT;
 	struct err e = { 0 };
-	assert_int_equal(bundle_import(home, path, &r, &warnings, &e), -1);
+	assert_int_equal(bundle_import(home, path, &default_import, &r, &warnings, &e), -1);
 	bundle_import_result_free(&r);
 	assert_int_equal(files_in_results(home), 0);
 	free(path);
@@ -810,7 +811,7 @@ static void test_invalid_records_skipped(void **state)
 	struct bundle_import_result r;
 	struct strv warnings = STRV_INIT;
 	struct err e = { 0 };
-	assert_int_equal(bundle_import(home, path, &r, &warnings, &e), 0);
+	assert_int_equal(bundle_import(home, path, &default_import, &r, &warnings, &e), 0);
 	assert_int_equal(r.added, 1);
 	assert_int_equal(r.invalid, 4);
 	assert_int_equal(r.duplicates, 1); /* the same run twice in the bundle */
