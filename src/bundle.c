@@ -93,15 +93,15 @@ static int read_member(const char *path, struct buf *data, int64_t *mtime, struc
 			strv_pushf(warnings, "not exporting '%s': not a regular file", path);
 		return 0;
 	}
-	if ((uint64_t)st.st_size > BUNDLE_MAX_RECORD) {
+	if ((uint64_t)st.st_size > BUNDLE_MAX_ENTRY) {
 		if (warnings)
 			strv_pushf(warnings, "not exporting '%s': larger than %zu MiB", path,
-				   BUNDLE_MAX_RECORD >> 20);
+				   BUNDLE_MAX_ENTRY >> 20);
 		return 0;
 	}
 	*mtime = (int64_t)st.st_mtime;
 	struct err re = { 0 };
-	if (read_file_nofollow(path, BUNDLE_MAX_RECORD, data, &re) < 0) {
+	if (read_file_nofollow(path, BUNDLE_MAX_ENTRY, data, &re) < 0) {
 		if (warnings)
 			strv_pushf(warnings, "not exporting: %s", re.msg);
 		return 0;
@@ -446,13 +446,15 @@ static int check_type(struct archive_entry *en, const char *shown, struct err *e
 	}
 }
 
-/* Read an entry's data into out, within the per-entry and total limits. */
-static int read_data(struct archive *a, struct archive_entry *en, const char *shown,
+/* Read an entry's data into out, within the entry's limit (max) and the
+ * total one. */
+static int read_data(struct archive *a, struct archive_entry *en, const char *shown, size_t max,
 		     size_t *total, struct buf *out, struct err *e)
 {
 	if (archive_entry_size_is_set(en) &&
-	    (archive_entry_size(en) < 0 || (uint64_t)archive_entry_size(en) > BUNDLE_MAX_RECORD))
-		return err_set(e, "entry '%s' is larger than %zu MiB", shown, BUNDLE_MAX_RECORD >> 20);
+	    (archive_entry_size(en) < 0 || (uint64_t)archive_entry_size(en) > max))
+		return err_set(e, "entry '%s' is larger than %zu MiB%s", shown, max >> 20,
+			       max == RECORD_MAX_BYTES ? ", the most the store reads in a record" : "");
 	buf_reset(out);
 	char chunk[65536];
 	for (;;) {
@@ -461,9 +463,8 @@ static int read_data(struct archive *a, struct archive_entry *en, const char *sh
 			return err_set(e, "cannot read entry '%s': %s", shown, archive_error_string(a));
 		if (n == 0)
 			break;
-		if (out->len + (size_t)n > BUNDLE_MAX_RECORD)
-			return err_set(e, "entry '%s' is larger than %zu MiB", shown,
-				       BUNDLE_MAX_RECORD >> 20);
+		if (out->len + (size_t)n > max)
+			return err_set(e, "entry '%s' is larger than %zu MiB", shown, max >> 20);
 		*total += (size_t)n;
 		if (*total > BUNDLE_MAX_TOTAL)
 			return err_set(e, "the archive holds more than %zu MiB", BUNDLE_MAX_TOTAL >> 20);
@@ -522,7 +523,9 @@ static int read_entries(struct archive *a, const struct bundle_import_opts *o,
 				     "or import_max_records in the config file)",
 				     o->max_records);
 		if (rc == 0 && kind != MEMBER_DIR)
-			rc = read_data(a, en, shown, &total, &data, e);
+			rc = read_data(a, en, shown,
+				       kind == MEMBER_RESULT ? RECORD_MAX_BYTES : BUNDLE_MAX_ENTRY, &total,
+				       &data, e);
 		if (rc == 0)
 			rc = check_expansion(a, e);
 		if (rc == 0) {
@@ -593,19 +596,6 @@ static void read_manifest(const struct entry *m, const char *path,
 	json_object_put(o);
 }
 
-/* The run id becomes part of a file name: keep it short and plain. */
-static bool run_id_ok(const char *id)
-{
-	size_t n = strlen(id);
-	if (!n || n > 64)
-		return false;
-	for (const char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
-			return false;
-	return true;
-}
-
 /* Pass 2: parse and check every record; those to write go to keep. */
 static void check_records(const char *home, const char *path, const struct entries *es,
 			  json_object **keep, size_t *n_keep, struct bundle_import_result *res,
@@ -625,11 +615,6 @@ static void check_records(const char *home, const char *path, const struct entri
 			strv_pushf(warnings, "skipping invalid record %s", re.msg);
 			res->invalid++;
 			json_object_put(o);
-		} else if (!run_id_ok(r.run_id)) {
-			strv_pushf(warnings, "skipping invalid record %s: unusable run_id", where);
-			res->invalid++;
-			json_object_put(o);
-			record_free(&r);
 		} else if (strv_contains(&seen, r.run_id) || (home && store_has_run(home, r.run_id))) {
 			res->duplicates++;
 			json_object_put(o);
@@ -689,16 +674,19 @@ int bundle_import(const char *home, const char *path, const struct bundle_import
 		return err_wrap(e, "refusing '%s', nothing imported", path);
 	}
 	entries_free(&es);
-	int rc = 0;
-	for (size_t i = 0; i < n_keep; i++) {
-		if (rc == 0 && store_write(home, keep[i], NULL, e) < 0)
-			rc = err_wrap(e, "'%s': %zu record(s) imported before this error", path,
-				      res->added);
-		else if (rc == 0)
-			res->added++;
-	}
+	/* all records or none: staged, then moved in together */
+	struct store_batch b;
+	int rc = n_keep ? store_batch_begin(home, &b, e) : 0;
+	for (size_t i = 0; rc == 0 && i < n_keep; i++)
+		rc = store_batch_add(&b, keep[i], e);
+	if (n_keep && rc == 0)
+		rc = store_batch_commit(&b, &res->added, e);
+	else if (n_keep && b.stage)
+		store_batch_abort(&b);
 	keep_free(keep, n_keep);
-	return rc;
+	if (rc < 0)
+		return err_wrap(e, "cannot import '%s', nothing imported", path);
+	return 0;
 }
 
 int bundle_check_mem(const void *data, size_t len, const struct bundle_import_opts *o,

@@ -22,7 +22,7 @@
 
 #define BUNDLE_TOP "tbx-export"
 #define BUNDLE_VERSION 1
-#define BUNDLE_MAX_RECORD ((size_t)16 << 20)  /* one entry */
+#define BUNDLE_MAX_ENTRY ((size_t)16 << 20)   /* one entry; a record: RECORD_MAX_BYTES */
 #define BUNDLE_MAX_TOTAL ((size_t)256 << 20)  /* all entries, uncompressed */
 #define BUNDLE_MAX_ENTRIES 100000
 /* One import writes at most this many records unless the config says

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include "llama_bench.h"
 
-#define LB_MAX_RATE 1e9 /* tokens/s */
 
 #include <limits.h>
 #include <math.h>

@@ -7,6 +7,10 @@
 #ifndef TBX_LLAMA_BENCH_H
 #define TBX_LLAMA_BENCH_H
 
+/* No machine does a billion tokens a second: a rate above this (or not
+ * positive, or not finite) is garbage, in a log or in a record. */
+#define LB_MAX_RATE 1e9 /* tokens/s */
+
 #include "util.h"
 
 /* One test row: pp512, tg128, "pp512 @ d4096"... identified by the

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "imageref.h"
 #include "json.h"
 #include "llama_bench.h"
 
@@ -217,6 +218,226 @@ void record_set_results(struct record *r, const struct lb_run *m, const struct l
 	}
 }
 
+/* ---- checks ---- */
+
+enum key_type { K_STR, K_NAME, K_DIGEST, K_SHA256, K_TIME, K_STATUS, K_ERROR, K_INT, K_BOOL,
+		K_STRINGS, K_OBJECT, K_HOST, K_TEST, K_WARMUP };
+
+static const struct {
+	const char *key;
+	enum key_type type;
+} record_keys[] = {
+	{ "run_id", K_NAME },        { "status", K_STATUS },       { "error", K_ERROR },
+	{ "started_at", K_TIME },    { "finished_at", K_STR },    { "backend", K_NAME },
+	{ "lineage", K_STR },        { "model", K_STR },           { "model_path", K_STR },
+	{ "model_bytes", K_INT },    { "command", K_STRINGS },     { "extra_args", K_STRINGS },
+	{ "host", K_HOST },          { "tbx_version", K_STR },     { "kind", K_STR },
+	{ "image_ref", K_STR },      { "image_digest", K_DIGEST }, { "image_id", K_STR },
+	{ "container", K_STR },      { "container_id", K_STR },    { "binary_path", K_STR },
+	{ "binary_sha256", K_SHA256 }, { "build_commit", K_STR },  { "build_number", K_INT },
+	{ "device", K_STR },         { "devices", K_STRINGS },     { "backends", K_STR },
+	{ "gpu_info", K_STR },       { "model_type", K_STR },      { "pp512", K_TEST },
+	{ "tg128", K_TEST },         { "warmup", K_WARMUP },       { "stale", K_BOOL },
+	{ "stale_reason", K_STR },   { "imported", K_BOOL },       { "source", K_STR },
+	{ "source_env", K_STR },     { "source_sha256", K_SHA256 }, { "schema", K_INT },
+	{ "run_kind", K_STR },       { "config_key", K_STR },      { "settings", K_OBJECT },
+	{ "host_state", K_OBJECT },  { "upstream", K_OBJECT },
+};
+
+static bool is_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return false;
+	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
+}
+
+/* 64 hex digits, "sha256:" before them or not (a binary's hash). */
+static bool is_sha256(const char *s)
+{
+	if (strncmp(s, "sha256:", 7) == 0)
+		s += 7;
+	if (strlen(s) != 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F')))
+			return false;
+	return true;
+}
+
+static int check_text(json_object *v, const char *file, const char *key, size_t max,
+		      struct err *e)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return err_set(e, "%s: '%s' must be a string", file, key);
+	if ((size_t)json_object_get_string_len(v) > max)
+		return err_set(e, "%s: '%s' is longer than %zu bytes", file, key, max);
+	return 0;
+}
+
+static bool rate_ok(json_object *v, bool zero_ok)
+{
+	if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+		return false;
+	double x = json_object_get_double(v);
+	return isfinite(x) && (zero_ok ? x >= 0 : x > 0) && x <= LB_MAX_RATE;
+}
+
+/* {"mean": rate, "stddev": rate or 0, "samples": [rate...]}, each may be null. */
+static int check_test(json_object *t, const char *file, const char *key, struct err *e)
+{
+	if (!json_object_is_type(t, json_type_object))
+		return err_set(e, "%s: '%s' must be an object", file, key);
+	json_object *mean = json_get(t, "mean"), *sd = json_get(t, "stddev");
+	if (mean && !json_object_is_type(mean, json_type_double) &&
+	    !json_object_is_type(mean, json_type_int))
+		mean = NULL; /* unknown */
+	if (sd && !json_object_is_type(sd, json_type_double) && !json_object_is_type(sd, json_type_int))
+		sd = NULL;
+	if (mean && !rate_ok(mean, false))
+		return err_set(e, "%s: %s.mean must be a rate in (0, %.0e] t/s", file, key, LB_MAX_RATE);
+	if (sd && !rate_ok(sd, true))
+		return err_set(e, "%s: %s.stddev must be in [0, %.0e] t/s", file, key, LB_MAX_RATE);
+	json_object *s = json_get(t, "samples");
+	if (!json_object_is_type(s, json_type_array))
+		return 0;
+	size_t n = json_object_array_length(s);
+	if (n > RECORD_MAX_SAMPLES)
+		return err_set(e, "%s: %s has more than %d samples", file, key, RECORD_MAX_SAMPLES);
+	for (size_t i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(s, i);
+		bool number = json_object_is_type(x, json_type_double) ||
+			      json_object_is_type(x, json_type_int);
+		if (number && !rate_ok(x, false))
+			return err_set(e, "%s: %s.samples[%zu] must be a rate in (0, %.0e] t/s", file,
+				       key, i, LB_MAX_RATE);
+	}
+	return 0;
+}
+
+static int check_strings(json_object *a, const char *file, const char *key, struct err *e)
+{
+	if (!json_object_is_type(a, json_type_array))
+		return err_set(e, "%s: '%s' must be an array of strings", file, key);
+	size_t n = json_object_array_length(a);
+	if (n > RECORD_MAX_LIST)
+		return err_set(e, "%s: '%s' has more than %d entries", file, key, RECORD_MAX_LIST);
+	for (size_t i = 0; i < n; i++)
+		if (check_text(json_object_array_get_idx(a, i), file, key, RECORD_MAX_TEXT, e) < 0)
+			return -1;
+	return 0;
+}
+
+static int check_value(json_object *v, enum key_type type, const char *file, const char *key,
+		       struct err *e)
+{
+	int64_t t;
+	switch (type) {
+	case K_STR: return check_text(v, file, key, RECORD_MAX_TEXT, e);
+	case K_ERROR: return check_text(v, file, key, RECORD_MAX_ERROR, e);
+	case K_NAME:
+		if (check_text(v, file, key, RECORD_MAX_TEXT, e) < 0)
+			return -1;
+		if (!is_name(json_object_get_string(v)))
+			return err_set(e, "%s: '%s' must be at most 64 letters, digits, '.', '_' or '-'",
+				       file, key);
+		return 0;
+	case K_DIGEST:
+	case K_SHA256:
+		if (check_text(v, file, key, RECORD_MAX_TEXT, e) < 0)
+			return -1;
+		if (type == K_DIGEST ? !digest_is_valid(json_object_get_string(v))
+				     : !is_sha256(json_object_get_string(v)))
+			return err_set(e, "%s: '%s' is not a sha256 digest", file, key);
+		return 0;
+	case K_TIME:
+		if (check_text(v, file, key, 64, e) < 0)
+			return -1;
+		if (parse_time(json_object_get_string(v), &t) < 0 || t < 0 ||
+		    t >= 4102444800) /* 2100-01-01 */
+			return err_set(e, "%s: '%s' is not a time between 1970 and 2100", file, key);
+		return 0;
+	case K_STATUS:
+		if (check_text(v, file, key, 16, e) < 0)
+			return -1;
+		if (!str_eq(json_object_get_string(v), "ok") &&
+		    !str_eq(json_object_get_string(v), "failed"))
+			return err_set(e, "%s: 'status' must be \"ok\" or \"failed\"", file);
+		return 0;
+	case K_INT:
+		if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
+		    json_object_get_int64(v) > ((int64_t)1 << 53))
+			return err_set(e, "%s: '%s' must be a whole number from 0 to 2^53", file, key);
+		return 0;
+	case K_BOOL:
+		if (!json_object_is_type(v, json_type_boolean))
+			return err_set(e, "%s: '%s' must be true or false", file, key);
+		return 0;
+	case K_STRINGS: return check_strings(v, file, key, e);
+	case K_OBJECT:
+		if (!json_object_is_type(v, json_type_object))
+			return err_set(e, "%s: '%s' must be an object", file, key);
+		return 0;
+	case K_HOST:
+		if (json_object_is_type(v, json_type_string))
+			return check_text(v, file, key, RECORD_MAX_TEXT, e);
+		if (!json_object_is_type(v, json_type_object))
+			return err_set(e, "%s: 'host' must be an object", file);
+		json_object_object_foreach(v, hk, hv) {
+			if ((strcmp(hk, "name") == 0 || strcmp(hk, "kernel") == 0) && hv &&
+			    check_text(hv, file, "host.name/kernel", RECORD_MAX_TEXT, e) < 0)
+				return -1;
+		}
+		return 0;
+	case K_TEST: return check_test(v, file, key, e);
+	case K_WARMUP:
+		if (!json_object_is_type(v, json_type_object))
+			return err_set(e, "%s: 'warmup' must be an object", file);
+		json_object_object_foreach(v, wk, wv) {
+			if ((strcmp(wk, "pp512") == 0 || strcmp(wk, "tg128") == 0) && wv &&
+			    check_test(wv, file, wk, e) < 0)
+				return err_wrap(e, "in warmup");
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* A value of another JSON type is read as unknown (older spellings, see
+ * record_read), so only values of the expected type are checked. */
+static bool has_type(json_object *v, enum key_type type)
+{
+	switch (type) {
+	case K_INT: return json_object_is_type(v, json_type_int);
+	case K_BOOL: return json_object_is_type(v, json_type_boolean);
+	case K_STRINGS: return json_object_is_type(v, json_type_array);
+	case K_OBJECT:
+	case K_TEST:
+	case K_WARMUP: return json_object_is_type(v, json_type_object);
+	case K_HOST:
+		return json_object_is_type(v, json_type_object) ||
+		       json_object_is_type(v, json_type_string);
+	default: return json_object_is_type(v, json_type_string);
+	}
+}
+
+int record_check(json_object *o, const char *file, struct err *e)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return err_set(e, "%s: a record must be a JSON object", file);
+	for (size_t i = 0; i < sizeof(record_keys) / sizeof(record_keys[0]); i++) {
+		json_object *v = json_get(o, record_keys[i].key);
+		if (v && has_type(v, record_keys[i].type) &&
+		    check_value(v, record_keys[i].type, file, record_keys[i].key, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---- reader ---- */
 
 static void test_from_json(json_object *o, struct rec_test *t)
@@ -258,8 +479,8 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 {
 	bool full = !(flags & RECORD_SUMMARY);
 	record_init(r);
-	if (!json_object_is_type(o, json_type_object))
-		return err_set(e, "%s: a record must be a JSON object", file);
+	if (record_check(o, file, e) < 0)
+		return -1;
 	const char *run_id = json_str(o, "run_id");
 	const char *backend = json_str(o, "backend");
 	const char *started = json_str(o, "started_at");

@@ -19,6 +19,13 @@
 
 #define RECORD_SCHEMA 1
 #define RECORD_MAX_SAMPLES 10000
+/* The one size limit of a record file: the store reads no bigger one, so
+ * none is written (store_write) or imported (bundles).  Strings are
+ * limited too: RECORD_MAX_TEXT bytes, RECORD_MAX_ERROR for the error. */
+#define RECORD_MAX_BYTES ((size_t)4 << 20)
+#define RECORD_MAX_TEXT 4096
+#define RECORD_MAX_ERROR 16384
+#define RECORD_MAX_LIST 1024 /* command, extra_args, devices entries */
 
 struct lb_run;
 
@@ -89,7 +96,9 @@ json_object *record_to_json(const struct record *r);
 
 /* Read a record from its JSON.  Every field of r is set (r is cleared on
  * error); a record without run_id, backend or a valid started_at, or a
- * successful one without pp512 and tg128, is an error naming file. */
+ * successful one without pp512 and tg128, is an error naming file.
+ * Every record read is checked first (record_check), whoever wrote it: a
+ * bundle from another machine, a hand-edited file, an older tbx. */
 int record_from_json(json_object *o, const char *file, struct record *r, struct err *e);
 /* The same, leaving out (as unknown) with RECORD_SUMMARY what listings,
  * reports and comparisons never use: model_path, command, extra_args,
@@ -97,6 +106,14 @@ int record_from_json(json_object *o, const char *file, struct record *r, struct 
  * devices, backends, gpu_info, model_type, the warmup, stale_reason and
  * the import source. */
 #define RECORD_SUMMARY 1u
+/* The checks every record passes before anything reads it: each known
+ * key has its type (strings, numbers, booleans, arrays, objects, or null),
+ * strings are within RECORD_MAX_TEXT (RECORD_MAX_ERROR for error), run_id
+ * and backend are plain names ([A-Za-z0-9._-], what a file name may
+ * hold), digests are sha256 digests, status is "ok" or "failed", rates
+ * are finite and within (0, LB_MAX_RATE] as a bench's are, samples at most
+ * RECORD_MAX_SAMPLES.  -1 with a message naming file and the key. */
+int record_check(json_object *o, const char *file, struct err *e);
 int record_read(json_object *o, const char *file, unsigned flags, struct record *r,
 		struct err *e);
 

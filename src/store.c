@@ -5,14 +5,16 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "json.h"
-
-#define RECORD_MAX_BYTES (4 << 20)
 
 void new_run_id(char out[37])
 {
@@ -58,23 +60,177 @@ char *store_file_name(json_object *rec)
 	return buf_detach(&name);
 }
 
+/* The record's text, if the store will read it back: checked with the
+ * reader's own rules and the one size limit before anything is written. */
+static char *record_text(json_object *rec, const char *name, struct err *e)
+{
+	if (record_check(rec, name, e) < 0)
+		return NULL;
+	char *text = json_pretty(rec);
+	if (strlen(text) > RECORD_MAX_BYTES) {
+		err_set(e, "%s: the record is larger than %zu MiB, the most the store reads", name,
+			RECORD_MAX_BYTES >> 20);
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int store_write(const char *home, json_object *rec, char **path, struct err *e)
 {
 	char *name = store_file_name(rec);
 	if (!name)
 		return err_set(e, "record without run_id or started_at");
+	char *text = record_text(rec, name, e);
 	char *dir = store_dir(home);
-	int rc = mkdir_p(dir, 0777, e);
+	int rc = text ? mkdir_p(dir, 0777, e) : -1;
 	char *full = path_join(dir, name);
 	if (rc == 0)
-		rc = json_write_file(full, rec, e);
+		rc = write_file_atomic(full, text, strlen(text), 0666, e);
 	if (rc == 0 && path)
 		*path = full;
 	else
 		free(full);
+	free(text);
 	free(name);
 	free(dir);
 	return rc;
+}
+
+/* ---- batches ---- */
+
+#define STAGE_PREFIX ".import-"
+
+/* Staging directories of processes that died (kill -9) mid-import. */
+static void remove_stale_stages(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long pid;
+		if (!str_starts_with(de->d_name, STAGE_PREFIX))
+			continue;
+		const char *p = de->d_name + strlen(STAGE_PREFIX);
+		char *digits = xstrndup(p, strcspn(p, "-"));
+		int bad = parse_long(digits, 1, 1L << 30, &pid);
+		free(digits);
+		if (bad < 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char *stage = path_join(dir, de->d_name);
+		DIR *sd = opendir(stage);
+		struct dirent *se;
+		while (sd && (se = readdir(sd)))
+			if (se->d_name[0] != '.')
+				unlinkat(dirfd(sd), se->d_name, 0);
+		if (sd)
+			closedir(sd);
+		rmdir(stage);
+		free(stage);
+	}
+	closedir(d);
+}
+
+int store_batch_begin(const char *home, struct store_batch *b, struct err *e)
+{
+	memset(b, 0, sizeof(*b));
+	b->dir = store_dir(home);
+	if (mkdir_p(b->dir, 0777, e) < 0) {
+		store_batch_abort(b);
+		return -1;
+	}
+	remove_stale_stages(b->dir);
+	char *tmpl = xasprintf("%s/" STAGE_PREFIX "%ld-XXXXXX", b->dir, (long)getpid());
+	if (!mkdtemp(tmpl)) {
+		err_set(e, "cannot create a staging directory in '%s': %s", b->dir, strerror(errno));
+		free(tmpl);
+		store_batch_abort(b);
+		return -1;
+	}
+	b->stage = tmpl;
+	return 0;
+}
+
+int store_batch_add(struct store_batch *b, json_object *rec, struct err *e)
+{
+	char *name = store_file_name(rec);
+	if (!name)
+		return err_set(e, "record without run_id or started_at");
+	if (strv_contains(&b->names, name)) {
+		free(name);
+		return 0;
+	}
+	char *text = record_text(rec, name, e);
+	char *path = path_join(b->stage, name);
+	int rc = text ? write_file_atomic(path, text, strlen(text), 0666, e) : -1;
+	if (rc == 0)
+		strv_push(&b->names, name);
+	free(path);
+	free(text);
+	free(name);
+	return rc;
+}
+
+/* Undo the first n renames of a commit that failed. */
+static void unmove(struct store_batch *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *dst = path_join(b->dir, b->names.v[i]);
+		unlink(dst);
+		free(dst);
+	}
+}
+
+int store_batch_commit(struct store_batch *b, size_t *added, struct err *e)
+{
+	size_t moved = 0;
+	/* each staged file is complete and synced: renames are all that is left */
+	for (size_t i = 0; i < b->names.n; i++) {
+		char *src = path_join(b->stage, b->names.v[i]);
+		char *dst = path_join(b->dir, b->names.v[i]);
+		int rc = renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE);
+		int saved = errno;
+		free(src);
+		free(dst);
+		if (rc == 0) {
+			/* keep the moved ones first, so unmove() finds them */
+			char *t = b->names.v[moved];
+			b->names.v[moved++] = b->names.v[i];
+			b->names.v[i] = t;
+		} else if (saved != EEXIST) { /* EEXIST: the same run, imported meanwhile */
+			unmove(b, moved);
+			err_set(e, "cannot move the imported records into '%s': %s", b->dir,
+				strerror(saved));
+			store_batch_abort(b);
+			return -1;
+		}
+	}
+	int fd = open(b->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	if (added)
+		*added = moved;
+	store_batch_abort(b); /* removes the (now empty) staging directory */
+	return 0;
+}
+
+void store_batch_abort(struct store_batch *b)
+{
+	if (b->stage) {
+		for (size_t i = 0; i < b->names.n; i++) {
+			char *p = path_join(b->stage, b->names.v[i]);
+			unlink(p);
+			free(p);
+		}
+		rmdir(b->stage);
+	}
+	free(b->stage);
+	free(b->dir);
+	strv_free(&b->names);
+	memset(b, 0, sizeof(*b));
 }
 
 bool store_has_run(const char *home, const char *run_id)

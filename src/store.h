@@ -27,11 +27,30 @@ struct record_filter {
 /* The results directory of a home (created on demand by store_write). */
 char *store_dir(const char *home);
 /* Write a record as results/<time>-<backend>-<model>-<run_id>.json;
- * *path (optional) gets the file written. */
+ * *path (optional) gets the file written.  A record the store would not
+ * read back (record_check, RECORD_MAX_BYTES) is refused before writing. */
 int store_write(const char *home, json_object *rec, char **path, struct err *e);
 /* The file name store_write gives a record, or NULL without a run_id or
  * a valid started_at. */
 char *store_file_name(json_object *rec);
+/* A batch of records that appear in results/ together or not at all
+ * (an import): each is checked (record_check, RECORD_MAX_BYTES) and
+ * written, synced, into a staging directory on the same filesystem
+ * (results/.import-<pid>-XXXXXX, which readers skip); commit renames them
+ * all in, and on a failure removes those it had moved, so a full disk
+ * leaves results/ as it was.  A staging directory left by a killed
+ * process is removed by the next batch. */
+struct store_batch {
+	char *dir, *stage;
+	struct strv names; /* staged file names */
+};
+int store_batch_begin(const char *home, struct store_batch *b, struct err *e);
+int store_batch_add(struct store_batch *b, json_object *rec, struct err *e);
+/* *added: records moved in (one already present under its name is not). */
+int store_batch_commit(struct store_batch *b, size_t *added, struct err *e);
+/* Remove the staging directory and what it holds; b is empty again. */
+void store_batch_abort(struct store_batch *b);
+
 /* Is there already a record with this run_id? */
 bool store_has_run(const char *home, const char *run_id);
 /* Load matching records, sorted by (started_at, run_id).  Corrupt files

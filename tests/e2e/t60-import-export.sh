@@ -213,4 +213,35 @@ like "$err" "fifo__vulkan_radv__fa1\.log.*not a regular file" "a FIFO log is nam
 like "$err" "fifo\.tar\.gz' is a FIFO, not a regular file" "a FIFO bundle is named"
 is "$(count_results "$HF")" 1 "only the regular file was recorded"
 
+# --- limits: records per import (option, config file), a full disk: nothing written
+HL=$T/home-limits
+make_home "$HL"
+run env TBX_HOME="$HL" "$TBX_BIN" import --max-records 3 "$T/bundle.tar.gz"
+is "$rc" 1 "a bundle over --max-records is refused"
+like "$err" "more than 3 records, the limit of one import.*nothing imported|nothing imported.*more than 3 records" \
+	"it says which limit and that nothing was imported"
+is "$(count_results "$HL")" 0 "nothing is written"
+echo 'import_max_records = 5' >"$HL/tbx.conf"
+run env TBX_HOME="$HL" "$TBX_BIN" import "$T/bundle.tar.gz"
+is "$rc" 1 "import_max_records in tbx.conf is the limit"
+like "$err" "more than 5 records" "and is named"
+run env TBX_HOME="$HL" "$TBX_BIN" import --max-records 0 "$T/bundle.tar.gz"
+is "$rc" 2 "--max-records 0 is a usage error"
+rm -f "$HL/tbx.conf"
+if [ "$(id -u)" = 0 ] && mkdir -p "$HL/results" && mount -t tmpfs -o size=64k tmpfs "$HL/results"; then
+	run env TBX_HOME="$HL" "$TBX_BIN" import "$T/bundle.tar.gz"
+	is "$rc" 1 "a bundle onto a disk that fills up fails"
+	like "$err" "No space left" "with the cause"
+	is "$(find "$HL/results" -name '*.json' | wc -l)" 0 "and not one record of it is written"
+	is "$(find "$HL/results" -mindepth 1 | wc -l)" 0 "nor a staging directory left"
+	umount "$HL/results"
+else
+	# not root: a results/ that cannot be written stands in for a full disk
+	mkdir -p "$HL/results" && chmod 555 "$HL/results"
+	run env TBX_HOME="$HL" "$TBX_BIN" import "$T/bundle.tar.gz"
+	is "$rc" 1 "a bundle into a results/ that cannot be written fails"
+	is "$(count_results "$HL")" 0 "and nothing is written"
+	chmod 755 "$HL/results"
+fi
+
 done_testing

@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -41,6 +41,7 @@ declare -A MAX_LEN=(
 	[mirrors]=4096          # several host=url entries
 	[base64]=4096
 	[import_log]=65536  # a log with its device lines, table and build line
+	[bundle]=65536      # a gzipped tar of a few records (an uncompressed one too)
 )
 
 usage() {

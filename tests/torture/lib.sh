@@ -1320,3 +1320,166 @@ torture_summary() {
 	echo "${p}"
 	echo "${p}$((_n - _failed)) passed, $_failed failed"
 }
+
+# ===========================================================================
+# 7. records and bundles from elsewhere: hostile strings, FIFOs, links,
+#    oversized and too many records, expansion bombs, a full disk mid-import
+
+xml_valid() { # FILE...
+	if command -v xmllint >/dev/null; then
+		xmllint --noout "$@" 2>/dev/null
+	else
+		python3 -c 'import sys, xml.dom.minidom as m; [m.parse(f) for f in sys.argv[1:]]' "$@" 2>/dev/null
+	fi
+}
+make_bundle() { # OUT DIR: DIR holds tbx-export/
+	tar czf "$1" -C "$2" tbx-export
+}
+bundle_dir() { # DIR: a tbx-export/ with a manifest, empty results/
+	rm -rf "$1"
+	mkdir -p "$1/tbx-export/results"
+	echo '{"version": 1, "host": "elsewhere"}' >"$1/tbx-export/MANIFEST.json"
+}
+a_record() { # RUN_ID [jq filter]
+	jq -c --arg id "$1" ".run_id = \$id | ${2:-.}" <<'JSON'
+{"schema": 1, "run_id": "x", "status": "ok", "started_at": "2026-05-16T10:00:00Z",
+ "backend": "vulkan-radv", "model": "m", "host": {"name": "elsewhere"}, "imported": true,
+ "image_digest": null, "build_commit": "0253fb21f", "build_number": 9187,
+ "pp512": {"mean": 1000.25, "stddev": 2.5, "samples": [998.0, 1002.5]},
+ "tg128": {"mean": 50.0, "stddev": 0.5, "samples": [49.5, 50.5]}}
+JSON
+}
+
+class_records() {
+	class_begin records "records and bundles: hostile strings, FIFOs, links, limits, a full disk mid-import"
+	local R=$TBX_HOME/results B=$T/bundle n0 s0 i esc
+	mkdir -p "$R"
+	esc=$(printf '\033')
+
+	# --- hostile strings reach reports escaped, terminals sanitized
+	fault_begin
+	bundle_dir "$B"
+	a_record hostile-1 '.lineage = "x\n# owned <img src=x onerror=alert(1)>" |
+		.model = "# m|`<img src=x onerror=alert(1)>`\u0001\ufffe\uffff\u202e\u001b[2J" |
+		.host.name = "h|<b>\u001b]0;t\u0007" | .build_commit = "*[a](b)|\n#" |
+		.status = "failed" | .error = "boom\n# heading <script>x</script>\u001b[31m"' \
+		>"$B/tbx-export/results/hostile.json"
+	make_bundle "$T/hostile.tar.gz" "$B"
+	trun import "$T/hostile.tar.gz"
+	is "$rc" 0 "records: a bundle with hostile strings imports"
+	unlike "$out$err" "$esc" "records: no terminal escape reaches the terminal (import)"
+	trun results
+	unlike "$out$err" "$esc" "records: no terminal escape reaches the terminal (results)"
+	trun report -o "$T/rep" --date 2026-05-20
+	is "$rc" 0 "records: report over hostile strings exits 0"
+	unlike "$(cat "$T/rep"/*.md)" "<img|<script|^#+ *(owned|heading)" "records: no tag or heading from the data in the Markdown"
+	check "records: every chart is well-formed XML" xml_valid "$T"/rep/charts/*.svg
+	trun report --check --date 2026-05-20
+	unlike "$out$err" "$esc" "records: report --check prints no escape"
+	fault_end
+
+	# --- invalid fields: skipped by name, nothing of them written
+	fault_begin
+	bundle_dir "$B"
+	a_record bad-backend '.backend = "../../etc"' >"$B/tbx-export/results/a.json"
+	a_record bad-digest '.image_digest = "sha256:<img>"' >"$B/tbx-export/results/b.json"
+	a_record bad-rate '.pp512.mean = 1e12' >"$B/tbx-export/results/c.json"
+	a_record bad-sample '.tg128.samples = [50, -1]' >"$B/tbx-export/results/d.json"
+	a_record bad-status '.status = "<b>"' >"$B/tbx-export/results/e.json"
+	a_record 'bad/id' >"$B/tbx-export/results/f.json"
+	make_bundle "$T/fields.tar.gz" "$B"
+	n0=$(nrec)
+	BAD[$CLASS]=$((BAD[$CLASS] + 1))
+	trun import "$T/fields.tar.gz"
+	is "$rc" 1 "records: invalid records make import exit 1"
+	is "$(grep -c 'skipping invalid record' "$T/err")" 6 "records: each invalid record is named"
+	like "$err" "'backend' must be at most 64 letters" "records: the bad key is said (backend)"
+	like "$err" "'image_digest' is not a sha256 digest" "records: the bad key is said (digest)"
+	like "$err" "pp512\.mean must be a rate" "records: the bad key is said (rate)"
+	is "$(nrec)" "$n0" "records: none of them is written"
+	fault_end
+
+	# --- FIFOs and links in results/ and as import arguments: never waited on
+	fault_begin
+	mkfifo "$R/20260517T010000Z-fifo.json"
+	ln -sf /etc/passwd "$R/20260517T020000Z-link.json"
+	for cmd in results "report -o $T/rep2" "export -o $T/exp.tar.gz"; do
+		# shellcheck disable=SC2086 # cmd is words
+		run timeout 30 "$TBX_BIN" --url "$TB_URL" $cmd
+		crash_check "tbx $cmd (FIFO in results/)" "$rc" "$T/err"
+		is "$rc" 0 "records: tbx ${cmd%% *} with a FIFO and a link in results/ exits 0 (no hang)"
+		like "$err" "fifo\.json" "records: tbx ${cmd%% *} names the FIFO"
+	done
+	like "$err" "link\.json" "records: export names the link it does not follow"
+	rm -f "$R/20260517T010000Z-fifo.json" "$R/20260517T020000Z-link.json"
+	mkfifo "$T/in.tar.gz" "$T/in__vulkan_radv__fa1.log"
+	run timeout 30 "$TBX_BIN" --url "$TB_URL" import "$T/in.tar.gz" "$T/in__vulkan_radv__fa1.log"
+	crash_check "import of FIFOs" "$rc" "$T/err"
+	is "$rc" 1 "records: import of FIFOs fails at once (no hang)"
+	rm -f "$T/in.tar.gz" "$T/in__vulkan_radv__fa1.log"
+	fault_end
+
+	# --- symlinked output directories
+	fault_begin
+	mkdir -p "$T/out" "$T/outside"
+	rm -rf "$T/out/charts"
+	ln -s "$T/outside" "$T/out/charts"
+	BAD[$CLASS]=$((BAD[$CLASS] + 1))
+	trun report -o "$T/out" --date 2026-05-20
+	is "$rc" 1 "records: report refuses a symlinked charts/"
+	is "$(find "$T/outside" -type f | wc -l)" 0 "records: nothing is written through it"
+	fault_end
+
+	# --- too many records, an oversized record, an expansion bomb
+	fault_begin
+	bundle_dir "$B"
+	for i in $(seq 1 30); do a_record "many-$i"; done | split -l 1 - "$B/tbx-export/results/r-"
+	for f in "$B"/tbx-export/results/r-*; do mv "$f" "$f.json"; done
+	make_bundle "$T/many.tar.gz" "$B"
+	n0=$(nrec)
+	bad_input "a bundle over --max-records" "1" "more than 20 records, the limit of one import" import --max-records 20 "$T/many.tar.gz"
+	is "$(nrec)" "$n0" "records: nothing of it is written"
+	BAD[$CLASS]=$((BAD[$CLASS] + 1))
+	TBX_IMPORT_MAX_RECORDS=10 run tbx import "$T/many.tar.gz"
+	crash_check "import (TBX_IMPORT_MAX_RECORDS=10)" "$rc" "$T/err"
+	like "$rc:$err" "^1:.*more than 10 records" "records: TBX_IMPORT_MAX_RECORDS is the limit too"
+	bundle_dir "$B"
+	a_record big | jq -c '.pad = ("x" * 5000000)' >"$B/tbx-export/results/big.json"
+	make_bundle "$T/big.tar.gz" "$B"
+	bad_input "a record over the store's 4 MiB" "1" "larger than 4 MiB" import "$T/big.tar.gz"
+	is "$(nrec)" "$n0" "records: the oversized record is not written"
+	bundle_dir "$B"
+	mkdir -p "$B/tbx-export/reports"
+	head -c 15000000 /dev/zero >"$B/tbx-export/reports/zeros.md"
+	make_bundle "$T/bomb.tar.gz" "$B"
+	bad_input "a bundle that expands 1000 times" "1" "expands more than 100 times" import "$T/bomb.tar.gz"
+	fault_end
+
+	# --- a full disk in the middle of an import: nothing written
+	fault_begin
+	bundle_dir "$B"
+	for i in $(seq 1 120); do a_record "full-$i"; done | split -l 1 - "$B/tbx-export/results/r-"
+	for f in "$B"/tbx-export/results/r-*; do mv "$f" "$f.json"; done
+	make_bundle "$T/full.tar.gz" "$B"
+	rm -rf "$T/keep-r"
+	mkdir -p "$T/keep-r"
+	cp -a "$R"/. "$T/keep-r"/
+	if mount -t tmpfs -o size=200k tmpfs "$R"; then
+		MOUNTS+=("$R")
+		cp -a "$T/keep-r"/. "$R"/
+		s0=$(sums "$R")
+		n0=$(nrec)
+		trun import "$T/full.tar.gz"
+		is "$rc" 1 "records: import onto a disk that fills up exits 1"
+		like "$err" "No space left.*|nothing imported" "records: it says why"
+		is "$(nrec)" "$n0" "records: not one record of it is written"
+		is "$(sums "$R")" "$s0" "records: existing records intact"
+		is "$(find "$R" -mindepth 1 -name '.import-*' | wc -l)" 0 "records: no staging directory left"
+		torture_unmount_all
+	else
+		ok 1 "records: cannot mount a tmpfs for the full-disk import"
+	fi
+	rm -rf "$T/keep-r"
+	fault_end
+	class_end
+}

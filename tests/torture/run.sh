@@ -9,7 +9,10 @@
 # restarted, container removed or stopped during a bench), disk (results /
 # manifests full or read-only), concurrency (two refreshes, refresh during
 # bench, two benches, status all along), input (names, models, definitions,
-# manifests, config, arguments, hostile llama-bench output).
+# manifests, config, arguments, hostile llama-bench output), records
+# (hostile record strings, invalid fields, FIFOs and links in results/,
+# symlinked report directories, too many or too big records, expansion
+# bombs, a disk that fills up in the middle of an import).
 #
 # Prints per class: faults injected, survived with nothing lost, bad inputs
 # tried, crashes (exit >= 128 but our own 130/143/137, or "Sanitizer" /
@@ -30,7 +33,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO" || exit 1
 export TBX_REPO=$REPO
 export TBX_BIN=${TBX_BIN:-$REPO/tbx}
-WANTED=${TBX_TORTURE_CLASSES:-kill registry podman disk concurrency input}
+WANTED=${TBX_TORTURE_CLASSES:-kill registry podman disk concurrency input records}
 T_START=$SECONDS
 
 [ -x "$TBX_BIN" ] || {
@@ -42,9 +45,9 @@ T_START=$SECONDS
 	exit 1
 }
 for c in $WANTED; do
-	case $c in kill | registry | podman | disk | concurrency | input) ;;
+	case $c in kill | registry | podman | disk | concurrency | input | records) ;;
 	*)
-		echo "torture: unknown class '$c' (kill registry podman disk concurrency input)" >&2
+		echo "torture: unknown class '$c' (kill registry podman disk concurrency input records)" >&2
 		exit 2
 		;;
 	esac

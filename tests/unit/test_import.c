@@ -517,7 +517,7 @@ static const char other_record[] =
 	"{\"schema\": 1, \"run_id\": \"11111111-2222-4333-8444-555555555555\", \"status\": \"ok\", "
 	"\"started_at\": \"2026-05-16T10:00:00Z\", \"backend\": \"vulkan-radv\", \"model\": \"m\", "
 	"\"host\": {\"name\": \"other-box\", \"kernel\": \"6.19\"}, \"imported\": false, "
-	"\"image_digest\": \"sha256:aa\", "
+	"\"image_digest\": \"sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\", "
 	"\"pp512\": {\"mean\": 1000.25, \"stddev\": 2.5, \"samples\": [998.0, 1002.5]}, "
 	"\"tg128\": {\"mean\": 50.0, \"stddev\": 0.5, \"samples\": []}}\n";
 
@@ -593,7 +593,7 @@ static void test_export_import_roundtrip(void **state)
 	struct record_filter f = { .host = "other-box" };
 	assert_int_equal(store_load(b, &f, &rs, NULL, &e), 0);
 	assert_int_equal(rs.n, 1);
-	assert_string_equal(rs.v[0].image_digest, "sha256:aa");
+	assert_string_equal(rs.v[0].image_digest, "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
 	records_free(&rs);
 
 	/* again: nothing new */
@@ -687,6 +687,200 @@ static void assert_refused(const struct member *m, size_t n, const char *why)
 	drop_home(home);
 }
 
+/* A record like other_record with one member replaced (JSON text). */
+static char *record_with(const char *run_id, const char *key, const char *value)
+{
+	json_object *o = json_tokener_parse(other_record);
+	json_object_object_add(o, "run_id", json_object_new_string(run_id));
+	if (key)
+		json_object_object_add(o, key, json_tokener_parse(value));
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+/* Every field an imported record brings is checked by the record reader
+ * before anything is written: names, digests, rates, lengths, status. */
+static void test_imported_fields_checked(void **state)
+{
+	(void)state;
+	static const char *const bad[][2] = {
+		{ "backend", "\"../../etc\"" },
+		{ "backend", "\"b|<img>\"" },
+		{ "image_digest", "\"sha256:<img src=x>\"" },
+		{ "binary_sha256", "\"not-a-hash\"" },
+		{ "source_sha256", "\"sha256:12\"" },
+		{ "status", "\"<b>ok</b>\"" },
+		{ "started_at", "\"2400-01-01T00:00:00Z\"" },
+		{ "pp512", "{\"mean\": 1e12, \"stddev\": 1}" },
+		{ "pp512", "{\"mean\": -5, \"stddev\": 1}" },
+		{ "tg128", "{\"mean\": 5, \"stddev\": -1}" },
+		{ "tg128", "{\"mean\": 5, \"samples\": [5, 2e9]}" },
+		{ "build_number", "-3" },
+	};
+	size_t n_bad = sizeof(bad) / sizeof(bad[0]);
+	struct member *m = xcalloc(n_bad + 2, sizeof(*m));
+	char **texts = xcalloc(n_bad + 1, sizeof(*texts));
+	char **names = xcalloc(n_bad + 1, sizeof(*names));
+	for (size_t i = 0; i < n_bad; i++) {
+		char id[64];
+		snprintf(id, sizeof(id), "bad-%zu", i);
+		texts[i] = record_with(id, bad[i][0], bad[i][1]);
+		names[i] = xasprintf("tbx-export/results/%s.json", id);
+		m[i] = (struct member){ names[i], AE_IFREG, texts[i], 0, NULL, false };
+	}
+	/* a long string: the error may be long, other text not */
+	struct buf big = BUF_INIT;
+	buf_init(&big);
+	buf_addc(&big, '"');
+	for (int i = 0; i < RECORD_MAX_TEXT + 1; i++)
+		buf_addc(&big, 'm');
+	buf_addc(&big, '"');
+	texts[n_bad] = record_with("long-model", "model", big.p);
+	m[n_bad] = (struct member){ "tbx-export/results/long.json", AE_IFREG, texts[n_bad], 0, NULL,
+				    false };
+	m[n_bad + 1] = (struct member){ "tbx-export/MANIFEST.json", AE_IFREG, "{\"version\": 1}", 0,
+					NULL, false };
+	char *home = new_home();
+	char *path = path_join(home, "fields.tar.gz");
+	make_tar(path, m, n_bad + 2);
+	struct bundle_import_result r;
+	struct strv warnings = STRV_INIT;
+	struct err e = { 0 };
+	assert_int_equal(bundle_import(home, path, &default_import, &r, &warnings, &e), 0);
+	assert_int_equal(r.added, 0);
+	assert_int_equal(r.invalid, n_bad + 1);
+	assert_int_equal(files_in_results(home), 0);
+	for (size_t i = 0; i < n_bad; i++) /* each warning names the key */
+		if (!strstr(warnings.v[i], bad[i][0]) &&
+		    !(strcmp(bad[i][0], "pp512") == 0 && strstr(warnings.v[i], "pp512")))
+			fail_msg("warning '%s' does not name '%s'", warnings.v[i], bad[i][0]);
+	assert_non_null(strstr(warnings.v[n_bad], "'model' is longer than 4096 bytes"));
+	bundle_import_result_free(&r);
+	strv_free(&warnings);
+	buf_free(&big);
+	for (size_t i = 0; i <= n_bad; i++)
+		free(texts[i]), free(i < n_bad ? names[i] : NULL);
+	free(texts), free(names), free(m), free(path);
+	drop_home(home);
+}
+
+/* More records than an import may add, or an archive that expands too
+ * much: refused before anything is written. */
+static void test_import_limits(void **state)
+{
+	(void)state;
+	struct member m[6];
+	char *texts[5], *names[5];
+	for (int i = 0; i < 5; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "run-%d", i);
+		texts[i] = record_with(id, NULL, NULL);
+		names[i] = xasprintf("tbx-export/results/%s.json", id);
+		m[i] = (struct member){ names[i], AE_IFREG, texts[i], 0, NULL, false };
+	}
+	m[5] = (struct member){ "tbx-export/MANIFEST.json", AE_IFREG, "{\"version\": 1}", 0, NULL,
+				false };
+	char *home = new_home();
+	char *path = path_join(home, "five.tar.gz");
+	make_tar(path, m, 6);
+	struct bundle_import_result r;
+	struct strv warnings = STRV_INIT;
+	struct err e = { 0 };
+	struct bundle_import_opts three = { .max_records = 3 };
+	assert_int_equal(bundle_import(home, path, &three, &r, &warnings, &e), -1);
+	assert_non_null(strstr(e.msg, "more than 3 records, the limit of one import"));
+	assert_int_equal(files_in_results(home), 0);
+	bundle_import_result_free(&r);
+	struct bundle_import_opts five = { .max_records = 5 };
+	assert_int_equal(bundle_import(home, path, &five, &r, &warnings, &e), 0);
+	assert_int_equal(r.added, 5);
+	bundle_import_result_free(&r);
+	for (int i = 0; i < 5; i++)
+		free(texts[i]), free(names[i]);
+
+	/* 12 MiB of blanks in a report: a few KiB compressed */
+	size_t big = (size_t)12 << 20;
+	char *blank = xmalloc(big);
+	memset(blank, ' ', big);
+	const struct member bomb[] = {
+		GOOD_ENTRY,
+		{ "tbx-export/reports/big.md", AE_IFREG, blank, big, NULL, false },
+	};
+	assert_refused(bomb, 2, "expands more than 100 times");
+	free(blank);
+	strv_free(&warnings);
+	free(path);
+	drop_home(home);
+}
+
+/* A record that passes every check of the archive but cannot be written
+ * (its pretty text is over the one size limit) comes after two good ones:
+ * nothing at all is written, no staging directory is left. */
+static void test_import_all_or_nothing(void **state)
+{
+	(void)state;
+	char *good1 = record_with("good-1", NULL, NULL), *good2 = record_with("good-2", NULL, NULL);
+	/* compact text just under RECORD_MAX_BYTES, pretty text over it */
+	size_t len = RECORD_MAX_TEXT;
+	char *last = NULL;
+	for (;; len -= 8) {
+		struct buf cmd = BUF_INIT;
+		buf_init(&cmd);
+		buf_addc(&cmd, '[');
+		for (int i = 0; i < RECORD_MAX_LIST; i++) {
+			buf_adds(&cmd, i ? ",\"" : "\"");
+			for (size_t k = 0; k < len; k++)
+				buf_addc(&cmd, 'a');
+			buf_addc(&cmd, '"');
+		}
+		buf_addc(&cmd, ']');
+		free(last);
+		last = record_with("too-big", "command", cmd.p);
+		buf_free(&cmd);
+		if (strlen(last) <= RECORD_MAX_BYTES)
+			break;
+	}
+	json_object *o = json_tokener_parse(last);
+	char *pretty = json_pretty(o);
+	assert_true(strlen(pretty) > RECORD_MAX_BYTES); /* the premise */
+	free(pretty);
+	json_object_put(o);
+	const struct member m[] = {
+		{ "tbx-export/MANIFEST.json", AE_IFREG, "{\"version\": 1}", 0, NULL, false },
+		{ "tbx-export/results/a.json", AE_IFREG, good1, 0, NULL, false },
+		{ "tbx-export/results/b.json", AE_IFREG, good2, 0, NULL, false },
+		{ "tbx-export/results/c.json", AE_IFREG, last, 0, NULL, false },
+	};
+	char *home = new_home();
+	char *path = path_join(home, "partial.tar.gz");
+	make_tar(path, m, 4);
+	struct bundle_import_result r;
+	struct strv warnings = STRV_INIT;
+	struct err e = { 0 };
+	assert_int_equal(bundle_import(home, path, &default_import, &r, &warnings, &e), -1);
+	assert_non_null(strstr(e.msg, "nothing imported"));
+	assert_non_null(strstr(e.msg, "larger than 4 MiB"));
+	assert_int_equal(r.added, 0);
+	char *results = store_dir(home);
+	struct strv left = STRV_INIT;
+	DIR *d = opendir(results);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			strv_push(&left, de->d_name);
+	if (d)
+		closedir(d);
+	if (left.n)
+		fail_msg("left in results/: %s", left.v[0]);
+	strv_free(&left);
+	free(results);
+	bundle_import_result_free(&r);
+	strv_free(&warnings);
+	free(good1), free(good2), free(last), free(path);
+	drop_home(home);
+}
+
 static void test_hostile_archives(void **state)
 {
 	(void)state;
@@ -733,14 +927,14 @@ static void test_hostile_archives(void **state)
 	};
 	assert_refused(outside, 2, "not a tbx export");
 
-	size_t big = BUNDLE_MAX_RECORD + 1;
+	size_t big = RECORD_MAX_BYTES + 1; /* the one record limit, not 16 MiB */
 	char *huge = xmalloc(big);
 	memset(huge, ' ', big);
 	const struct member oversized[] = {
 		GOOD_ENTRY,
 		{ "tbx-export/results/huge.json", AE_IFREG, huge, big, NULL, false },
 	};
-	assert_refused(oversized, 2, "larger than 16 MiB");
+	assert_refused(oversized, 2, "larger than 4 MiB, the most the store reads in a record");
 	free(huge);
 
 	const struct member newer[] = {
@@ -836,6 +1030,9 @@ int main(void)
 		cmocka_unit_test(test_import_into_store),
 		cmocka_unit_test(test_export_import_roundtrip),
 		cmocka_unit_test(test_hostile_archives),
+		cmocka_unit_test(test_imported_fields_checked),
+		cmocka_unit_test(test_import_limits),
+		cmocka_unit_test(test_import_all_or_nothing),
 		cmocka_unit_test(test_too_many_entries),
 		cmocka_unit_test(test_invalid_records_skipped),
 	};

@@ -63,7 +63,7 @@ static void fill(struct record *r, bool imported)
 	r->tbx_version = xstrdup("0.1.0");
 	r->kind = xstrdup("container");
 	r->image_ref = xstrdup("docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2");
-	r->image_digest = xstrdup("sha256:587be1cc62ac");
+	r->image_digest = xstrdup("sha256:587be1cc62ac0000000000000000000000000000000000000000000000000000");
 	r->image_id = xstrdup("abc");
 	r->container = xstrdup("llama-rocm-7.2");
 	r->container_id = xstrdup("def");
@@ -84,7 +84,7 @@ static void fill(struct record *r, bool imported)
 	if (imported) {
 		r->source = xstrdup("qwen__rocm-7_2__fa1.log");
 		r->source_env = xstrdup("rocm-7_2");
-		r->source_sha256 = xstrdup("sha256:00");
+		r->source_sha256 = xstrdup("sha256:0000000000000000000000000000000000000000000000000000000000000000");
 	}
 	r->config_key = xstrdup("rocm-7.2|qwen.gguf|22837000000|-fa 1|bench");
 	r->settings = xstrdup("{\"flash_attn\":true,\"n_threads\":16,\"new_field\":[1,\"x\"]}");
@@ -223,7 +223,7 @@ static void test_summary(void **state)
 	assert_int_equal(b.devices.n, 0);
 	assert_false(b.has_warmup);
 	assert_null(b.image_ref), assert_null(b.source), assert_null(b.model_path);
-	assert_string_equal(b.image_digest, "sha256:587be1cc62ac");
+	assert_string_equal(b.image_digest, "sha256:587be1cc62ac0000000000000000000000000000000000000000000000000000");
 	assert_string_equal(b.host, "strix");
 	assert_string_equal(b.kernel, a.kernel);
 	assert_string_equal(b.settings, a.settings);

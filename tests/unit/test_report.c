@@ -452,13 +452,19 @@ static void test_untrusted_names(void **state)
 {
 	(void)state;
 	struct records rs = { 0 };
-	add_json_record(&rs, "{\"run_id\": \"a\", \"backend\": \"x|y\", \"started_at\": "
+	add_json_record(&rs, "{\"run_id\": \"a\", \"backend\": \"x-y\", \"started_at\": "
 			     "\"2026-05-01T00:00:00Z\", \"model\": \"../m <b>|*_x_*\", \"host\": "
-			     "{\"name\": \"h1\"}, \"image_digest\": \"sha256:00\", \"build_number\": 1, "
+			     "{\"name\": \"h1\"}, \"build_number\": 1, "
 			     "\"pp512\": {\"mean\": 10, \"stddev\": 1, \"samples\": [9, 11]}}");
-	add_json_record(&rs, "{\"run_id\": \"b\", \"backend\": \"x|y\", \"started_at\": "
+	add_json_record(&rs, "{\"run_id\": \"b\", \"backend\": \"x-y\", \"started_at\": "
 			     "\"2026-05-02T00:00:00Z\", \"model\": \"../m <b>|*_x_*\", \"host\": "
 			     "{\"name\": \"h2\"}, \"status\": \"failed\", \"error\": \"bad\\nthing <i>\"}");
+	/* the reader refuses such a backend id and digest: put them in directly */
+	for (size_t i = 0; i < rs.n; i++) {
+		free(rs.v[i].backend);
+		rs.v[i].backend = xstrdup("x|y");
+	}
+	rs.v[0].image_digest = xstrdup("sha256:00");
 	struct report r;
 	struct err e = { 0 };
 	struct report_opts o = { .date = "2026-05-03" };
@@ -491,11 +497,11 @@ static const char hostile_json[] =
 	"{\"run_id\": \"h1\", \"backend\": \"vulkan-radv\", \"started_at\": \"2026-05-01T00:00:00Z\", "
 	"\"lineage\": \"x\\n# owned <img src=x onerror=alert(1)> ##\", "
 	"\"model\": \"# m|`<img src=x onerror=alert(1)>`\\u0001\\ufffe\\uffff\", "
-	"\"host\": {\"name\": \"h|<b>\"}, \"image_digest\": \"sha256:<img>|`*[x](y)\", "
+	"\"host\": {\"name\": \"h|<b>\"}, "
 	"\"build_commit\": \"*[a](b)|\\n#\", "
 	"\"pp512\": {\"mean\": 10, \"stddev\": 1, \"samples\": [9, 11]}}";
 static const char hostile_failed_json[] =
-	"{\"run_id\": \"h2\", \"backend\": \"b|<i>\", \"started_at\": \"2026-05-02T00:00:00Z\", "
+	"{\"run_id\": \"h2\", \"backend\": \"b-i\", \"started_at\": \"2026-05-02T00:00:00Z\", "
 	"\"lineage\": \"x\\n# owned <img src=x onerror=alert(1)> ##\", "
 	"\"model\": \"# m|`<img src=x onerror=alert(1)>`\\u0001\\ufffe\\uffff\", "
 	"\"host\": {\"name\": \"h2\"}, \"status\": \"failed\", "
@@ -509,6 +515,15 @@ static const char hostile_failed_json[] =
 	"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
 	"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9"
 	"\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\\u00e9\"}";
+
+/* What the reader refuses (a hostile backend id, digest) but a report
+ * must escape all the same, put in directly. */
+static void make_hostile(struct records *rs)
+{
+	rs->v[0].image_digest = xstrdup("sha256:<img>|`*[x](y)");
+	free(rs->v[1].backend);
+	rs->v[1].backend = xstrdup("b|<i>");
+}
 
 /* Unescaped '|' in a line. */
 static size_t cells(const char *line, size_t len)
@@ -564,6 +579,7 @@ static void test_hostile_record_markdown(void **state)
 	struct records rs = { 0 };
 	add_json_record(&rs, hostile_json);
 	add_json_record(&rs, hostile_failed_json);
+	make_hostile(&rs);
 	struct report r;
 	struct err e = { 0 };
 	struct report_opts o = { .date = "2026-05-03" };
@@ -617,6 +633,7 @@ static void test_hostile_record_svg(void **state)
 	struct records rs = { 0 };
 	add_json_record(&rs, hostile_json);
 	add_json_record(&rs, hostile_failed_json);
+	make_hostile(&rs);
 	/* invalid UTF-8 (a lone surrogate, a stray byte) reaches record_from_json
 	 * only through a store written by hand: put it in directly */
 	free(rs.v[0].model);
