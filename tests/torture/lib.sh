@@ -1421,12 +1421,13 @@ class_records() {
 
 	# --- symlinked output directories
 	fault_begin
-	mkdir -p "$T/out" "$T/outside"
-	rm -rf "$T/out/charts"
-	ln -s "$T/outside" "$T/out/charts"
+	mkdir -p "$T/rout" "$T/outside"
+	rm -rf "$T/rout/charts"
+	ln -s "$T/outside" "$T/rout/charts"
 	BAD[$CLASS]=$((BAD[$CLASS] + 1))
-	trun report -o "$T/out" --date 2026-05-20
+	trun report -o "$T/rout" --date 2026-05-20
 	is "$rc" 1 "records: report refuses a symlinked charts/"
+	like "$err" "rout/charts': it is a symbolic link" "records: and says why"
 	is "$(find "$T/outside" -type f | wc -l)" 0 "records: nothing is written through it"
 	fault_end
 
