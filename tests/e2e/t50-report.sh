@@ -141,12 +141,19 @@ cat >"$R/20260518T000000Z-hostile.json" <<'JSON'
 {"run_id": "hostile-1", "backend": "vulkan-radv", "started_at": "2026-05-18T00:00:00Z",
  "lineage": "x\n# owned <img src=x onerror=alert(1)>",
  "model": "# m|`<img src=x onerror=alert(1)>`\u0001\ufffe\uffff\u202e",
- "host": {"name": "strix"}, "image_digest": "sha256:<img>|`*[x](y)",
+ "host": {"name": "strix"}, "image_digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000",
  "build_commit": "*[a](b)|", "status": "failed", "error": "boom\n# heading <script>x</script>",
  "pp512": {"mean": 10, "stddev": 1, "samples": [9, 11]}}
 JSON
+cat >"$R/20260518T010000Z-baddigest.json" <<'JSON'
+{"run_id": "hostile-2", "backend": "vulkan-radv", "started_at": "2026-05-18T01:00:00Z",
+ "image_digest": "sha256:<img>|`*[x](y)", "pp512": {"mean": 10}}
+JSON
 run tbx report -o "$T/rh" --date 2026-05-20
 is "$rc" 0 "report over a hostile record exits 0"
+like "$err" "skipping corrupt record .*baddigest\.json: 'image_digest' is not a sha256 digest" \
+	"a record with a malformed digest is skipped, naming the key"
+like "$(cat "$T/rh/BENCHMARKS.md")" "owned" "the hostile record itself is in the report"
 hm=$(cat "$T/rh/REBENCH-MATRIX-2026-05-20.md" "$T/rh/BENCHMARKS.md")
 unlike "$hm" "<img|<script" "no HTML tag from the data reaches the Markdown"
 unlike "$hm" "^#+ *(owned|heading|m)" "no heading from the data"
@@ -154,7 +161,7 @@ unlike "$hm" "[^\\]\]\((y|b)\)" "no link from the data (every ] escaped)"
 is "$(grep -c '^| .*owned' "$T/rh/REBENCH-MATRIX-2026-05-20.md")" 0 "the lineage stays in its heading"
 check "the hostile chart parses as XML too" xml_ok "$T"/rh/charts/*.svg
 unlike "$(cat "$T"/rh/charts/*.svg)" "<img|<script" "no tag from the data in the charts"
-rm -f "$R/20260518T000000Z-hostile.json"
+rm -f "$R/20260518T000000Z-hostile.json" "$R/20260518T010000Z-baddigest.json"
 
 # ---- -o DIR: a symlinked charts/ is refused, nothing written through it ----
 mkdir -p "$T/rl" "$T/outside"
