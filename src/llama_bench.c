@@ -995,6 +995,10 @@ static int md_add_row(struct lb_run *r, const struct md_cols *cols, const struct
 	    !md_rate(rc->s, rc->n, &t.mean, &t.stddev))
 		return 0; /* the separator line, or something else */
 	test_name(&t);
+	/* the same bounds as the JSON outputs' (and a record's): garbage otherwise */
+	if (!(t.mean > 0 && t.mean <= LB_MAX_RATE) ||
+	    (isfinite(t.stddev) && !(t.stddev >= 0 && t.stddev <= LB_MAX_RATE)))
+		return err_set(e, "%s: test '%s' has no usable rate (%g t/s)", where, t.name, t.mean);
 	if (!r->n_tests) {
 		set_str(&r->model_type, md_text(cells, cols->model));
 		set_str(&r->backends, md_text(cells, cols->backend));

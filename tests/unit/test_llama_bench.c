@@ -517,6 +517,18 @@ static void test_markdown_errors(void **state)
 	assert_int_equal(r.devices.n, 1);
 	lb_run_free(&r);
 
+	/* no machine does a billion tokens a second: the JSON outputs' bound
+	 * holds for the markdown table too (found by fuzz_import_log) */
+	assert_int_equal(parse_str(lb_parse_markdown,
+				   "| model | size | params | backend | ngl | test | t/s |\n"
+				   "| --- | ---: | ---: | --- | --: | ---: | ---: |\n"
+				   "| llama 7B | 3.56 GiB | 6.74 B | CUDA | 99 | pp512 | "
+				   "23688888888888888.80 \xc2\xb1 93.24 |\n",
+				   &r, &e),
+			 -1);
+	assert_non_null(strstr(e.msg, "test 'pp512' has no usable rate"));
+	lb_run_free(&r);
+
 	/* a header and no rows */
 	assert_int_equal(parse_str(lb_parse_markdown,
 				   "| model | size | params | backend | ngl | test | t/s |\n"
