@@ -2,13 +2,14 @@
 #define _GNU_SOURCE
 #include "benchrun.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
-#include "native.h"
+#include "runcmd.h"
 #include "store.h"
 
 #define BENCH_MAX_OUTPUT ((size_t)32 << 20)
@@ -74,8 +75,15 @@ int bench_run_once(struct podman *p, const struct bench_plan *pl, struct bench_o
 	buf_init(&o->out);
 	buf_init(&o->err);
 	struct collect c = { .o = o, .echo = echo_stderr };
-	if (pl->b->native)
-		return native_run(pl->argv.v, pl->b->env.v, collect, &c, &o->exit_code, e);
+	if (pl->b->native) {
+		struct runcmd rc = { .argv = pl->argv.v, .env = pl->b->env.v };
+		if (runcmd_run(&rc, collect, &c, 0, &o->exit_code, e) < 0)
+			return -1;
+		if (g_interrupted) /* passed on to llama-bench by runcmd */
+			return err_setx(e, g_interrupted == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM,
+					"interrupted: stopped '%s'", pl->argv.v[0]);
+		return 0;
+	}
 	char *pidfile = xasprintf("/tmp/tbx-bench-%s.pid", pl->run_id);
 	struct exec_opts xo = {
 		.argv = pl->argv.v,

@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "http.h"
 #include "json.h"
+#include "runcmd.h"
 
 #define API "/v4.0.0/libpod"
 #define PODMAN_MAX_JSON ((size_t)64 << 20)
@@ -51,8 +51,8 @@ int podman_open(struct podman *p, const char *url, struct err *e)
 void podman_close(struct podman *p)
 {
 	if (p->ssh_pid > 0) {
-		kill(p->ssh_pid, SIGTERM);
-		waitpid(p->ssh_pid, NULL, 0);
+		struct runcmd ssh = { .pid = p->ssh_pid };
+		runcmd_stop(&ssh);
 	}
 	if (p->tmpdir) {
 		char *sock = path_join(p->tmpdir, "podman.sock");

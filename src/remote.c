@@ -8,15 +8,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "json.h"
+#include "runcmd.h"
 #include "toml.h"
 
 #define CONF_MAX_BYTES ((size_t)1 << 20)
@@ -443,48 +442,25 @@ static void build_ssh_argv(const struct connection *c, const struct remote_uri *
 	strv_push(argv, u->host);
 }
 
-static pid_t spawn_ssh(char *const *argv, const char *errlog, struct err *e)
+/* ssh in its own session: a Ctrl-C meant for tbx must not cut the tunnel
+ * tbx still needs to stop what runs in the container.  Its stderr goes to
+ * errlog, read when it fails. */
+static int spawn_ssh(char *const *argv, const char *errlog, struct runcmd *ssh, struct err *e)
 {
 	int errfd = open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (errfd < 0)
 		return err_set(e, "cannot create '%s': %s", errlog, strerror(errno));
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(errfd);
-		return err_set(e, "cannot start ssh: %s", strerror(errno));
-	}
-	if (pid == 0) {
-		/* its own session: a Ctrl-C meant for tbx must not cut the tunnel
-		 * tbx still needs to stop what runs in the container */
-		setsid();
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != parent)
-			_exit(127);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-		}
-		dup2(errfd, STDERR_FILENO);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "cannot run ssh: %s\n", strerror(errno));
-		_exit(127);
-	}
+	*ssh = (struct runcmd){ .argv = argv,
+				.stdout_null = true,
+				.err = RUNCMD_ERR_FD,
+				.err_fd = errfd,
+				.detach = true };
+	int rc = runcmd_start(ssh, e);
 	close(errfd);
-	return pid;
-}
-
-static void stop_ssh(pid_t pid)
-{
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	if (rc < 0 && ssh->exec_errno)
+		return err_set(e, "cannot run ssh: %s (install openssh-client)",
+			       strerror(ssh->exec_errno));
+	return rc;
 }
 
 static void remove_forward_dir(const char *dir, const char *errlog)
@@ -497,22 +473,15 @@ static void remove_forward_dir(const char *dir, const char *errlog)
 }
 
 /* Wait for the forwarded socket; 0 when it answers, -1 with e set. */
-static int wait_forward(pid_t pid, const char *local, const char *errlog, const char *what,
-			const char *try_cmd, struct err *e)
+static int wait_forward(struct runcmd *ssh, const char *local, const char *errlog,
+			const char *what, const char *try_cmd, struct err *e)
 {
 	double deadline = now_mono() + SSH_WAIT_S;
 	for (;;) {
-		int st;
-		if (waitpid(pid, &st, WNOHANG) == pid) {
+		if (runcmd_exited(ssh, NULL)) {
 			char *why = last_line(errlog);
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 127 &&
-			    str_starts_with(why, "cannot run ssh"))
-				err_set(e, "%s: %s (install openssh-client)", what, why);
-			else
-				err_set(e,
-					"%s: ssh failed: %s (ssh must log in without a prompt: try "
-					"'%s')",
-					what, *why ? why : "exited without a message", try_cmd);
+			err_set(e, "%s: ssh failed: %s (ssh must log in without a prompt: try '%s')",
+				what, *why ? why : "exited without a message", try_cmd);
 			free(why);
 			return -2; /* ssh is gone already */
 		}
@@ -550,8 +519,8 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u, s
 		free(shown);
 	}
 	int rc = -1;
-	pid_t pid = spawn_ssh(argv.v, errlog, e);
-	if (pid < 0) {
+	struct runcmd ssh;
+	if (spawn_ssh(argv.v, errlog, &ssh, e) < 0) {
 		err_wrap(e, "%s", what);
 		goto fail;
 	}
@@ -565,21 +534,20 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u, s
 	if (u->user)
 		buf_addf(&try_cmd, " -l %s", u->user);
 	buf_addf(&try_cmd, " %s true", u->host);
-	int w = wait_forward(pid, local, errlog, what, try_cmd.p, e);
+	int w = wait_forward(&ssh, local, errlog, what, try_cmd.p, e);
 	buf_free(&try_cmd);
 	if (w < 0) {
-		if (w != -2) /* else ssh has exited and was reaped */
-			stop_ssh(pid);
+		runcmd_stop(&ssh); /* nothing when ssh has exited and was reaped */
 		goto fail;
 	}
 	/* prove the far end: Podman must answer through the tunnel */
 	if (podman_open(p, local, e) < 0) {
-		stop_ssh(pid);
+		runcmd_stop(&ssh);
 		goto fail;
 	}
 	free(p->host);
 	p->host = xstrdup(u->host);
-	p->ssh_pid = pid;
+	p->ssh_pid = ssh.pid;
 	char *version = NULL;
 	struct err perr = { 0 };
 	if (podman_ping(p, &version, &perr) < 0) {
@@ -598,7 +566,7 @@ static int ssh_forward(const struct connection *c, const struct remote_uri *u, s
 		podman_close(p); /* stops ssh */
 		goto fail;
 	}
-	verbose("%s: Podman %s through ssh (pid %ld)", what, version, (long)pid);
+	verbose("%s: Podman %s through ssh (pid %ld)", what, version, (long)ssh.pid);
 	free(version);
 	/* ssh keeps its (now nameless) log; the directory holds only the socket */
 	unlink(errlog);

@@ -1,22 +1,19 @@
 /* timer.c - tbx timer install|status|remove: a nightly `tbx refresh` (and
  * optional benches) as a systemd user timer, or a crontab line.
  *
- * systemctl is run with fork/exec and an argv, never through a shell. */
+ * systemctl is run with an argv (src/runcmd.c), never through a shell. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "json.h"
+#include "runcmd.h"
 
 #define SERVICE "tbx-refresh.service"
 #define TIMER "tbx-refresh.timer"
@@ -46,61 +43,28 @@ static bool in_path(const char *name)
 	return found;
 }
 
+static void keep_output(int stream, const char *data, size_t len, void *ctx)
+{
+	struct buf *out = ctx;
+	(void)stream;
+	if (out->len < 65536)
+		buf_add(out, data, len);
+}
+
 /* Run argv with stdout and stderr into out (at most 64 KiB kept) and a
  * time bound.  *code: exit status, 128+N for a signal.  -1 if it could not
- * be started. */
+ * be started (out says why). */
 static int run_capture(char *const *argv, struct buf *out, int *code)
 {
-	int fds[2];
+	struct runcmd c = { .argv = argv, .err = RUNCMD_ERR_MERGE };
+	struct err e = { 0 };
 	buf_reset(out);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(fds[0]), close(fds[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		signal(SIGPIPE, SIG_DFL);
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, STDIN_FILENO);
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		execvp(argv[0], argv);
-		dprintf(STDERR_FILENO, "cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	double deadline = now_mono() + SYSTEMCTL_TIMEOUT_S;
-	char chunk[4096];
-	for (;;) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		int left = (int)((deadline - now_mono()) * 1000);
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			buf_adds(out, "\n(timed out)");
-			break;
-		}
-		int n = poll(&pfd, 1, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			continue;
-		ssize_t got = read(fds[0], chunk, sizeof(chunk));
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		if (out->len < 65536)
-			buf_add(out, chunk, (size_t)got);
-	}
-	close(fds[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	*code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	return 0;
+	int rc = runcmd_run(&c, keep_output, out, SYSTEMCTL_TIMEOUT_S, code, &e);
+	if (rc < 0)
+		buf_adds(out, e.msg);
+	else if (rc > 0)
+		buf_adds(out, "\n(timed out)");
+	return rc < 0 ? -1 : 0;
 }
 
 /* systemctl --user --no-pager ARGS...; 0 when it exited 0. */
