@@ -14,17 +14,11 @@
 #include "cmd.h"
 #include "json.h"
 #include "runcmd.h"
+#include "timer_units.h"
 
-#define SERVICE "tbx-refresh.service"
-#define TIMER "tbx-refresh.timer"
+#define SERVICE TIMER_SERVICE
+#define TIMER TIMER_TIMER
 #define SYSTEMCTL_TIMEOUT_S 30
-
-/* The environment that shapes what tbx does, carried into the unit (and
- * the crontab line) as it is when the timer is installed. */
-static const char *const carried_env[] = {
-	"TBX_CONFIG",		"TBX_LOCK_DIR",	      "TBX_REGISTRY_MIRROR", "TBX_MAX_AGE",
-	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT", "REGISTRY_AUTH_FILE",  NULL,
-};
 
 /* ---- running systemctl ---- */
 
@@ -133,26 +127,6 @@ static char *show_prop(const char *unit, const char *prop)
 	return val;
 }
 
-/* ---- paths ---- */
-
-static char *unit_dir(void)
-{
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.config");
-	char *dir = path_join(base, "systemd/user");
-	free(base);
-	return dir;
-}
-
-static char *log_path(void)
-{
-	const char *xdg = getenv("XDG_STATE_HOME");
-	char *base = xdg && *xdg ? xstrdup(xdg) : expand_home("~/.local/state");
-	char *p = path_join(base, "tbx/refresh.log");
-	free(base);
-	return p;
-}
-
 static int self_path(char **out, struct err *e)
 {
 	char buf[4096];
@@ -164,71 +138,7 @@ static int self_path(char **out, struct err *e)
 	return 0;
 }
 
-/* ---- quoting ---- */
-
-static bool plain_word(const char *s)
-{
-	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				   "0123456789_./:@,+=-";
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!strchr(safe, *s))
-			return false;
-	return true;
-}
-
-/* systemd's unit syntax: "..." with C escapes, %% for a literal '%',
- * and (in Exec lines) $$ for a literal '$'. */
-static void add_systemd_word(struct buf *b, const char *w, bool exec)
-{
-	if (plain_word(w)) {
-		buf_adds(b, w);
-		return;
-	}
-	buf_addc(b, '"');
-	for (; *w; w++) {
-		if (*w == '"' || *w == '\\')
-			buf_addc(b, '\\');
-		if (*w == '%' || (exec && *w == '$'))
-			buf_addc(b, *w);
-		buf_addc(b, *w);
-	}
-	buf_addc(b, '"');
-}
-
-/* sh's single quotes, and cron's '%' (a newline unless escaped). */
-static void add_cron_word(struct buf *b, const char *w)
-{
-	bool plain = plain_word(w);
-	if (!plain)
-		buf_addc(b, '\'');
-	for (; *w; w++) {
-		if (*w == '\'')
-			buf_adds(b, "'\\''");
-		else if (*w == '%')
-			buf_adds(b, "\\%");
-		else
-			buf_addc(b, *w);
-	}
-	if (!plain)
-		buf_addc(b, '\'');
-}
-
 /* ---- what the timer runs ---- */
-
-struct plan {
-	int hour, minute;
-	struct strv base;    /* tbx -C HOME [--url U | --connection N] */
-	struct strv refresh; /* refresh ARGS */
-	struct strv benches; /* "BACKEND\tMODEL" */
-	struct strv env;     /* K=V carried along */
-};
-
-static void plan_free(struct plan *p)
-{
-	strv_free(&p->base), strv_free(&p->refresh), strv_free(&p->benches), strv_free(&p->env);
-}
 
 static int parse_at(const char *s, int *hour, int *minute, struct err *e)
 {
@@ -252,14 +162,6 @@ static int parse_at(const char *s, int *hour, int *minute, struct err *e)
 	return 0;
 }
 
-static bool has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	return false;
-}
-
 /* Each word of --refresh-args must be one of refresh's options or a
  * backend: a typo found now, not at 3:30. */
 static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
@@ -269,7 +171,7 @@ static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
 	int rc = 0;
 	for (char *w = strtok_r(copy, " \t\n", &save); w && rc == 0;
 	     w = strtok_r(NULL, " \t\n", &save)) {
-		if (has_control(w)) {
+		if (text_has_control(w)) {
 			rc = err_setx(&c->err, EXIT_USAGE,
 				      "--refresh-args: control character in '%s'", w);
 		} else if (w[0] == '-') {
@@ -302,7 +204,7 @@ static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
 static int check_bench(struct ctx *c, const char *spec, struct strv *out)
 {
 	const char *colon = strchr(spec, ':');
-	if (!colon || colon == spec || !colon[1] || has_control(spec))
+	if (!colon || colon == spec || !colon[1] || text_has_control(spec))
 		return err_setx(&c->err, EXIT_USAGE, "--bench '%s' is not BACKEND:MODEL", spec);
 	char *bname = xstrndup(spec, (size_t)(colon - spec));
 	const char *model = colon + 1;
@@ -333,7 +235,7 @@ static int check_bench(struct ctx *c, const char *spec, struct strv *out)
 
 /* tbx -C HOME [--url U | --connection N]: the same home and Podman as
  * the install, whatever the service's environment is. */
-static int plan_base(struct ctx *c, struct plan *p)
+static int plan_base(struct ctx *c, struct timer_plan *p)
 {
 	char *self = NULL;
 	if (self_path(&self, &c->err) < 0)
@@ -350,132 +252,8 @@ static int plan_base(struct ctx *c, struct plan *p)
 		strv_push(&p->base, "--url");
 		strv_push(&p->base, c->url ? c->url : host);
 	}
-	for (size_t i = 0; i < p->base.n; i++)
-		if (has_control(p->base.v[i]))
-			return err_setx(&c->err, EXIT_USAGE, "control character in '%s'",
-					p->base.v[i]);
-	for (size_t i = 0; carried_env[i]; i++) {
-		const char *v = getenv(carried_env[i]);
-		if (v && *v && !has_control(v))
-			strv_pushf(&p->env, "%s=%s", carried_env[i], v);
-	}
-	/* where the connection was found must be where it is found again */
-	static const char *const conn_env[] = { "CONTAINERS_CONF", "CONTAINERS_CONF_OVERRIDE",
-						"PODMAN_CONNECTIONS_CONF", NULL };
-	for (size_t i = 0; c->connection && conn_env[i]; i++) {
-		const char *v = getenv(conn_env[i]);
-		if (v && *v && !has_control(v))
-			strv_pushf(&p->env, "%s=%s", conn_env[i], v);
-	}
+	timer_plan_env(p, c->connection != NULL);
 	return 0;
-}
-
-static void add_exec_words(struct buf *b, const struct plan *p, const char *cmd, char *const *args,
-			   size_t n, bool systemd)
-{
-	for (size_t i = 0; i < p->base.n; i++) {
-		if (i)
-			buf_addc(b, ' ');
-		systemd ? add_systemd_word(b, p->base.v[i], true) : add_cron_word(b, p->base.v[i]);
-	}
-	buf_addf(b, " %s", cmd);
-	for (size_t i = 0; i < n; i++) {
-		buf_addc(b, ' ');
-		systemd ? add_systemd_word(b, args[i], true) : add_cron_word(b, args[i]);
-	}
-}
-
-static char *service_text(const struct plan *p)
-{
-	struct buf b = BUF_INIT;
-	buf_init(&b);
-	buf_adds(&b, "# Written by 'tbx timer install'; 'tbx timer remove' deletes it.\n"
-		     "[Unit]\n"
-		     "Description=tbx: refresh the llama.cpp benchmark containers\n"
-		     "Documentation=man:tbx(1)\n\n"
-		     "[Service]\n"
-		     "Type=oneshot\n");
-	for (size_t i = 0; i < p->env.n; i++) {
-		buf_adds(&b, "Environment=");
-		add_systemd_word(&b, p->env.v[i], false);
-		buf_addc(&b, '\n');
-	}
-	buf_adds(&b, "ExecStart=");
-	add_exec_words(&b, p, "refresh", p->refresh.v, p->refresh.n, true);
-	buf_addc(&b, '\n');
-	/* benches run in order after a successful refresh; a failure stops
-	 * the rest and fails the unit */
-	for (size_t i = 0; i < p->benches.n; i++) {
-		char *bm = xstrdup(p->benches.v[i]);
-		char *tab = strchr(bm, '\t');
-		*tab = '\0';
-		char *args[] = { bm, tab + 1 };
-		buf_adds(&b, "ExecStartPost=");
-		add_exec_words(&b, p, "bench", args, 2, true);
-		buf_addc(&b, '\n');
-		free(bm);
-	}
-	buf_adds(&b, "StandardOutput=journal\n"
-		     "StandardError=journal\n"
-		     "SyslogIdentifier=tbx\n");
-	return buf_detach(&b);
-}
-
-static char *timer_text(const struct plan *p)
-{
-	return xasprintf("# Written by 'tbx timer install'; 'tbx timer remove' deletes it.\n"
-			 "[Unit]\n"
-			 "Description=tbx: refresh the llama.cpp benchmark containers daily\n"
-			 "Documentation=man:tbx(1)\n\n"
-			 "[Timer]\n"
-			 "OnCalendar=*-*-* %02d:%02d:00\n"
-			 "Persistent=true\n"
-			 "RandomizedDelaySec=15min\n"
-			 "Unit=" SERVICE "\n\n"
-			 "[Install]\n"
-			 "WantedBy=timers.target\n",
-			 p->hour, p->minute);
-}
-
-/* One crontab line: stdout appended to a log, stderr left to cron (it
- * mails it: failures and warnings only). */
-static char *cron_line(const struct plan *p, const char *log)
-{
-	struct buf b = BUF_INIT;
-	struct strv env = STRV_INIT;
-	buf_init(&b);
-	/* cron has no XDG_RUNTIME_DIR: without it the lock (and a rootless
-	 * Podman's default socket) would not be the ones of your session */
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	if (xdg && *xdg && !has_control(xdg))
-		strv_pushf(&env, "XDG_RUNTIME_DIR=%s", xdg);
-	for (size_t i = 0; i < p->env.n; i++)
-		strv_push(&env, p->env.v[i]);
-	buf_addf(&b, "%d %d * * * ", p->minute, p->hour);
-	for (size_t k = 0; k <= p->benches.n; k++) {
-		if (k)
-			buf_adds(&b, " && ");
-		for (size_t i = 0; i < env.n; i++) {
-			char *eq = strchr(env.v[i], '=');
-			buf_add(&b, env.v[i], (size_t)(eq - env.v[i]) + 1);
-			add_cron_word(&b, eq + 1);
-			buf_addc(&b, ' ');
-		}
-		if (k == 0) {
-			add_exec_words(&b, p, "refresh", p->refresh.v, p->refresh.n, false);
-		} else {
-			char *bm = xstrdup(p->benches.v[k - 1]);
-			char *tab = strchr(bm, '\t');
-			*tab = '\0';
-			char *args[] = { bm, tab + 1 };
-			add_exec_words(&b, p, "bench", args, 2, false);
-			free(bm);
-		}
-		buf_adds(&b, " >>");
-		add_cron_word(&b, log);
-	}
-	strv_free(&env);
-	return buf_detach(&b);
 }
 
 /* ---- install ---- */
@@ -530,7 +308,7 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 		{ "bench", required_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct plan p = { .hour = 3, .minute = 30 };
+	struct timer_plan p = { .hour = 3, .minute = 30 };
 	struct strv bench_specs = STRV_INIT;
 	const char *refresh_args = "";
 	bool cron = false;
@@ -564,8 +342,12 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 	if (plan_base(c, &p) < 0)
 		goto out;
 	if (cron) {
-		char *log = log_path();
-		char *line = cron_line(&p, log);
+		char *log = timer_log_path();
+		char *line = timer_cron_line(&p, log, &c->err);
+		if (!line) {
+			free(log);
+			goto out;
+		}
 		printf("%s\n", line);
 		char *dir = xstrndup(log, (size_t)(strrchr(log, '/') - log));
 		note("add this line with 'crontab -e'; the output goes to %s, errors to cron's "
@@ -575,10 +357,10 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	char *dir = unit_dir();
+	char *dir = timer_unit_dir();
 	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
-	char *st = service_text(&p), *tt = timer_text(&p);
-	if (mkdir_p(dir, 0755, &c->err) == 0 &&
+	char *st = timer_service_text(&p, &c->err), *tt = timer_timer_text(&p);
+	if (st && mkdir_p(dir, 0755, &c->err) == 0 &&
 	    write_file_atomic(svc, st, strlen(st), 0644, &c->err) == 0 &&
 	    write_file_atomic(tmr, tt, strlen(tt), 0644, &c->err) == 0) {
 		printf("wrote %s\nwrote %s\n", svc, tmr);
@@ -590,7 +372,7 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 	free(dir), free(svc), free(tmr), free(st), free(tt);
 out:
 	strv_free(&bench_specs);
-	plan_free(&p);
+	timer_plan_free(&p);
 	return rc;
 }
 
@@ -619,7 +401,7 @@ static int timer_status(struct ctx *c, int argc, char **argv)
 		c->json = true, argc--, argv++;
 	if (argc > 1)
 		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
-	char *dir = unit_dir();
+	char *dir = timer_unit_dir();
 	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
 	bool have_svc = path_exists(svc), have_tmr = path_exists(tmr);
 	struct strv cal = STRV_INIT, exec = STRV_INIT, post = STRV_INIT;
@@ -692,7 +474,7 @@ static int timer_remove(struct ctx *c, int argc, char **argv)
 	(void)argv;
 	if (argc > 1)
 		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
-	char *dir = unit_dir();
+	char *dir = timer_unit_dir();
 	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
 	char *why = NULL;
 	int rc = EXIT_OK;

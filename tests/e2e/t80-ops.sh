@@ -89,6 +89,19 @@ like "$(cat "$LOG")" "^[0-9T:-]+Z rocm-7\.2: created sha256:" "the log has the t
 like "$(cat "$LOG")" "tiny on rocm-7\.2" "and the bench"
 is "$(grep -v '^tbx: ' "$T/cron.err" || true)" "" "nothing but tbx's own notes on stderr"
 
+# a control character in anything that goes into the line (here the log
+# path, from XDG_STATE_HOME) would start a second crontab entry: refused
+run env XDG_STATE_HOME="$T/state
+* * * * * touch $T/injected" PATH="$T/nosys" "$TBX_BIN" timer install --cron
+is "$rc:$(printf '%s\n' "$err" | wc -l)" "2:1" "--cron: a newline in XDG_STATE_HOME is refused in one line"
+like "$err" "^tbx: control character in the log path '" "and the log path named"
+is "$out" "" "no crontab line printed"
+run env TBX_LOCK_DIR="$T/lock
+x" PATH="$T/nosys" "$TBX_BIN" timer install
+is "$rc" 2 "a newline in a carried variable is refused for the units too"
+like "$err" "control character in TBX_LOCK_DIR" "and the variable named"
+check "nothing written" test ! -e "$units"
+
 # no systemctl at all: units written, the user told what to run
 run env PATH="$T/nosys" "$TBX_BIN" timer install
 is "$rc" 0 "install without systemctl still succeeds"
