@@ -1,7 +1,10 @@
-/* tbx.c - main, global options and the command table.
+/* tbx.c - main, global options, the command table and the dispatcher.
  *
- * Help (`tbx help`, `tbx CMD --help`) and the man page (`tbx help --man`)
- * are printed from the same descriptors, so they never disagree. */
+ * Each command declares its options once (struct cmd_option); from that
+ * table come the parsing (getopt_long, here: no command parses options by
+ * hand), `tbx help`, `tbx CMD --help`, the man page (`tbx help --man`) and
+ * the bash completion (`tbx help --complete`), so they never disagree.
+ * The shared --json and --no-wait are set in the context here. */
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <signal.h>
@@ -18,21 +21,22 @@ const struct command *const commands[] = {
 	&cmd_export,  &cmd_timer,   &cmd_help_def, &cmd_version, NULL,
 };
 
-static const struct option_help global_options[] = {
-	{ "--url unix:///PATH", "Podman API socket (else CONTAINER_HOST, else "
-				"$XDG_RUNTIME_DIR/podman/podman.sock when not root, else "
-				"/run/podman/podman.sock)" },
-	{ "--connection NAME", "use a Podman system connection (podman system connection list); "
-			       "remote sockets are reached through ssh" },
-	{ "-C DIR", "tbx home: the directory holding containers/, manifests/ and results/ "
-		    "(else TBX_HOME, else the nearest parent holding containers/, else "
-		    "${XDG_DATA_HOME:-~/.local/share}/tbx)" },
-	{ "--json", "print data as JSON (commands that print data)" },
-	{ "-q, --quiet", "print only errors" },
-	{ "-v, --verbose", "say more about what is done" },
-	{ "--version", "print the version" },
-	{ "-h, --help", "print help" },
-	{ NULL, NULL },
+static const struct cmd_option global_options[] = {
+	{ "url", 0, "unix:///PATH",
+	  "Podman API socket (else CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock when "
+	  "not root, else /run/podman/podman.sock)" },
+	{ "connection", 0, "NAME",
+	  "use a Podman system connection (podman system connection list); remote sockets are "
+	  "reached through ssh" },
+	{ NULL, 'C', "DIR",
+	  "tbx home: the directory holding containers/, manifests/ and results/ (else TBX_HOME, "
+	  "else the nearest parent holding containers/, else ${XDG_DATA_HOME:-~/.local/share}/tbx)" },
+	{ "json", 0, NULL, "print data as JSON (commands that print data)" },
+	{ "quiet", 'q', NULL, "print only errors" },
+	{ "verbose", 'v', NULL, "say more about what is done" },
+	{ "version", 0, NULL, "print the version" },
+	{ "help", 'h', NULL, "print help" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const char *const exit_codes_text[][2] = {
@@ -101,10 +105,195 @@ const struct command *command_find(const char *name)
 	return NULL;
 }
 
-static void print_options(FILE *f, const struct option_help *o)
+/* ---- options, from the tables ---- */
+
+static bool is_option(const struct cmd_option *o)
 {
-	for (; o && o->flags; o++)
-		fprintf(f, "  %-24s %s\n", o->flags, o->text);
+	return (o->name || o->key) && !(o->name && strcmp(o->name, "--") == 0);
+}
+
+static size_t options_count(const struct cmd_option *o)
+{
+	size_t n = 0;
+	while (o && (o[n].name || o[n].key))
+		n++;
+	return n;
+}
+
+/* "-o, --output DIR", "--check", "-C DIR", "-- ARGS..." */
+static char *option_flags(const struct cmd_option *o)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	if (o->key)
+		buf_addf(&b, "-%c", o->key);
+	if (o->key && o->name)
+		buf_adds(&b, ", ");
+	if (o->name)
+		buf_addf(&b, strcmp(o->name, "--") == 0 ? "%s" : "--%s", o->name);
+	if (o->arg)
+		buf_addf(&b, " %s", o->arg);
+	return buf_detach(&b);
+}
+
+static void print_options(FILE *f, const struct cmd_option *o, const char *prefix)
+{
+	for (; o && (o->name || o->key); o++) {
+		char *flags = option_flags(o);
+		fprintf(f, "  %-24s %s%s%s\n", flags, prefix ? prefix : "", prefix ? ": " : "", o->text);
+		free(flags);
+	}
+}
+
+static int option_index(const struct cmd_args *a, const char *name)
+{
+	for (size_t i = 0; a->options && (a->options[i].name || a->options[i].key); i++)
+		if (a->options[i].name && strcmp(a->options[i].name, name) == 0)
+			return (int)i;
+	/* a name not in the table is a mistake in the command, found by its tests */
+	abort();
+}
+
+bool cmd_has(const struct cmd_args *a, const char *name)
+{
+	return a->given[option_index(a, name)].n > 0;
+}
+
+const char *cmd_value(const struct cmd_args *a, const char *name)
+{
+	const struct strv *v = &a->given[option_index(a, name)];
+	return v->n ? v->v[v->n - 1] : NULL;
+}
+
+const struct strv *cmd_values(const struct cmd_args *a, const char *name)
+{
+	return &a->given[option_index(a, name)];
+}
+
+static void cmd_args_free(struct cmd_args *a)
+{
+	for (size_t i = 0; i < CMD_OPTIONS_MAX; i++)
+		strv_free(&a->given[i]);
+}
+
+/* getopt_long over the table ('+': options come before the operands).
+ * 0, or EXIT_USAGE after saying what is wrong. */
+static int parse_options(const struct command *usage_of, const struct cmd_option *opts, int argc,
+			 char **argv, struct cmd_args *a)
+{
+	struct option lo[CMD_OPTIONS_MAX + 1];
+	char shortopts[2 * CMD_OPTIONS_MAX + 3] = "+:";
+	size_t n = options_count(opts), nl = 0, ns = 2;
+	memset(a, 0, sizeof(*a));
+	a->options = opts;
+	if (n > CMD_OPTIONS_MAX)
+		abort(); /* a table too long for CMD_OPTIONS_MAX: a mistake in the command */
+	for (size_t i = 0; i < n; i++) {
+		if (!is_option(&opts[i]))
+			continue;
+		if (opts[i].name)
+			lo[nl++] = (struct option){ opts[i].name,
+						    opts[i].arg ? required_argument : no_argument,
+						    NULL, 256 + (int)i };
+		if (opts[i].key) {
+			shortopts[ns++] = opts[i].key;
+			if (opts[i].arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	lo[nl] = (struct option){ NULL, 0, NULL, 0 };
+	shortopts[ns] = '\0';
+	optind = 0; /* glibc: a full reinitialisation */
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+		int i = -1;
+		if (ch >= 256)
+			i = ch - 256;
+		for (size_t k = 0; i < 0 && ch != '?' && ch != ':' && k < n; k++)
+			if (opts[k].key == ch)
+				i = (int)k;
+		if (i < 0) {
+			const char *what = argv[optind - 1];
+			char shortname[3] = { '-', (char)optopt, 0 };
+			if (optopt && !str_starts_with(what, "--"))
+				what = shortname;
+			cmd_args_free(a);
+			if (!usage_of) {
+				fprintf(stderr, "tbx: %s '%s'%s\nusage: tbx [global options] COMMAND [args] "
+						"(see 'tbx help')\n",
+					ch == ':' ? "option" : "unknown option", what,
+					ch == ':' ? " needs a value" : "");
+				return EXIT_USAGE;
+			}
+			if (ch == ':')
+				return cmd_usage(usage_of, "option '%s' needs a value", what);
+			return cmd_usage(usage_of, "unknown option '%s'", what);
+		}
+		strv_push(&a->given[i], optarg ? optarg : "");
+	}
+	a->argc = argc - optind;
+	a->argv = argv + optind;
+	return 0;
+}
+
+/* The shared options, for whichever command declares them. */
+static void apply_shared(struct ctx *c, const struct cmd_args *a)
+{
+	for (size_t i = 0; i < CMD_OPTIONS_MAX && a->options; i++) {
+		const char *name = a->options[i].name;
+		if (!name && !a->options[i].key)
+			break;
+		if (!a->given[i].n || !name)
+			continue;
+		if (strcmp(name, "json") == 0)
+			c->json = true;
+		else if (strcmp(name, "no-wait") == 0)
+			c->no_wait = true;
+	}
+}
+
+/* "install, status or remove" */
+static char *subcommand_list(const struct command *cmd)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	for (size_t i = 0; cmd->subcommands[i]; i++)
+		buf_addf(&b, "%s%s", i == 0 ? "" : cmd->subcommands[i + 1] ? ", " : " or ",
+			 cmd->subcommands[i]->name);
+	return buf_detach(&b);
+}
+
+/* Parse argv (argv[0]: the command's name) and run the command, or the
+ * subcommand argv[1] names. */
+static int run_command(struct ctx *c, const struct command *cmd, int argc, char **argv)
+{
+	const struct command *top = cmd;
+	if (cmd->subcommands) {
+		char *list = subcommand_list(cmd);
+		const struct command *sub = NULL;
+		for (size_t i = 0; argc > 1 && cmd->subcommands[i] && !sub; i++)
+			if (strcmp(cmd->subcommands[i]->name, argv[1]) == 0)
+				sub = cmd->subcommands[i];
+		int rc = 0;
+		if (argc < 2)
+			rc = cmd_usage(cmd, "which one: %s?", list);
+		else if (!sub)
+			rc = cmd_usage(cmd, "unknown %s command '%s' (%s)", cmd->name, argv[1], list);
+		free(list);
+		if (rc)
+			return rc;
+		cmd = sub;
+		argc--, argv++;
+	}
+	struct cmd_args a;
+	int rc = parse_options(top, cmd->options, argc, argv, &a);
+	if (rc)
+		return rc;
+	apply_shared(c, &a);
+	rc = cmd->run(c, &a);
+	cmd_args_free(&a);
+	return rc;
 }
 
 static void print_main_help(FILE *f)
@@ -115,7 +304,7 @@ static void print_main_help(FILE *f)
 	for (size_t i = 0; commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(f, "\nGlobal options:\n");
-	print_options(f, global_options);
+	print_options(f, global_options, NULL);
 	fprintf(f, "\nExit codes:\n");
 	for (size_t i = 0; exit_codes_text[i][0]; i++)
 		fprintf(f, "  %-4s %s\n", exit_codes_text[i][0], exit_codes_text[i][1]);
@@ -127,9 +316,14 @@ void cmd_help(const struct command *cmd)
 	printf("usage: tbx %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
 	if (cmd->description)
 		printf("\n%s\n", cmd->description);
-	if (cmd->options && cmd->options->flags) {
+	bool any = options_count(cmd->options) > 0;
+	for (size_t i = 0; cmd->subcommands && cmd->subcommands[i]; i++)
+		any |= options_count(cmd->subcommands[i]->options) > 0;
+	if (any) {
 		printf("\nOptions:\n");
-		print_options(stdout, cmd->options);
+		print_options(stdout, cmd->options, NULL);
+		for (size_t i = 0; cmd->subcommands && cmd->subcommands[i]; i++)
+			print_options(stdout, cmd->subcommands[i]->options, cmd->subcommands[i]->name);
 	}
 }
 
@@ -148,7 +342,8 @@ int cmd_usage(const struct command *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-bool cmd_wants_help(const struct command *cmd, int argc, char **argv)
+/* True if argv[1..] asks for help (-h/--help); prints it. */
+static bool cmd_wants_help(const struct command *cmd, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
@@ -177,14 +372,20 @@ static void roff(const char *s)
 	}
 }
 
-static void man_options(const struct option_help *o)
+static void man_options(const struct cmd_option *o, const char *prefix)
 {
-	for (; o && o->flags; o++) {
+	for (; o && (o->name || o->key); o++) {
+		char *flags = option_flags(o);
 		fputs(".TP\n.B ", stdout);
-		roff(o->flags);
+		roff(flags);
 		putchar('\n');
+		if (prefix) {
+			roff(prefix);
+			fputs(": ", stdout);
+		}
 		roff(o->text);
 		putchar('\n');
+		free(flags);
 	}
 }
 
@@ -218,7 +419,7 @@ static void print_man(void)
 	     "in a stale container, verifies the device llama-bench really used, and records every "
 	     "result with the image digest and llama.cpp build that produced it.\n");
 	printf(".SH GLOBAL OPTIONS\n");
-	man_options(global_options);
+	man_options(global_options, NULL);
 	printf(".SH COMMANDS\n");
 	for (size_t i = 0; commands[i]; i++) {
 		const struct command *c = commands[i];
@@ -232,7 +433,9 @@ static void print_man(void)
 			roff(c->description);
 			putchar('\n');
 		}
-		man_options(c->options);
+		man_options(c->options, NULL);
+		for (size_t k = 0; c->subcommands && c->subcommands[k]; k++)
+			man_options(c->subcommands[k]->options, c->subcommands[k]->name);
 	}
 	printf(".SH EXIT STATUS\n");
 	man_table(exit_codes_text, true);
@@ -246,17 +449,54 @@ static void print_man(void)
 
 /* ---- the help and version commands ---- */
 
-static int run_help(struct ctx *c, int argc, char **argv)
+/* For the bash completion: one word a line.  No command: the commands,
+ * then the global options; a command: its subcommands, then its options
+ * ("--output DIR": the value's name follows an option that takes one). */
+static void print_completion(int argc, char **argv)
+{
+	const struct cmd_option *opts = global_options;
+	const struct command *cmd = argc > 0 ? command_find(argv[0]) : NULL;
+	if (argc == 0)
+		for (size_t i = 0; commands[i]; i++)
+			printf("%s\n", commands[i]->name);
+	for (size_t i = 0; cmd && cmd->subcommands && cmd->subcommands[i]; i++) {
+		if (argc > 1 && strcmp(cmd->subcommands[i]->name, argv[1]) == 0)
+			cmd = cmd->subcommands[i];
+		else if (argc == 1)
+			printf("%s\n", cmd->subcommands[i]->name);
+	}
+	if (cmd)
+		opts = cmd->options;
+	else if (argc > 0)
+		return;
+	for (; opts && (opts->name || opts->key); opts++) {
+		if (!is_option(opts))
+			continue;
+		if (opts->key)
+			printf("-%c%s%s\n", opts->key, opts->arg ? " " : "", opts->arg ? opts->arg : "");
+		if (opts->name)
+			printf("--%s%s%s\n", opts->name, opts->arg ? " " : "",
+			       opts->arg ? opts->arg : "");
+	}
+	if (cmd)
+		printf("--help\n");
+}
+
+static int run_help(struct ctx *c, const struct cmd_args *a)
 {
 	(void)c;
-	if (argc > 1 && strcmp(argv[1], "--man") == 0) {
+	if (cmd_has(a, "man")) {
 		print_man();
 		return EXIT_OK;
 	}
-	if (argc > 1) {
-		const struct command *cmd = command_find(argv[1]);
+	if (cmd_has(a, "complete")) {
+		print_completion(a->argc, a->argv);
+		return EXIT_OK;
+	}
+	if (a->argc > 0) {
+		const struct command *cmd = command_find(a->argv[0]);
 		if (!cmd) {
-			fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n", argv[1]);
+			fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n", a->argv[0]);
 			return EXIT_USAGE;
 		}
 		cmd_help(cmd);
@@ -266,17 +506,24 @@ static int run_help(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct cmd_option help_options[] = {
+	{ "man", 0, NULL, "print the man page (roff) instead" },
+	{ "complete", 0, NULL, "list commands, subcommands and options for the bash completion" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct command cmd_help_def = {
 	.name = "help",
-	.args = "[COMMAND | --man]",
+	.args = "[COMMAND | --man | --complete [COMMAND [SUBCOMMAND]]]",
 	.summary = "show help for tbx or a command (--man: the man page source)",
+	.options = help_options,
 	.run = run_help,
 };
 
-static int run_version(struct ctx *c, int argc, char **argv)
+static int run_version(struct ctx *c, const struct cmd_args *a)
 {
-	(void)c, (void)argv;
-	if (argc > 1)
+	(void)c;
+	if (a->argc > 0)
 		return cmd_usage(&cmd_version, "'version' takes no arguments");
 	printf("tbx %s\n", TBX_VERSION);
 	return EXIT_OK;
@@ -339,60 +586,49 @@ static void ctx_free(struct ctx *c)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "url", required_argument, NULL, 'U' },
-		{ "connection", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctx c;
+	struct cmd_args g;
 	memset(&c, 0, sizeof(c));
 	install_signal_handlers();
-	opterr = 0;
-	int ch;
 	/* '+': stop at the command name; its own options are its own */
-	while ((ch = getopt_long(argc, argv, "+C:qvh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'U': c.url = optarg; break;
-		case 'N': c.connection = optarg; break;
-		case 'C': c.home_opt = optarg; break;
-		case 'j': c.json = true; break;
-		case 'q': g_verbosity = -1; break;
-		case 'v': g_verbosity = 1; break;
-		case 'V': printf("tbx %s\n", TBX_VERSION); return EXIT_OK;
-		case 'h': print_main_help(stdout); return EXIT_OK;
-		default:
-			if (optopt)
-				fprintf(stderr, "tbx: unknown or incomplete option '-%c'\n", optopt);
-			else
-				fprintf(stderr, "tbx: unknown or incomplete option '%s'\n",
-					argv[optind - 1]);
-			fprintf(stderr, "usage: tbx [global options] COMMAND [args] (see 'tbx help')\n");
-			return EXIT_USAGE;
-		}
+	int rc = parse_options(NULL, global_options, argc, argv, &g);
+	if (rc)
+		return rc;
+	c.url = cmd_value(&g, "url");
+	c.connection = cmd_value(&g, "connection");
+	for (size_t i = 0; global_options[i].name || global_options[i].key; i++)
+		if (global_options[i].key == 'C' && g.given[i].n)
+			c.home_opt = g.given[i].v[g.given[i].n - 1];
+	c.json = cmd_has(&g, "json");
+	if (cmd_has(&g, "quiet"))
+		g_verbosity = -1;
+	if (cmd_has(&g, "verbose"))
+		g_verbosity = 1;
+	if (cmd_has(&g, "version") || cmd_has(&g, "help")) {
+		if (cmd_has(&g, "version"))
+			printf("tbx %s\n", TBX_VERSION);
+		else
+			print_main_help(stdout);
+		cmd_args_free(&g);
+		return EXIT_OK;
 	}
-	if (optind >= argc) {
-		print_main_help(stderr);
-		return EXIT_USAGE;
-	}
-	const struct command *cmd = command_find(argv[optind]);
+	int optind_cmd = argc - g.argc;
+	const struct command *cmd = optind_cmd < argc ? command_find(argv[optind_cmd]) : NULL;
 	if (!cmd) {
-		fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n", argv[optind]);
+		if (optind_cmd >= argc)
+			print_main_help(stderr);
+		else
+			fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n",
+				argv[optind_cmd]);
+		cmd_args_free(&g);
 		return EXIT_USAGE;
 	}
-	int cargc = argc - optind;
-	char **cargv = argv + optind;
-	int rc;
-	if (cmd != &cmd_help_def && cmd_wants_help(cmd, cargc, cargv)) {
+	int cargc = argc - optind_cmd;
+	char **cargv = argv + optind_cmd;
+	if (cmd != &cmd_help_def && cmd_wants_help(cmd, cargc, cargv))
 		rc = EXIT_OK;
-	} else {
-		optind = 0; /* reset getopt for the command (glibc: full reinit) */
-		rc = cmd->run(&c, cargc, cargv);
-	}
+	else
+		rc = run_command(&c, cmd, cargc, cargv);
 	if (rc < 0) {
 		fprintf(stderr, "tbx: %s\n", c.err.msg[0] ? c.err.msg : "failed");
 		rc = c.err.exit_code ? c.err.exit_code : EXIT_FAIL;
@@ -403,6 +639,7 @@ int main(int argc, char **argv)
 			rc = EXIT_FAIL;
 	}
 	ctx_free(&c);
+	cmd_args_free(&g); /* c's global options point into it */
 	if (rc == EXIT_OK && g_interrupted)
 		rc = g_interrupted == SIGINT ? EXIT_SIGINT : EXIT_SIGTERM;
 	return rc;

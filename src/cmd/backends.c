@@ -30,13 +30,10 @@ static json_object *backend_json(const struct backend *b)
 	return j;
 }
 
-static int run_backends(struct ctx *c, int argc, char **argv)
+static int run_backends(struct ctx *c, const struct cmd_args *a)
 {
-	(void)argv;
-	if (argc > 1 && strcmp(argv[1], "--json") == 0)
-		c->json = true, argc--;
-	if (argc > 1)
-		return cmd_usage(&cmd_backends, "unexpected argument '%s'", argv[1]);
+	if (a->argc > 0)
+		return cmd_usage(&cmd_backends, "unexpected argument '%s'", a->argv[0]);
 	if (ctx_load(c) < 0)
 		return -1;
 	if (c->json) {
@@ -65,9 +62,15 @@ static int run_backends(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct cmd_option json_option[] = {
+	{ "json", 0, NULL, "print the definitions as JSON" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct command cmd_backends = {
 	.name = "backends",
 	.args = "[--json]",
 	.summary = "list the backend definitions (containers/*.json)",
+	.options = json_option,
 	.run = run_backends,
 };

@@ -1,7 +1,6 @@
 /* bench.c - tbx bench BACKEND MODEL: gate on freshness, run the canonical
  * command twice (warmup discarded), verify the device, record. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,46 +188,34 @@ static void print_result(struct ctx *c, const struct bench_plan *pl, const struc
 	printf("  record %s\n", path);
 }
 
-static int run_bench(struct ctx *c, int argc, char **argv)
+static int run_bench(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "allow-stale", no_argument, NULL, 's' }, { "no-wait", no_argument, NULL, 'n' },
-		{ "dry-run", no_argument, NULL, 'd' },     { "offline", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },        { NULL, 0, NULL, 0 },
-	};
-	struct bench_opts bo = { 0 };
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's': bo.allow_stale = true; break;
-		case 'n': bo.no_wait = true; break;
-		case 'd': bo.dry_run = true; break;
-		case 'o': bo.offline = true; break;
-		case 'j': c->json = true; break;
-		default: return cmd_usage(&cmd_bench, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	struct bench_opts bo = { .allow_stale = cmd_has(a, "allow-stale"),
+				 .no_wait = c->no_wait,
+				 .dry_run = cmd_has(a, "dry-run"),
+				 .offline = cmd_has(a, "offline") };
+	int argc = a->argc;
+	char **argv = a->argv;
 	int npos = 0;
-	while (optind + npos < argc && strcmp(argv[optind + npos], "--") != 0)
+	while (npos < argc && strcmp(argv[npos], "--") != 0)
 		npos++;
 	if (npos != 2)
 		return cmd_usage(&cmd_bench, npos < 2 ? "bench needs a BACKEND and a MODEL"
 						      : "unexpected argument '%s' (extra llama-bench "
 							"arguments go after '--')",
-				 argv[optind + (npos < 2 ? 0 : 2)]);
-	char **extra = argv + optind + 2;
-	int n_extra = argc - optind - 2;
+				 argv[npos < 2 ? 0 : 2]);
+	char **extra = argv + 2;
+	int n_extra = argc - 2;
 	if (n_extra > 0) /* skip the "--" */
 		extra++, n_extra--;
 	if (ctx_load(c) < 0)
 		return -1;
-	const struct backend *b = backend_resolve(&c->backends, argv[optind], &c->err);
+	const struct backend *b = backend_resolve(&c->backends, argv[0], &c->err);
 	if (!b)
 		return -1;
 	char *model_path = NULL;
 	const char *alias = NULL;
-	if (model_resolve(&c->models, argv[optind + 1], &model_path, &alias, &c->err) < 0)
+	if (model_resolve(&c->models, argv[1], &model_path, &alias, &c->err) < 0)
 		return -1;
 
 	struct bench_plan pl;
@@ -258,7 +245,7 @@ static int run_bench(struct ctx *c, int argc, char **argv)
 	}
 	if (!b->native && ctx_podman(c) < 0)
 		goto out;
-	what = xasprintf("tbx bench %s %s", b->id, argv[optind + 1]);
+	what = xasprintf("tbx bench %s %s", b->id, argv[1]);
 	if (cmd_lock(c, &lock, what, !bo.no_wait) < 0)
 		goto out;
 	char *rdir = path_join(c->home, "results");
@@ -323,14 +310,14 @@ out:
 	return rc;
 }
 
-static const struct option_help bench_options[] = {
-	{ "--allow-stale", "bench a stale container anyway; the record says stale: true and why" },
-	{ "--no-wait", "fail at once when another bench or a refresh holds the lock" },
-	{ "--dry-run", "print the container and the exact command, run nothing" },
-	{ "--offline", "skip the live registry check (judge from the last verification)" },
-	{ "--json", "print the record as JSON" },
-	{ "-- ARGS...", "extra llama-bench arguments, appended and recorded" },
-	{ NULL, NULL },
+static const struct cmd_option bench_options[] = {
+	{ "allow-stale", 0, NULL, "bench a stale container anyway; the record says stale: true and why" },
+	{ "no-wait", 0, NULL, "fail at once when another bench or a refresh holds the lock" },
+	{ "dry-run", 0, NULL, "print the container and the exact command, run nothing" },
+	{ "offline", 0, NULL, "skip the live registry check (judge from the last verification)" },
+	{ "json", 0, NULL, "print the record as JSON" },
+	{ "--", 0, "ARGS...", "extra llama-bench arguments, appended and recorded" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_bench = {

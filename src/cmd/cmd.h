@@ -15,7 +15,8 @@ struct ctx {
 	const char *url;        /* --url, NULL for the default */
 	const char *home_opt;   /* -C */
 	const char *connection; /* --connection NAME */
-	bool json;              /* --json */
+	bool json;              /* --json (global, or a command's) */
+	bool no_wait;           /* a command's --no-wait */
 	/* set up on demand by ctx_home()/ctx_podman() */
 	char *home;
 	bool loaded;
@@ -32,26 +33,47 @@ int ctx_load(struct ctx *c);
 /* Connect to Podman (once). */
 int ctx_podman(struct ctx *c);
 
-struct option_help {
-	const char *flags; /* "--check" */
-	const char *text;
+/* One option of a command, declared once: getopt, --help, the man page
+ * and the bash completion (tbx help --complete) all come from it.  An
+ * option named "json" or "no-wait" is also handled by the dispatcher
+ * (ctx->json, ctx->no_wait). */
+struct cmd_option {
+	const char *name; /* long name without dashes ("allow-stale"); NULL: short only;
+			   * "--": not an option, documents what follows "--" */
+	char key;         /* short option letter, or 0 */
+	const char *arg;  /* the value's name ("DIR"), NULL for a flag */
+	const char *text; /* help */
 };
+
+#define CMD_OPTIONS_MAX 16
+
+/* A command line parsed against a command's options. */
+struct cmd_args {
+	const struct cmd_option *options;
+	struct strv given[CMD_OPTIONS_MAX]; /* per option: its values ("" for a flag) */
+	int argc;                           /* the operands, after the options */
+	char **argv;
+};
+
+/* Was option name given?  Its (last) value, or NULL.  All its values. */
+bool cmd_has(const struct cmd_args *a, const char *name);
+const char *cmd_value(const struct cmd_args *a, const char *name);
+const struct strv *cmd_values(const struct cmd_args *a, const char *name);
 
 struct command {
 	const char *name;
 	const char *args;    /* synopsis after the name: "[--check] [BACKEND...]" */
 	const char *summary; /* one line */
 	const char *description;
-	const struct option_help *options; /* terminated by {NULL, NULL} */
-	int (*run)(struct ctx *c, int argc, char **argv); /* exit code, or -1 with c->err */
+	const struct cmd_option *options;         /* terminated by { NULL, 0, NULL, NULL } */
+	const struct command *const *subcommands; /* NULL-terminated (timer install...), or NULL */
+	int (*run)(struct ctx *c, const struct cmd_args *a); /* exit code, or -1 with c->err */
 };
 
 /* Print "usage: tbx NAME ARGS" and a hint on stderr; returns EXIT_USAGE. */
 int cmd_usage(const struct command *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Full help of a command on stdout. */
 void cmd_help(const struct command *cmd);
-/* True if argv[1..] asks for help (-h/--help); prints it. */
-bool cmd_wants_help(const struct command *cmd, int argc, char **argv);
 
 /* ---- output: the front end prints what the core returns (print.c) ---- */
 struct backend;

@@ -2,7 +2,6 @@
  * what to fix.  Exit 1 when anything FAILs. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <getopt.h>
 #include <limits.h>
 #include <grp.h>
 #include <pwd.h>
@@ -380,25 +379,11 @@ static void check_registry(struct ctx *c, struct report *r, bool offline)
 	free(base);
 }
 
-static int run_doctor(struct ctx *c, int argc, char **argv)
+static int run_doctor(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "offline", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool offline = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'j': c->json = true; break;
-		case 'o': offline = true; break;
-		default: return cmd_usage(&cmd_doctor, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(&cmd_doctor, "unexpected argument '%s'", argv[optind]);
+	bool offline = cmd_has(a, "offline");
+	if (a->argc > 0)
+		return cmd_usage(&cmd_doctor, "unexpected argument '%s'", a->argv[0]);
 	struct report r = { .json = c->json };
 	if (r.json)
 		r.checks = json_object_new_array();
@@ -432,11 +417,12 @@ static int run_doctor(struct ctx *c, int argc, char **argv)
 	return ok ? EXIT_OK : EXIT_FAIL;
 }
 
-static const struct option_help doctor_options[] = {
-	{ "--json", "print the checks as JSON: {\"ok\", \"checks\": [{\"check\", \"status\", "
-		    "\"message\", \"fix\"}]}" },
-	{ "--offline", "do not ask the registry" },
-	{ NULL, NULL },
+static const struct cmd_option doctor_options[] = {
+	{ "json", 0, NULL,
+	  "print the checks as JSON: {\"ok\", \"checks\": [{\"check\", \"status\", "
+	  "\"message\", \"fix\"}]}" },
+	{ "offline", 0, NULL, "do not ask the registry" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_doctor = {

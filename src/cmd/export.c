@@ -1,34 +1,17 @@
 /* export.c - tbx export: the results (and definitions) as one .tar.gz. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bundle.h"
 #include "cmd.h"
 
-static int run_export(struct ctx *c, int argc, char **argv)
+static int run_export(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct bundle_export_opts o = { 0 };
-	const char *out = NULL, *since = NULL;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's': since = optarg; break;
-		case 'o': out = optarg; break;
-		default:
-			return cmd_usage(&cmd_export, "unknown or incomplete option '%s'",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(&cmd_export, "unexpected argument '%s'", argv[optind]);
+	const char *out = cmd_value(a, "output"), *since = cmd_value(a, "since");
+	if (a->argc > 0)
+		return cmd_usage(&cmd_export, "unexpected argument '%s'", a->argv[0]);
 	if (!out || !out[0])
 		return cmd_usage(&cmd_export, "export needs -o FILE.tar.gz");
 	if (since && parse_time(since, &o.since) < 0)
@@ -53,10 +36,10 @@ static int run_export(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct option_help export_options[] = {
-	{ "-o, --output FILE", "the archive to write (.tar.gz), replaced atomically" },
-	{ "--since D", "only records started at or after D (YYYY-MM-DD or RFC 3339)" },
-	{ NULL, NULL },
+static const struct cmd_option export_options[] = {
+	{ "output", 'o', "FILE", "the archive to write (.tar.gz), replaced atomically" },
+	{ "since", 0, "D", "only records started at or after D (YYYY-MM-DD or RFC 3339)" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_export = {

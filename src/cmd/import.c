@@ -1,7 +1,6 @@
 /* import.c - tbx import: llama-bench logs made outside tbx, and bundles
  * made by tbx export on another machine. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,34 +142,17 @@ static void import_bundle(struct ctx *c, const char *path, const struct bundle_i
 	bundle_import_result_free(&r);
 }
 
-static int run_import(struct ctx *c, int argc, char **argv)
+static int run_import(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' }, { "model", required_argument, NULL, 'm' },
-		{ "host", required_argument, NULL, 'H' },    { "date", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },          { "max-records", required_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct import_opts o = { 0 };
-	const char *date = NULL, *max_records = NULL;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'b': o.backend = optarg; break;
-		case 'm': o.model = optarg; break;
-		case 'H': o.host = optarg; break;
-		case 'd': date = optarg; break;
-		case 'j': c->json = true; break;
-		case 'M': max_records = optarg; break;
-		default:
-			return cmd_usage(&cmd_import, "unknown or incomplete option '%s'",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (optind >= argc)
+	struct import_opts o = { .backend = cmd_value(a, "backend"),
+				 .model = cmd_value(a, "model"),
+				 .host = cmd_value(a, "host") };
+	const char *date = cmd_value(a, "date"), *max_records = cmd_value(a, "max-records");
+	int argc = a->argc, first = 0;
+	char **argv = a->argv;
+	if (first < argc && strcmp(argv[first], "--") == 0)
+		first++;
+	if (first >= argc)
 		return cmd_usage(&cmd_import, "import needs at least one FILE");
 	if (date && parse_time(date, &o.date) < 0)
 		return cmd_usage(&cmd_import, "bad --date '%s' (expected YYYY-MM-DD or RFC 3339)",
@@ -195,7 +177,7 @@ static int run_import(struct ctx *c, int argc, char **argv)
 	}
 	struct tally t = { 0 };
 	json_object *out = c->json ? json_object_new_array() : NULL;
-	for (int i = optind; i < argc && !g_interrupted; i++) {
+	for (int i = first; i < argc && !g_interrupted; i++) {
 		if (bundle_detect(argv[i]))
 			import_bundle(c, argv[i], &bo, &t, out);
 		else
@@ -206,7 +188,7 @@ static int run_import(struct ctx *c, int argc, char **argv)
 		fputs(s, stdout);
 		free(s);
 		json_object_put(out);
-	} else if (g_verbosity >= 0 && argc - optind > 1) {
+	} else if (g_verbosity >= 0 && argc - first > 1) {
 		printf("%zu imported, %zu failed run%s imported, %zu skipped, %zu error%s\n", t.added,
 		       t.failed_runs, t.failed_runs == 1 ? "" : "s", t.skipped, t.errors,
 		       t.errors == 1 ? "" : "s");
@@ -214,15 +196,16 @@ static int run_import(struct ctx *c, int argc, char **argv)
 	return t.errors ? EXIT_FAIL : EXIT_OK;
 }
 
-static const struct option_help import_options[] = {
-	{ "--backend B", "the backend that ran the logs (id or alias; default: from the file name)" },
-	{ "--model M", "the model name (default: from the file name or llama-bench's output)" },
-	{ "--host H", "the machine that ran the logs (default: unknown)" },
-	{ "--date D", "when they ran, YYYY-MM-DD or RFC 3339 (default: each file's mtime)" },
-	{ "--json", "print one JSON object per file" },
-	{ "--max-records N", "the most records one bundle may add (default: the config's "
-			     "import_max_records, 20000); a bigger bundle is refused, nothing written" },
-	{ NULL, NULL },
+static const struct cmd_option import_options[] = {
+	{ "backend", 0, "B", "the backend that ran the logs (id or alias; default: from the file name)" },
+	{ "model", 0, "M", "the model name (default: from the file name or llama-bench's output)" },
+	{ "host", 0, "H", "the machine that ran the logs (default: unknown)" },
+	{ "date", 0, "D", "when they ran, YYYY-MM-DD or RFC 3339 (default: each file's mtime)" },
+	{ "json", 0, NULL, "print one JSON object per file" },
+	{ "max-records", 0, "N",
+	  "the most records one bundle may add (default: the config's import_max_records, 20000); "
+	  "a bigger bundle is refused, nothing written" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_import = {

@@ -7,12 +7,10 @@
 #include "cmd.h"
 #include "json.h"
 
-static int run_models(struct ctx *c, int argc, char **argv)
+static int run_models(struct ctx *c, const struct cmd_args *a)
 {
-	if (argc > 1 && strcmp(argv[1], "--json") == 0)
-		c->json = true, argc--;
-	if (argc > 1)
-		return cmd_usage(&cmd_models, "unexpected argument '%s'", argv[1]);
+	if (a->argc > 0)
+		return cmd_usage(&cmd_models, "unexpected argument '%s'", a->argv[0]);
 	if (ctx_load(c) < 0)
 		return -1;
 	if (c->json) {
@@ -40,9 +38,15 @@ static int run_models(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+static const struct cmd_option json_option[] = {
+	{ "json", 0, NULL, "print the models root and the aliases as JSON" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct command cmd_models = {
 	.name = "models",
 	.args = "[--json]",
 	.summary = "list the model aliases (manifests/models.json) and whether their files exist",
+	.options = json_option,
 	.run = run_models,
 };

@@ -9,27 +9,23 @@
 #include "pins.h"
 #include "registry.h"
 
-static int run_pin(struct ctx *c, int argc, char **argv)
+static int run_pin(struct ctx *c, const struct cmd_args *a)
 {
-	bool no_wait = false;
-	int i = 1;
-	if (i < argc && strcmp(argv[i], "--no-wait") == 0)
-		no_wait = true, i++;
-	if (argc - i < 1 || argc - i > 2)
+	if (a->argc < 1 || a->argc > 2)
 		return cmd_usage(&cmd_pin, "pin needs a BACKEND and optionally a DIGEST");
-	const char *digest = argc - i == 2 ? argv[i + 1] : NULL;
+	const char *digest = a->argc == 2 ? a->argv[1] : NULL;
 	if (digest && !digest_is_valid(digest))
 		return cmd_usage(&cmd_pin, "'%s' is not a digest (sha256: and 64 hex digits)", digest);
 	if (ctx_load(c) < 0)
 		return -1;
-	const struct backend *b = backend_resolve(&c->backends, argv[i], &c->err);
+	const struct backend *b = backend_resolve(&c->backends, a->argv[0], &c->err);
 	if (!b)
 		return -1;
 	if (b->native)
 		return err_setx(&c->err, EXIT_USAGE, "%s is a native backend: there is no image to pin",
 				b->id);
 	struct run_lock lock;
-	if (cmd_lock(c, &lock, "tbx pin", !no_wait) < 0)
+	if (cmd_lock(c, &lock, "tbx pin", !c->no_wait) < 0)
 		return -1;
 	int rc = -1;
 	struct imagelock il;
@@ -62,6 +58,11 @@ out:
 	return rc;
 }
 
+static const struct cmd_option no_wait_option[] = {
+	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct command cmd_pin = {
 	.name = "pin",
 	.args = "[--no-wait] BACKEND [DIGEST]",
@@ -70,5 +71,6 @@ const struct command cmd_pin = {
 		       "restores it, pulling NAME@DIGEST if needed) and status does not call it "
 		       "stale when upstream moves on. With DIGEST, switches to that digest now and "
 		       "recreates the container. 'tbx unpin' follows the tag again.",
+	.options = no_wait_option,
 	.run = run_pin,
 };

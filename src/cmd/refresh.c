@@ -1,7 +1,6 @@
 /* refresh.c - tbx refresh: check digests, pull what changed, recreate
  * only what needs it, never leave a backend without a container. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,31 +117,17 @@ static int select_backends(struct ctx *c, int n, char **names, bool include_opti
 	return 0;
 }
 
-static int run_refresh(struct ctx *c, int argc, char **argv)
+static int run_refresh(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "include-amdvlk", no_argument, NULL, 'a' }, { "prune-legacy", no_argument, NULL, 'p' },
-		{ "check", no_argument, NULL, 'c' },          { "no-wait", no_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },           { NULL, 0, NULL, 0 },
-	};
-	struct refresh_opts ro = { 0 };
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a': ro.include_optional = true; break;
-		case 'p': ro.prune = true; break;
-		case 'c': ro.check = true; break;
-		case 'n': ro.no_wait = true; break;
-		case 'j': c->json = true; break;
-		default: return cmd_usage(&cmd_refresh, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	struct refresh_opts ro = { .include_optional = cmd_has(a, "include-amdvlk"),
+				   .prune = cmd_has(a, "prune-legacy"),
+				   .check = cmd_has(a, "check"),
+				   .no_wait = c->no_wait };
 	if (ctx_load(c) < 0 || ctx_podman(c) < 0)
 		return -1;
 	const struct backend **sel = NULL;
 	size_t n = 0;
-	if (select_backends(c, argc - optind, argv + optind, ro.include_optional, &sel, &n) < 0)
+	if (select_backends(c, a->argc, a->argv, ro.include_optional, &sel, &n) < 0)
 		return -1;
 
 	struct run_lock lock = { .fd = -1 };
@@ -238,16 +223,16 @@ done:
 	return rc;
 }
 
-static const struct option_help refresh_options[] = {
-	{ "--include-amdvlk", "also refresh optional backends (vulkan-amdvlk)" },
-	{ "--prune-legacy", "remove the containers named in manifests/legacy.json, this home's "
-			    "containers whose definition is gone (never another home's), and unused "
-			    "old images (never forced; each "
-			    "backend's previous image is kept for rollback)" },
-	{ "--check", "say what would change, change nothing (no lock taken)" },
-	{ "--no-wait", "fail at once when a bench or refresh holds the lock" },
-	{ "--json", "print the outcome as JSON" },
-	{ NULL, NULL },
+static const struct cmd_option refresh_options[] = {
+	{ "include-amdvlk", 0, NULL, "also refresh optional backends (vulkan-amdvlk)" },
+	{ "prune-legacy", 0, NULL,
+	  "remove the containers named in manifests/legacy.json, this home's containers whose "
+	  "definition is gone (never another home's), and unused old images (never forced; each "
+	  "backend's previous image is kept for rollback)" },
+	{ "check", 0, NULL, "say what would change, change nothing (no lock taken)" },
+	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
+	{ "json", 0, NULL, "print the outcome as JSON" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_refresh = {

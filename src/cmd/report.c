@@ -1,6 +1,5 @@
 /* report.c - tbx report: the rebench matrix, the history and the charts. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,43 +12,17 @@ struct report_args {
 	bool check, print;
 };
 
-static int parse_args(int argc, char **argv, struct report_args *a)
+static int run_report(struct ctx *c, const struct cmd_args *args)
 {
-	static const struct option opts[] = {
-		{ "date", required_argument, NULL, 'd' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "print", no_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': a->date = optarg; break;
-		case 'b': a->baseline = optarg; break;
-		case 'o': a->out_dir = optarg; break;
-		case 'H': a->host = optarg; break;
-		case 'c': a->check = true; break;
-		case 'p': a->print = true; break;
-		default:
-			return cmd_usage(&cmd_report, "unknown or incomplete option '%s'",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(&cmd_report, "unexpected argument '%s'", argv[optind]);
-	return 0;
-}
-
-static int run_report(struct ctx *c, int argc, char **argv)
-{
-	struct report_args a = { 0 };
-	int rc = parse_args(argc, argv, &a);
-	if (rc)
-		return rc;
+	struct report_args a = { .date = cmd_value(args, "date"),
+				 .baseline = cmd_value(args, "baseline"),
+				 .out_dir = cmd_value(args, "output"),
+				 .host = cmd_value(args, "host"),
+				 .check = cmd_has(args, "check"),
+				 .print = cmd_has(args, "print") };
+	int rc;
+	if (args->argc > 0)
+		return cmd_usage(&cmd_report, "unexpected argument '%s'", args->argv[0]);
 	char today[11];
 	int64_t day_end;
 	if (!a.date) {
@@ -113,17 +86,18 @@ out_records:
 	return rc;
 }
 
-static const struct option_help report_options[] = {
-	{ "--date YYYY-MM-DD", "report as of that day (UTC; runs up to and including it count); "
-			       "default today" },
-	{ "--baseline BACKEND", "the backend percentages are taken against (default "
-				REPORT_DEFAULT_BASELINE ")" },
-	{ "-o, --output DIR", "where to write the files (default <home>/reports)" },
-	{ "--host HOST", "only runs recorded on that host" },
-	{ "--check", "exit 1 when a latest result is a significant regression, and print it; "
-		     "writes no files unless -o is given" },
-	{ "--print", "print the matrix (markdown) on stdout too" },
-	{ NULL, NULL },
+static const struct cmd_option report_options[] = {
+	{ "date", 0, "YYYY-MM-DD",
+	  "report as of that day (UTC; runs up to and including it count); default today" },
+	{ "baseline", 0, "BACKEND",
+	  "the backend percentages are taken against (default " REPORT_DEFAULT_BASELINE ")" },
+	{ "output", 'o', "DIR", "where to write the files (default <home>/reports)" },
+	{ "host", 0, "HOST", "only runs recorded on that host" },
+	{ "check", 0, NULL,
+	  "exit 1 when a latest result is a significant regression, and print it; writes no "
+	  "files unless -o is given" },
+	{ "print", 0, NULL, "print the matrix (markdown) on stdout too" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_report = {

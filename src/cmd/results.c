@@ -1,6 +1,5 @@
 /* results.c - tbx results: list the recorded runs. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,34 +143,14 @@ static void print_table(const struct records *rs)
 	}
 }
 
-static int run_results(struct ctx *c, int argc, char **argv)
+static int run_results(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "backend", required_argument, NULL, 'b' },
-		{ "model", required_argument, NULL, 'm' },
-		{ "since", required_argument, NULL, 's' },
-		{ "host", required_argument, NULL, 'H' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct record_filter f = { 0 };
-	const char *since = NULL;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'b': f.backend = optarg; break;
-		case 'm': f.model = optarg; break;
-		case 's': since = optarg; break;
-		case 'H': f.host = optarg; break;
-		case 'j': c->json = true; break;
-		default:
-			return cmd_usage(&cmd_results, "unknown or incomplete option '%s'",
-					 argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage(&cmd_results, "unexpected argument '%s'", argv[optind]);
+	struct record_filter f = { .backend = cmd_value(a, "backend"),
+				   .model = cmd_value(a, "model"),
+				   .host = cmd_value(a, "host") };
+	const char *since = cmd_value(a, "since");
+	if (a->argc > 0)
+		return cmd_usage(&cmd_results, "unexpected argument '%s'", a->argv[0]);
 	if (since && parse_time(since, &f.since) < 0)
 		return cmd_usage(&cmd_results, "bad --since '%s' (expected YYYY-MM-DD or RFC 3339)",
 				 since);
@@ -199,14 +178,14 @@ static int run_results(struct ctx *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct option_help results_options[] = {
-	{ "--backend BACKEND", "only runs of that backend (id or alias; a deleted definition's "
-			       "id works too)" },
-	{ "--model MODEL", "only runs of that model (alias or file name)" },
-	{ "--since DATE", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)" },
-	{ "--host HOST", "only runs recorded on that host" },
-	{ "--json", "print the runs as a JSON array" },
-	{ NULL, NULL },
+static const struct cmd_option results_options[] = {
+	{ "backend", 0, "BACKEND",
+	  "only runs of that backend (id or alias; a deleted definition's id works too)" },
+	{ "model", 0, "MODEL", "only runs of that model (alias or file name)" },
+	{ "since", 0, "DATE", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)" },
+	{ "host", 0, "HOST", "only runs recorded on that host" },
+	{ "json", 0, NULL, "print the runs as a JSON array" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_results = {

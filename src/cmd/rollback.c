@@ -7,17 +7,13 @@
 #include "lock.h"
 #include "pins.h"
 
-static int run_rollback(struct ctx *c, int argc, char **argv)
+static int run_rollback(struct ctx *c, const struct cmd_args *a)
 {
-	bool no_wait = false;
-	int i = 1;
-	if (i < argc && strcmp(argv[i], "--no-wait") == 0)
-		no_wait = true, i++;
-	if (argc - i != 1)
+	if (a->argc != 1)
 		return cmd_usage(&cmd_rollback, "rollback needs exactly one BACKEND");
 	if (ctx_load(c) < 0)
 		return -1;
-	const struct backend *b = backend_resolve(&c->backends, argv[i], &c->err);
+	const struct backend *b = backend_resolve(&c->backends, a->argv[0], &c->err);
 	if (!b)
 		return -1;
 	if (b->native)
@@ -26,7 +22,7 @@ static int run_rollback(struct ctx *c, int argc, char **argv)
 	if (ctx_podman(c) < 0)
 		return -1;
 	struct run_lock lock;
-	if (cmd_lock(c, &lock, "tbx rollback", !no_wait) < 0)
+	if (cmd_lock(c, &lock, "tbx rollback", !c->no_wait) < 0)
 		return -1;
 	struct imagelock il;
 	int rc = -1;
@@ -51,11 +47,17 @@ out:
 	return rc;
 }
 
+static const struct cmd_option no_wait_option[] = {
+	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const struct command cmd_rollback = {
 	.name = "rollback",
 	.args = "[--no-wait] BACKEND",
 	.summary = "return a backend to its previous digest and recreate its container",
 	.description = "Uses the previous image kept by refresh (works offline), or pulls "
 		       "NAME@DIGEST. The backend is then pinned to that digest.",
+	.options = no_wait_option,
 	.run = run_rollback,
 };

@@ -1,6 +1,5 @@
 /* status.c - tbx status: freshness of every backend. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,25 +106,9 @@ out:
 	return rc;
 }
 
-static int run_status(struct ctx *c, int argc, char **argv)
+static int run_status(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "offline", no_argument, NULL, 'o' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "all-connections", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool offline = false, all = false;
-	int ch;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'o': offline = true; break;
-		case 'j': c->json = true; break;
-		case 'a': all = true; break;
-		default: return cmd_usage(&cmd_status, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	bool offline = cmd_has(a, "offline"), all = cmd_has(a, "all-connections");
 	if (ctx_load(c) < 0)
 		return -1;
 	size_t not_fresh = 0;
@@ -153,7 +136,7 @@ static int run_status(struct ctx *c, int argc, char **argv)
 			json_object *harr = c->json ? json_object_new_array() : NULL;
 			bool failed = false;
 			if (ctx_podman(&sub) < 0 ||
-			    status_of(&sub, argc - optind, argv + optind, offline, harr, &not_fresh) < 0) {
+			    status_of(&sub, a->argc, a->argv, offline, harr, &not_fresh) < 0) {
 				warn("%s: %s", conns.v[i].name, sub.err.msg);
 				not_fresh++;
 				failed = true;
@@ -171,7 +154,7 @@ static int run_status(struct ctx *c, int argc, char **argv)
 		connections_free(&conns);
 	} else {
 		if (ctx_podman(c) < 0 ||
-		    status_of(c, argc - optind, argv + optind, offline, arr, &not_fresh) < 0) {
+		    status_of(c, a->argc, a->argv, offline, arr, &not_fresh) < 0) {
 			json_object_put(arr);
 			return -1;
 		}
@@ -183,11 +166,12 @@ static int run_status(struct ctx *c, int argc, char **argv)
 	return rc;
 }
 
-static const struct option_help status_options[] = {
-	{ "--offline", "judge from images.lock.json and the last verification only (no registry)" },
-	{ "--json", "print the verdicts as JSON" },
-	{ "--all-connections", "show every Podman system connection's backends" },
-	{ NULL, NULL },
+static const struct cmd_option status_options[] = {
+	{ "offline", 0, NULL,
+	  "judge from images.lock.json and the last verification only (no registry)" },
+	{ "json", 0, NULL, "print the verdicts as JSON" },
+	{ "all-connections", 0, NULL, "show every Podman system connection's backends" },
+	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_status = {

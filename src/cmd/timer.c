@@ -4,7 +4,6 @@
  * systemctl is run with an argv (src/runcmd.c), never through a shell. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,10 +175,9 @@ static int check_refresh_args(struct ctx *c, const char *args, struct strv *out)
 				      "--refresh-args: control character in '%s'", w);
 		} else if (w[0] == '-') {
 			bool known = false;
-			for (const struct option_help *o = cmd_refresh.options; o && o->flags; o++)
-				known |=
-					strncmp(o->flags, w, strlen(w)) == 0 &&
-					(o->flags[strlen(w)] == '\0' || o->flags[strlen(w)] == ' ');
+			for (const struct cmd_option *o = cmd_refresh.options; o && o->name; o++)
+				known |= str_starts_with(w, "--") && strcmp(o->name, w + 2) == 0 &&
+					 !o->arg;
 			if (!known)
 				rc = err_setx(
 					&c->err, EXIT_USAGE,
@@ -299,45 +297,26 @@ static int activate(struct ctx *c)
 	return rc;
 }
 
-static int timer_install(struct ctx *c, int argc, char **argv)
+static int timer_install(struct ctx *c, const struct cmd_args *a)
 {
-	static const struct option opts[] = {
-		{ "at", required_argument, NULL, 'a' },
-		{ "cron", no_argument, NULL, 'c' },
-		{ "refresh-args", required_argument, NULL, 'r' },
-		{ "bench", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct timer_plan p = { .hour = 3, .minute = 30 };
-	struct strv bench_specs = STRV_INIT;
-	const char *refresh_args = "";
-	bool cron = false;
-	int ch, rc = -1;
-	opterr = 0;
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'a':
-			if (parse_at(optarg, &p.hour, &p.minute, &c->err) < 0)
-				goto out;
-			break;
-		case 'c': cron = true; break;
-		case 'r': refresh_args = optarg; break;
-		case 'b': strv_push(&bench_specs, optarg); break;
-		default:
-			rc = cmd_usage(&cmd_timer, "unknown or incomplete option '%s'",
-				       argv[optind - 1]);
-			goto out;
-		}
-	}
-	if (optind < argc) {
-		rc = cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[optind]);
+	const struct strv *bench_specs = cmd_values(a, "bench");
+	const char *refresh_args = cmd_value(a, "refresh-args");
+	const char *at = cmd_value(a, "at");
+	bool cron = cmd_has(a, "cron");
+	int rc = -1;
+	if (!refresh_args)
+		refresh_args = "";
+	if (at && parse_at(at, &p.hour, &p.minute, &c->err) < 0)
+		goto out;
+	if (a->argc > 0) {
+		rc = cmd_usage(&cmd_timer, "unexpected argument '%s'", a->argv[0]);
 		goto out;
 	}
 	if (ctx_load(c) < 0 || check_refresh_args(c, refresh_args, &p.refresh) < 0)
 		goto out;
-	for (size_t i = 0; i < bench_specs.n; i++)
-		if (check_bench(c, bench_specs.v[i], &p.benches) < 0)
+	for (size_t i = 0; i < bench_specs->n; i++)
+		if (check_bench(c, bench_specs->v[i], &p.benches) < 0)
 			goto out;
 	if (plan_base(c, &p) < 0)
 		goto out;
@@ -371,7 +350,6 @@ static int timer_install(struct ctx *c, int argc, char **argv)
 	}
 	free(dir), free(svc), free(tmr), free(st), free(tt);
 out:
-	strv_free(&bench_specs);
 	timer_plan_free(&p);
 	return rc;
 }
@@ -395,12 +373,10 @@ static void unit_values(const char *path, const char *key, struct strv *out)
 	buf_free(&b);
 }
 
-static int timer_status(struct ctx *c, int argc, char **argv)
+static int timer_status(struct ctx *c, const struct cmd_args *a)
 {
-	if (argc > 1 && strcmp(argv[1], "--json") == 0)
-		c->json = true, argc--, argv++;
-	if (argc > 1)
-		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
+	if (a->argc > 0)
+		return cmd_usage(&cmd_timer, "unexpected argument '%s'", a->argv[0]);
 	char *dir = timer_unit_dir();
 	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
 	bool have_svc = path_exists(svc), have_tmr = path_exists(tmr);
@@ -469,11 +445,10 @@ static int timer_status(struct ctx *c, int argc, char **argv)
 
 /* ---- remove ---- */
 
-static int timer_remove(struct ctx *c, int argc, char **argv)
+static int timer_remove(struct ctx *c, const struct cmd_args *a)
 {
-	(void)argv;
-	if (argc > 1)
-		return cmd_usage(&cmd_timer, "unexpected argument '%s'", argv[1]);
+	if (a->argc > 0)
+		return cmd_usage(&cmd_timer, "unexpected argument '%s'", a->argv[0]);
 	char *dir = timer_unit_dir();
 	char *svc = path_join(dir, SERVICE), *tmr = path_join(dir, TIMER);
 	char *why = NULL;
@@ -509,30 +484,30 @@ out:
 	return rc;
 }
 
-static int run_timer(struct ctx *c, int argc, char **argv)
-{
-	if (argc < 2)
-		return cmd_usage(&cmd_timer, "which one: install, status or remove?");
-	if (strcmp(argv[1], "install") == 0)
-		return timer_install(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "status") == 0)
-		return timer_status(c, argc - 1, argv + 1);
-	if (strcmp(argv[1], "remove") == 0)
-		return timer_remove(c, argc - 1, argv + 1);
-	return cmd_usage(&cmd_timer, "unknown timer command '%s' (install, status or remove)",
-			 argv[1]);
-}
+static const struct cmd_option install_options[] = {
+	{ "at", 0, "HH:MM", "the time of day (default 03:30; up to 15 minutes later, at random)" },
+	{ "cron", 0, NULL, "print a crontab line instead of writing systemd units" },
+	{ "refresh-args", 0, "ARGS",
+	  "arguments for refresh, e.g. \"--prune-legacy\" (checked now)" },
+	{ "bench", 0, "BACKEND:MODEL",
+	  "also bench after a successful refresh (repeatable, in order)" },
+	{ NULL, 0, NULL, NULL },
+};
 
-static const struct option_help timer_options[] = {
-	{ "--at HH:MM", "install: the time of day (default 03:30; up to 15 minutes later, at "
-			"random)" },
-	{ "--cron", "install: print a crontab line instead of writing systemd units" },
-	{ "--refresh-args ARGS", "install: arguments for refresh, e.g. \"--prune-legacy\" "
-				 "(checked now)" },
-	{ "--bench BACKEND:MODEL", "install: also bench after a successful refresh (repeatable, "
-				   "in order)" },
-	{ "--json", "status: print the state as JSON" },
-	{ NULL, NULL },
+static const struct cmd_option status_options[] = {
+	{ "json", 0, NULL, "print the state as JSON" },
+	{ NULL, 0, NULL, NULL },
+};
+
+static const struct command timer_install_cmd = {
+	.name = "install", .options = install_options, .run = timer_install
+};
+static const struct command timer_status_cmd = {
+	.name = "status", .options = status_options, .run = timer_status
+};
+static const struct command timer_remove_cmd = { .name = "remove", .run = timer_remove };
+static const struct command *const timer_subcommands[] = {
+	&timer_install_cmd, &timer_status_cmd, &timer_remove_cmd, NULL
 };
 
 const struct command cmd_timer = {
@@ -557,6 +532,5 @@ const struct command cmd_timer = {
 		"The unit (or cron) sees tbx refresh's exit code: 1 when a backend failed. status "
 		"shows the units, enabled/active, the next and last run; remove disables and "
 		"deletes them.",
-	.options = timer_options,
-	.run = run_timer,
+	.subcommands = timer_subcommands,
 };

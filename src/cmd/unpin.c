@@ -6,13 +6,13 @@
 #include "imagelock.h"
 #include "lock.h"
 
-static int run_unpin(struct ctx *c, int argc, char **argv)
+static int run_unpin(struct ctx *c, const struct cmd_args *a)
 {
-	if (argc != 2)
+	if (a->argc != 1)
 		return cmd_usage(&cmd_unpin, "unpin needs exactly one BACKEND");
 	if (ctx_load(c) < 0)
 		return -1;
-	const struct backend *b = backend_resolve(&c->backends, argv[1], &c->err);
+	const struct backend *b = backend_resolve(&c->backends, a->argv[0], &c->err);
 	if (!b)
 		return -1;
 	struct run_lock lock;
