@@ -39,6 +39,11 @@ static const struct cmd_option global_options[] = {
 	{ NULL, 0, NULL, NULL },
 };
 
+const struct cmd_option cmd_no_wait_only[] = {
+	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
+	{ NULL, 0, NULL, NULL },
+};
+
 const char *const exit_codes_text[][2] = {
 	{ "0", "success" },
 	{ "1", "failure (a backend failed to refresh, a bench failed, a malformed definition or "

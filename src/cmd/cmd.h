@@ -55,6 +55,9 @@ struct cmd_args {
 	char **argv;
 };
 
+/* The table of a command whose only option is --no-wait (pin, rollback). */
+extern const struct cmd_option cmd_no_wait_only[];
+
 /* Was option name given?  Its (last) value, or NULL.  All its values. */
 bool cmd_has(const struct cmd_args *a, const char *name);
 const char *cmd_value(const struct cmd_args *a, const char *name);

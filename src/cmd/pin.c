@@ -58,11 +58,6 @@ out:
 	return rc;
 }
 
-static const struct cmd_option no_wait_option[] = {
-	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
-	{ NULL, 0, NULL, NULL },
-};
-
 const struct command cmd_pin = {
 	.name = "pin",
 	.args = "[--no-wait] BACKEND [DIGEST]",
@@ -71,6 +66,6 @@ const struct command cmd_pin = {
 		       "restores it, pulling NAME@DIGEST if needed) and status does not call it "
 		       "stale when upstream moves on. With DIGEST, switches to that digest now and "
 		       "recreates the container. 'tbx unpin' follows the tag again.",
-	.options = no_wait_option,
+	.options = cmd_no_wait_only,
 	.run = run_pin,
 };

@@ -47,17 +47,12 @@ out:
 	return rc;
 }
 
-static const struct cmd_option no_wait_option[] = {
-	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
-	{ NULL, 0, NULL, NULL },
-};
-
 const struct command cmd_rollback = {
 	.name = "rollback",
 	.args = "[--no-wait] BACKEND",
 	.summary = "return a backend to its previous digest and recreate its container",
 	.description = "Uses the previous image kept by refresh (works offline), or pulls "
 		       "NAME@DIGEST. The backend is then pinned to that digest.",
-	.options = no_wait_option,
+	.options = cmd_no_wait_only,
 	.run = run_rollback,
 };
