@@ -1,11 +1,14 @@
 /* fuzz_registry.c - what a registry or a user hands tbx as text:
- * registry_parse_challenge (a WWW-Authenticate value) and image_ref_parse.
+ * registry_parse_challenge (a WWW-Authenticate value), image_ref_parse, and
+ * registry_realm_gets_credentials (a token realm against a registry URL).
  *
  * The input, up to its first NUL, is given to both.  Checks: a parsed
  * challenge has a scheme and no control characters in the fields kept;
  * a parsed reference has a valid shape, and its name parses back to the
  * same registry, repository and tag.
  */
+#include <strings.h>
+
 #include "fuzz.h"
 #include "registry.h"
 
@@ -75,9 +78,27 @@ static void fuzz_image_ref(const char *s)
 	image_ref_free(&r);
 }
 
+/* Credentials go to a realm only over https or to a plain-http
+ * registry's own host: never to an http realm whose host is not the
+ * registry's. */
+static void fuzz_realm(const char *realm)
+{
+	static const char *const bases[] = { "http://mirror.lan:5000", "https://mirror.lan",
+					     "http://127.0.0.1" };
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		bool yes = registry_realm_gets_credentials(realm, bases[i]);
+		bool https = strncasecmp(realm, "https://", 8) == 0;
+		if (yes && !https && strncmp(bases[i], "https", 5) == 0)
+			fuzz_fail("credentials for %s would go to '%s' in clear", bases[i], realm);
+		if (yes && !https && strncasecmp(realm, "http://", 7) != 0)
+			fuzz_fail("credentials would go to '%s'", realm);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_cstr(data, size);
+	fuzz_realm(s);
 	fuzz_challenge(s);
 	fuzz_image_ref(s);
 	free(s);
