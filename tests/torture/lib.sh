@@ -917,6 +917,12 @@ class_input() {
 	bad_input "empty backend name" "2" "unknown backend ''|backend" bench "" tiny
 	bad_input "unknown option" "2" "unknown option '--frobnicate'" bench --frobnicate rocm72 tiny
 	bad_input "unknown command" "2" "frobnicate" frobnicate
+	bad_input "option without its value" "2" "option '--at' needs a value" timer install --at
+	XDG_STATE_HOME="$T/state"$'\n'"* * * * * touch $T/injected" \
+		bad_input "newline in the crontab line (XDG_STATE_HOME)" "2" \
+		"control character in the log path" timer install --cron
+	TBX_LOCK_DIR="$T/lock"$'\r' bad_input "carriage return in a unit's Environment=" "2" \
+		"control character in TBX_LOCK_DIR" timer install --cron
 
 	# --- models
 	bad_input "model missing" "1" "missing\.gguf.*(No such file|not found|missing)" bench rocm72 "$MR/missing.gguf"
