@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "regress.h"
 #include "runcmd.h"
 #include "store.h"
 
@@ -40,6 +41,7 @@ void bench_plan_free(struct bench_plan *pl)
 	strv_free(&pl->extra);
 	free(pl->image_ref), free(pl->image_digest), free(pl->image_id), free(pl->container_id);
 	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
+	free(pl->host_state), free(pl->upstream);
 	free(pl->stale_reason);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -174,6 +176,24 @@ int bench_verify_device(const struct backend *b, const struct lb_run *r, char **
 	return rc;
 }
 
+int bench_same_settings(const struct lb_run *warmup, const struct lb_run *measured,
+			struct err *e)
+{
+	if (!warmup->settings || !measured->settings ||
+	    json_object_equal(warmup->settings, measured->settings))
+		return 0;
+	struct record a, b;
+	record_init(&a), record_init(&b);
+	a.settings = record_obj_text(warmup->settings);
+	b.settings = record_obj_text(measured->settings);
+	char *what = regress_settings_change(&a, &b);
+	err_set(e, "contradictory settings: the warmup and the measured run differ (%s)",
+		what ? what : "?");
+	free(what);
+	record_free(&a), record_free(&b);
+	return -1;
+}
+
 json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,
 			  const struct lb_run *m, const char *device, int64_t started,
 			  int64_t finished)
@@ -212,6 +232,8 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 	for (size_t i = 0; i < sizeof(prov) / sizeof(prov[0]); i++)
 		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
 	record_set_results(&r, m, warmup);
+	r.host_state = pl->host_state ? xstrdup(pl->host_state) : NULL;
+	r.upstream = pl->upstream ? xstrdup(pl->upstream) : NULL;
 	r.stale = pl->stale;
 	json_object *j = record_to_json(&r);
 	record_free(&r);

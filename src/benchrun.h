@@ -19,6 +19,8 @@ struct bench_plan {
 	char *image_ref, *image_digest, *image_id, *container_id;
 	char *binary_path, *binary_sha256;
 	char *host, *kernel;
+	char *host_state; /* compact JSON object (hoststate.c); NULL unknown */
+	char *upstream;   /* compact JSON {state, last_build, successor}; NULL unknown */
 	bool stale;
 	char *stale_reason;
 };
@@ -50,6 +52,11 @@ int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e);
  * -1 with exit 3 on a mismatch, showing what was seen.  *device gets the
  * matching device line (or NULL when no device is expected). */
 int bench_verify_device(const struct backend *b, const struct lb_run *r, char **device,
+			struct err *e);
+
+/* The warmup and the measured run must have run with the same settings:
+ * -1 naming the first that differs otherwise. */
+int bench_same_settings(const struct lb_run *warmup, const struct lb_run *measured,
 			struct err *e);
 
 /* Build the record. */

@@ -229,6 +229,7 @@ void lb_run_free(struct lb_run *r)
 	free(r->tests);
 	strv_free(&r->devices);
 	free(r->error);
+	json_object_put(r->settings);
 	lb_run_init(r);
 }
 
@@ -410,6 +411,259 @@ static void set_str(char **dst, char *val)
 	*dst = val;
 }
 
+/* ---- effective settings ---- */
+
+enum setting_type { S_RESULT, S_INT, S_STRING, S_BOOL, S_FLASH_ATTN, S_LOAD_MODE, S_MMAP_FLAG };
+
+static const struct {
+	const char *name;
+	enum setting_type type;
+} lb_fields[] = {
+	/* what a row measured or identifies, not how it ran */
+	{ "build_commit", S_RESULT },
+	{ "build_number", S_RESULT },
+	{ "cpu_info", S_RESULT },
+	{ "gpu_info", S_RESULT },
+	{ "backends", S_RESULT },
+	{ "model_filename", S_RESULT },
+	{ "model_type", S_RESULT },
+	{ "model_size", S_RESULT },
+	{ "model_n_params", S_RESULT },
+	{ "n_prompt", S_RESULT },
+	{ "n_gen", S_RESULT },
+	{ "test_time", S_RESULT },
+	{ "avg_ns", S_RESULT },
+	{ "stddev_ns", S_RESULT },
+	{ "avg_ts", S_RESULT },
+	{ "stddev_ts", S_RESULT },
+	{ "samples_ns", S_RESULT },
+	{ "samples_ts", S_RESULT },
+	/* how it ran */
+	{ "n_batch", S_INT },
+	{ "n_ubatch", S_INT },
+	{ "n_threads", S_INT },
+	{ "poll", S_INT },
+	{ "n_gpu_layers", S_INT },
+	{ "n_cpu_moe", S_INT },
+	{ "main_gpu", S_INT },
+	{ "n_depth", S_INT },
+	{ "cpu_mask", S_STRING },
+	{ "type_k", S_STRING },
+	{ "type_v", S_STRING },
+	{ "split_mode", S_STRING },
+	{ "devices", S_STRING },
+	{ "tensor_split", S_STRING },
+	{ "tensor_buft_overrides", S_STRING },
+	{ "cpu_strict", S_BOOL },
+	{ "no_kv_offload", S_BOOL },
+	{ "embeddings", S_BOOL },
+	{ "no_op_offload", S_BOOL },
+	{ "no_host", S_BOOL },
+	{ "flash_attn", S_FLASH_ATTN },
+	{ "load_mode", S_LOAD_MODE },
+	{ "use_mmap", S_MMAP_FLAG },
+	{ "use_direct_io", S_MMAP_FLAG },
+};
+
+#define LB_MAX_SETTINGS 128 /* fields kept of one row */
+#define LB_SHOWN_VALUE 60   /* bytes of a value in a message */
+
+static int field_type(const char *name)
+{
+	for (size_t i = 0; i < sizeof(lb_fields) / sizeof(lb_fields[0]); i++)
+		if (strcmp(lb_fields[i].name, name) == 0)
+			return (int)lb_fields[i].type;
+	return -1;
+}
+
+const char *lb_setting_type(const char *name)
+{
+	static const char *const names[] = { [S_INT] = "int",	    [S_STRING] = "string",
+					     [S_BOOL] = "bool",	    [S_FLASH_ATTN] = "flash_attn",
+					     [S_LOAD_MODE] = "load_mode", [S_MMAP_FLAG] = "load_mode" };
+	int t = field_type(name);
+	return t > S_RESULT ? names[t] : NULL;
+}
+
+static const char *type_name(json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double: return "a fraction";
+	case json_type_int: return "an integer";
+	case json_type_string: return "a string";
+	case json_type_array: return "an array";
+	default: return "an object";
+	}
+}
+
+/* A 0/1 flag: a boolean, or the integers 0 and 1 some builds print. */
+static bool flag_value(json_object *v, bool *out)
+{
+	if (json_object_is_type(v, json_type_boolean)) {
+		*out = json_object_get_boolean(v);
+		return true;
+	}
+	if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0 &&
+	    json_object_get_int64(v) <= 1) {
+		*out = json_object_get_int64(v) == 1;
+		return true;
+	}
+	return false;
+}
+
+/* flash_attn: false/true (older builds), -1/0/1 (newer: -1 is auto). */
+static bool flash_attn_value(json_object *v, int *out)
+{
+	bool b;
+	if (json_object_is_type(v, json_type_int)) {
+		int64_t x = json_object_get_int64(v);
+		if (x < -1 || x > 1)
+			return false;
+		*out = (int)x;
+		return true;
+	}
+	if (flag_value(v, &b)) {
+		*out = b;
+		return true;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	const char *s = json_object_get_string(v);
+	static const char *const words[] = { "auto", "off", "on", "disabled", "enabled" };
+	static const int values[] = { -1, 0, 1, 0, 1 };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(s, words[i]) == 0) {
+			*out = values[i];
+			return true;
+		}
+	return false;
+}
+
+/* One row's settings, checked and normalised (see struct lb_run). */
+static int row_settings(json_object *o, json_object **out, const char *where, struct err *e)
+{
+	json_object *s = json_object_new_object();
+	bool mmap = false, dio = false, have_flag = false, have_mode = false;
+	size_t n = 0;
+	*out = NULL;
+	json_object_object_foreach(o, key, val)
+	{
+		int t = field_type(key);
+		bool b;
+		int fa;
+		const char *expected = NULL;
+		if (t == S_RESULT || n >= LB_MAX_SETTINGS)
+			continue;
+		n++;
+		switch (t) {
+		case S_INT:
+			if (json_object_is_type(val, json_type_int))
+				json_object_object_add(s, key, json_object_new_int64(json_object_get_int64(val)));
+			else
+				expected = "an integer";
+			break;
+		case S_STRING:
+		case S_LOAD_MODE:
+			if (json_object_is_type(val, json_type_string)) {
+				char *clean = sanitize_line(json_object_get_string(val),
+							    (size_t)json_object_get_string_len(val),
+							    LB_MAX_FIELD);
+				json_object_object_add(s, key, json_object_new_string(clean));
+				free(clean);
+			} else {
+				expected = "a string";
+			}
+			have_mode |= t == S_LOAD_MODE && !expected;
+			break;
+		case S_BOOL:
+			if (flag_value(val, &b))
+				json_object_object_add(s, key, json_object_new_boolean(b));
+			else
+				expected = "a boolean";
+			break;
+		case S_FLASH_ATTN:
+			if (flash_attn_value(val, &fa))
+				json_object_object_add(s, key, json_object_new_int(fa));
+			else
+				expected = "a boolean, -1, 0, 1, \"auto\", \"on\" or \"off\"";
+			break;
+		case S_MMAP_FLAG:
+			if (!flag_value(val, &b))
+				expected = "a boolean";
+			else if (strcmp(key, "use_mmap") == 0)
+				mmap = b, have_flag = true;
+			else
+				dio = b, have_flag = true;
+			break;
+		default: /* unknown: kept as it came */
+			json_object_object_add(s, key, json_object_get(val));
+		}
+		if (expected) {
+			json_object_put(s);
+			return err_set(e, "%s: llama-bench's '%s' is %s, expected %s", where, key,
+				       type_name(val), expected);
+		}
+	}
+	if (have_flag && !have_mode)
+		json_object_object_add(s, "load_mode",
+				       json_object_new_string(dio ? "direct-io" : mmap ? "mmap" : "none"));
+	*out = s;
+	return 0;
+}
+
+/* A value for a message: its JSON text, sanitised and shortened. */
+static char *shown_value(json_object *v)
+{
+	const char *t = v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE)
+			  : "absent";
+	return sanitize_line(t, strlen(t), LB_SHOWN_VALUE);
+}
+
+/* The first setting (n_depth aside: it names the test) that differs
+ * between a and b, or NULL. */
+static const char *first_difference(json_object *a, json_object *b)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_object_foreach(pass ? b : a, key, val)
+		{
+			json_object *other = NULL;
+			if (strcmp(key, "n_depth") == 0)
+				continue;
+			if (!json_object_object_get_ex(pass ? a : b, key, &other) ||
+			    !json_object_equal(val, other))
+				return key;
+		}
+	}
+	return NULL;
+}
+
+/* Keep the first row's settings; a later row must agree with them. */
+static int add_row_settings(struct lb_run *r, json_object *row, const char *where, struct err *e)
+{
+	if (!r->settings) {
+		r->settings = row;
+		return 0;
+	}
+	const char *key = first_difference(r->settings, row);
+	if (!key) {
+		json_object_put(row);
+		return 0;
+	}
+	json_object *now = NULL, *before = NULL;
+	json_object_object_get_ex(row, key, &now);
+	json_object_object_get_ex(r->settings, key, &before);
+	char *k = sanitize_line(key, strlen(key), LB_SHOWN_VALUE);
+	char *v1 = shown_value(now), *v0 = shown_value(before);
+	err_set(e, "%s: contradictory settings in one run: %s is %s here but %s on an earlier row",
+		where, k, v1, v0);
+	free(k), free(v1), free(v0);
+	json_object_put(row);
+	return -1;
+}
+
 /* Run-wide fields come from the first row. */
 static void json_run_fields(struct lb_run *r, json_object *o)
 {
@@ -496,8 +750,18 @@ static int json_add_row(struct lb_run *r, json_object *o, const char *where, str
 		return err_set(e, "%s: test '%s' has no usable timing (no positive samples and no "
 			       "positive avg_ts)", where, t.name);
 	}
+	json_object *settings;
+	if (row_settings(o, &settings, where, e) < 0) {
+		free(t.samples);
+		return -1;
+	}
 	json_run_fields(r, o);
-	return push_test(r, &t, false, where, e);
+	int rc = push_test(r, &t, false, where, e);
+	if (rc < 0) {
+		json_object_put(settings);
+		return -1;
+	}
+	return add_row_settings(r, settings, where, e) < 0 ? -1 : rc;
 }
 
 int lb_parse_jsonl(const char *text, size_t len, struct lb_run *r, struct err *e)
@@ -834,7 +1098,17 @@ struct md_cols {
 	bool valid;
 	size_t ncells;
 	int model, size, params, backend, ngl, test, ts;
+	/* the JSON field name of each setting column (NULL for the others) */
+	char *names[MD_MAX_CELLS];
+	size_t n_names;
 };
+
+static void md_cols_free(struct md_cols *c)
+{
+	for (size_t i = 0; i < c->n_names; i++)
+		free(c->names[i]);
+	c->n_names = 0;
+}
 
 /* Split "| a | b |" into trimmed cells; MD_MAX_CELLS + 1 if too many. */
 static size_t md_split(const char *s, size_t n, struct cell *cells)
@@ -860,6 +1134,22 @@ static bool cell_is(const struct cell *c, const char *name)
 	return c->n == strlen(name) && memcmp(c->s, name, c->n) == 0;
 }
 
+/* llama-bench's markdown column names for its JSON fields. */
+static const char *md_setting_name(const struct cell *c)
+{
+	static const char *const map[][2] = {
+		{ "ngl", "n_gpu_layers" },  { "fa", "flash_attn" },	 { "mmap", "use_mmap" },
+		{ "dio", "use_direct_io" }, { "threads", "n_threads" },	 { "sm", "split_mode" },
+		{ "mg", "main_gpu" },	    { "nkvo", "no_kv_offload" }, { "embd", "embeddings" },
+		{ "ts", "tensor_split" },   { "ot", "tensor_buft_overrides" },
+		{ "dev", "devices" },	    { "nopo", "no_op_offload" },
+	};
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (cell_is(c, map[i][0]))
+			return map[i][1];
+	return NULL;
+}
+
 static bool md_header(const struct cell *cells, size_t k, struct md_cols *cols)
 {
 	struct md_cols c = { .valid = true, .ncells = k, .model = -1, .size = -1, .params = -1,
@@ -878,6 +1168,16 @@ static bool md_header(const struct cell *cells, size_t k, struct md_cols *cols)
 	}
 	if (c.test < 0 || c.ts < 0)
 		return false;
+	for (size_t i = 0; i < k; i++) {
+		bool identity = (int)i == c.model || (int)i == c.size || (int)i == c.params ||
+				(int)i == c.backend || (int)i == c.test || (int)i == c.ts;
+		const char *name = md_setting_name(&cells[i]);
+		c.names[i] = identity || !cells[i].n ? NULL
+			     : name		       ? xstrdup(name)
+						       : sanitize_line(cells[i].s, cells[i].n, 64);
+	}
+	c.n_names = k;
+	md_cols_free(cols);
 	*cols = c;
 	return true;
 }
@@ -978,6 +1278,29 @@ static int64_t md_quantity(const struct cell *c, bool binary)
 	return 0;
 }
 
+/* A row's setting cells as llama-bench's JSON would hold them: whole
+ * numbers as integers, the rest as strings. */
+static json_object *md_settings_json(const struct md_cols *cols, const struct cell *cells)
+{
+	json_object *o = json_object_new_object();
+	for (size_t i = 0; i < cols->ncells && i < cols->n_names; i++) {
+		if (!cols->names[i])
+			continue;
+		const struct cell *c = &cells[i];
+		size_t k = c->n && c->s[0] == '-' ? 1 : 0;
+		int v;
+		if (k < c->n && parse_uint(c->s, c->n, &k, &v) && k == c->n) {
+			json_object_object_add(o, cols->names[i],
+					       json_object_new_int(c->s[0] == '-' ? -v : v));
+		} else {
+			char *t = sanitize_line(c->s, c->n, LB_MAX_FIELD);
+			json_object_object_add(o, cols->names[i], json_object_new_string(t));
+			free(t);
+		}
+	}
+	return o;
+}
+
 static char *md_text(const struct cell *cells, int col)
 {
 	if (col < 0 || !cells[col].n)
@@ -1012,7 +1335,15 @@ static int md_add_row(struct lb_run *r, const struct md_cols *cols, const struct
 		    i == cells[cols->ngl].n)
 			r->n_gpu_layers = ngl;
 	}
-	return push_test(r, &t, true, where, e);
+	int added = push_test(r, &t, true, where, e);
+	if (added < 0 || !cols->n_names)
+		return added;
+	json_object *settings = NULL, *raw = md_settings_json(cols, cells);
+	int bad = row_settings(raw, &settings, where, e);
+	json_object_put(raw);
+	if (bad < 0 || add_row_settings(r, settings, where, e) < 0)
+		return -1;
+	return added;
 }
 
 /* "build: 0253fb21f (9187)" */
@@ -1068,10 +1399,13 @@ int lb_parse_markdown(const char *text, size_t len, struct lb_run *r, struct err
 		char where[48];
 		snprintf(where, sizeof(where), "line %zu", it.no);
 		int rc = md_add_row(r, &cols, cells, where, e);
-		if (rc < 0)
+		if (rc < 0) {
+			md_cols_free(&cols);
 			return -1;
+		}
 		rows += (size_t)rc;
 	}
+	md_cols_free(&cols);
 	lb_parse_devices(text, len, &r->devices);
 
 	struct failure f;

@@ -11,6 +11,7 @@
  * positive, or not finite) is garbage, in a log or in a record. */
 #define LB_MAX_RATE 1e9 /* tokens/s */
 
+#include <json-c/json.h>
 #include "util.h"
 
 /* One test row: pp512, tg128, "pp512 @ d4096"... identified by the
@@ -35,6 +36,13 @@ struct lb_run {
 	struct lb_test *tests;
 	size_t n_tests;
 	struct strv devices; /* device lines, trimmed, in order seen */
+	/* The effective settings llama-bench printed (the same on every row,
+	 * n_depth aside: it names the test): known fields with their types
+	 * checked and normalised (flash_attn -1/0/1; use_mmap and
+	 * use_direct_io folded into load_mode "none"/"mmap"/"direct-io"; 0/1
+	 * flags as booleans), unknown fields as they came.  NULL when the
+	 * output has none (a markdown table without setting columns). */
+	json_object *settings;
 	bool failed;         /* backtrace, exit line, no rows */
 	char *error;         /* one-line reason when failed */
 };
@@ -44,9 +52,12 @@ void lb_run_free(struct lb_run *r);
 
 /* Parsers.  Each fills r (initialised by the caller) and returns 0, or -1
  * with a message for input that holds no usable result.  Unknown fields
- * are ignored; unquoted nan/inf are tolerated; flash_attn may be a bool
- * or an int; lines may be huge (they are bounded) or invalid UTF-8.
- * Rows with the same (n_prompt, n_gen, n_depth) twice are an error. */
+ * are kept in r->settings; unquoted nan/inf are tolerated; flash_attn may
+ * be a bool, an int or "auto"/"on"/"off"; lines may be huge (they are
+ * bounded) or invalid UTF-8.  Rows with the same (n_prompt, n_gen,
+ * n_depth) twice are an error, and so are a known setting of the wrong
+ * type and rows whose settings contradict each other (the message names
+ * the setting). */
 int lb_parse_jsonl(const char *text, size_t len, struct lb_run *r, struct err *e);
 int lb_parse_json(const char *text, size_t len, struct lb_run *r, struct err *e);
 /* Markdown logs: device lines, the table, the "build: <commit> (<n>)"
@@ -62,6 +73,10 @@ void lb_parse_devices(const char *text, size_t len, struct strv *out);
  * an instance of 'vk::DeviceLostError'", "failed to load model ..."), or
  * NULL when nothing looks like an error. Caller frees. */
 char *lb_error_summary(const char *text, size_t len);
+
+/* The settings' fields tbx knows: NULL when name is none of them, else
+ * "int", "string", "bool", "flash_attn" or "load_mode". */
+const char *lb_setting_type(const char *name);
 
 /* Find a test by its triple; NULL if absent. */
 const struct lb_test *lb_find(const struct lb_run *r, int n_prompt, int n_gen, int n_depth);

@@ -37,7 +37,8 @@ void record_free(struct record *r)
 			  &r->binary_path,  &r->binary_sha256, &r->build_commit, &r->device,
 			  &r->backends,	    &r->gpu_info,   &r->model_type,   &r->stale_reason,
 			  &r->source,	    &r->source_env, &r->source_sha256, &r->config_key,
-			  &r->settings,	    &r->host_state, &r->upstream };
+			  &r->settings,	    &r->host_state, &r->upstream, &r->run_kind,
+			  &r->config_variant };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
 	strv_free(&r->command), strv_free(&r->extra_args), strv_free(&r->devices);
@@ -73,6 +74,56 @@ char *record_obj_text(json_object *o)
 json_object *record_obj_parse(const char *text)
 {
 	return text ? json_tokener_parse(text) : NULL;
+}
+
+/* ---- the configuration key ---- */
+
+static const char *last_part(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static char *args_display(const struct strv *extra)
+{
+	return extra->n ? argv_to_display(extra->v) : xstrdup("");
+}
+
+/* One derivation for producers and the reader. */
+static void key_of(struct record *r, const char *kind, const char *model_path,
+		   const char *model, int64_t bytes, const struct strv *extra, bool args_known)
+{
+	char size[24];
+	if (bytes >= 0)
+		snprintf(size, sizeof(size), "%lld", (long long)bytes);
+	else
+		snprintf(size, sizeof(size), "?");
+	char *args = args_known ? args_display(extra) : xstrdup("?");
+	const char *file = model_path && *model_path ? last_part(model_path) : model ? model : "?";
+	free(r->config_key), free(r->config_variant);
+	r->config_variant = xasprintf("%s|%s|%s|%s", kind ? kind : RECORD_RUN_BENCH, file, size, args);
+	r->config_key = xasprintf("%s|%s|%s|%s|%s", kind ? kind : RECORD_RUN_BENCH,
+				  r->backend ? r->backend : "?", file, size, args);
+	r->args_unknown = !args_known;
+	free(args);
+}
+
+void record_update_key(struct record *r)
+{
+	key_of(r, r->run_kind, r->model_path, r->model, r->model_bytes, &r->extra_args,
+	       r->command.n > 0);
+}
+
+char *record_label(const struct record *r)
+{
+	if (r->args_unknown)
+		return xasprintf("%s (arguments unknown)", r->model);
+	if (!r->extra_args.n)
+		return xstrdup(r->model);
+	char *args = args_display(&r->extra_args);
+	char *label = xasprintf("%s (%s)", r->model, args);
+	free(args);
+	return label;
 }
 
 /* ---- writer ---- */
@@ -145,6 +196,15 @@ json_object *record_to_json(const struct record *r)
 	json_object *host = json_object_new_object();
 	json_add_str(host, "name", r->host);
 	json_add_str(host, "kernel", r->kernel);
+	json_object *state = record_obj_parse(r->host_state);
+	if (json_object_is_type(state, json_type_object)) {
+		json_object_object_foreach(state, key, val)
+		{
+			if (strcmp(key, "name") != 0 && strcmp(key, "kernel") != 0)
+				json_object_object_add(host, key, json_object_get(val));
+		}
+	}
+	json_object_put(state);
 	json_object_object_add(j, "host", host);
 	json_add_str(j, "tbx_version", r->tbx_version);
 	json_add_str(j, "kind", r->kind);
@@ -180,14 +240,16 @@ json_object *record_to_json(const struct record *r)
 		json_add_str(j, "source_env", r->source_env);
 		json_add_str(j, "source_sha256", r->source_sha256);
 	}
-	if (r->config_key)
-		json_add_str(j, "config_key", r->config_key);
-	if (r->settings)
+	if (r->schema >= 2) {
+		json_add_str(j, "run_kind", r->run_kind ? r->run_kind : RECORD_RUN_BENCH);
+		struct record k = *r; /* the key of these fields, whatever was set */
+		k.config_key = k.config_variant = NULL;
+		record_update_key(&k);
+		json_add_str(j, "config_key", k.config_key);
+		free(k.config_key), free(k.config_variant);
 		json_object_object_add(j, "settings", record_obj_parse(r->settings));
-	if (r->host_state)
-		json_object_object_add(j, "host_state", record_obj_parse(r->host_state));
-	if (r->upstream)
 		json_object_object_add(j, "upstream", record_obj_parse(r->upstream));
+	}
 	return j;
 }
 
@@ -209,6 +271,8 @@ void record_set_results(struct record *r, const struct lb_run *m, const struct l
 	r->backends = dup_or_null(m->backends);
 	r->gpu_info = dup_or_null(m->gpu_info);
 	r->model_type = dup_or_null(m->model_type);
+	free(r->settings);
+	r->settings = record_obj_text(m->settings);
 	test_from_lb(&r->pp512, lb_find(m, 512, 0, 0));
 	test_from_lb(&r->tg128, lb_find(m, 0, 128, 0));
 	r->has_warmup = warmup != NULL;
@@ -469,6 +533,22 @@ static void strv_from_json(struct strv *out, json_object *a)
 	}
 }
 
+/* The host object's members other than name and kernel; NULL if none. */
+static char *host_state_text(json_object *host)
+{
+	if (!host)
+		return NULL;
+	json_object *state = json_object_new_object();
+	json_object_object_foreach(host, key, val)
+	{
+		if (strcmp(key, "name") != 0 && strcmp(key, "kernel") != 0)
+			json_object_object_add(state, key, json_object_get(val));
+	}
+	char *text = json_object_object_length(state) ? record_obj_text(state) : NULL;
+	json_object_put(state);
+	return text;
+}
+
 int record_from_json(json_object *o, const char *file, struct record *r, struct err *e)
 {
 	return record_read(o, file, 0, r, e);
@@ -501,10 +581,10 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 		r->model_path = dup_or_null(json_str(o, "model_path"));
 	json_object *bytes = json_get(o, "model_bytes");
 	r->model_bytes = json_object_is_type(bytes, json_type_int) ? json_object_get_int64(bytes) : -1;
-	if (full) {
-		strv_from_json(&r->command, json_get(o, "command"));
-		strv_from_json(&r->extra_args, json_get(o, "extra_args"));
-	}
+	json_object *command = json_arr(o, "command");
+	if (full)
+		strv_from_json(&r->command, command);
+	strv_from_json(&r->extra_args, json_get(o, "extra_args"));
 	json_object *host = json_get(o, "host");
 	r->host = dup_or_null(json_object_is_type(host, json_type_string)
 				      ? json_object_get_string(host)
@@ -547,10 +627,12 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 	r->has_warmup = w != NULL;
 	test_from_json(json_obj(w, "pp512"), &r->warmup_pp512);
 	test_from_json(json_obj(w, "tg128"), &r->warmup_tg128);
-	r->config_key = dup_or_null(json_str(o, "config_key"));
+	r->run_kind = dup_or_null(json_str(o, "run_kind"));
 	r->settings = record_obj_text(json_get(o, "settings"));
-	r->host_state = record_obj_text(json_get(o, "host_state"));
+	r->host_state = host_state_text(json_obj(o, "host"));
 	r->upstream = record_obj_text(json_get(o, "upstream"));
+	key_of(r, r->run_kind, json_str(o, "model_path"), r->model, r->model_bytes, &r->extra_args,
+	       command && json_object_array_length(command) > 0);
 	if (!r->failed && !r->pp512.present && !r->tg128.present) {
 		record_free(r);
 		return err_set(e, "%s: neither pp512 nor tg128 in a successful record", file);

@@ -17,7 +17,8 @@
 #include <json-c/json.h>
 #include "util.h"
 
-#define RECORD_SCHEMA 1
+#define RECORD_SCHEMA 2
+#define RECORD_RUN_BENCH "bench" /* the canonical pp512/tg128 run */
 #define RECORD_MAX_SAMPLES 10000
 /* The one size limit of a record file: the store reads no bigger one, so
  * none is written (store_write) or imported (bundles).  Strings are
@@ -78,12 +79,18 @@ struct record {
 	char *source;        /* imported: the log's file name */
 	char *source_env;    /* imported: the environment its name said */
 	char *source_sha256; /* imported: the log's content */
-	/* slots for what later schemas add (written only when known); the
-	 * objects are compact JSON text, NULL when unknown */
-	char *config_key;
-	char *settings;   /* llama-bench's effective settings */
-	char *host_state; /* the host and container state at bench time */
-	char *upstream;   /* the tag's upstream state */
+	/* schema 2; the objects are compact JSON text, NULL when unknown */
+	char *run_kind;   /* "bench" (NULL: a schema-1 record, a bench too) */
+	char *settings;   /* llama-bench's effective settings (llama_bench.h) */
+	char *host_state; /* host and container state: the "host" object's
+			   * members other than name and kernel (hoststate.c) */
+	char *upstream;   /* the tag's upstream state: state, last_build,
+			   * successor (upstream.c) */
+	/* derived, never read from the file: what must be equal for two runs
+	 * to be compared (record_update_key) */
+	char *config_key;     /* "bench|BACKEND|FILE|BYTES|ARGS" */
+	char *config_variant; /* the same without the backend: a report row */
+	bool args_unknown;    /* no command recorded (imported logs) */
 };
 
 /* An empty record: every value unknown. */
@@ -117,9 +124,18 @@ int record_check(json_object *o, const char *file, struct err *e);
 int record_read(json_object *o, const char *file, unsigned flags, struct record *r,
 		struct err *e);
 
+/* Compute config_key and config_variant from the record's fields: the
+ * run kind, backend, model file name (model_path's last part, else the
+ * model), its size in bytes ("?" unknown) and the extra arguments after
+ * "--" as a shell would show them ("?" when no command was recorded:
+ * an imported log's arguments are unknown). */
+void record_update_key(struct record *r);
+/* A row label: the model, then " (ARGS)" or " (arguments unknown)". */
+char *record_label(const struct record *r);
+
 /* Fill the results that come from llama-bench's output: build, devices,
- * backends, gpu_info, model_type, pp512 and tg128 (and, with warmup, the
- * discarded run's pp512 and tg128). */
+ * backends, gpu_info, model_type, the effective settings, pp512 and tg128
+ * (and, with warmup, the discarded run's pp512 and tg128). */
 void record_set_results(struct record *r, const struct lb_run *measured,
 			const struct lb_run *warmup);
 

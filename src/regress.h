@@ -19,9 +19,32 @@ double regress_change(const struct rec_test *a, const struct rec_test *b, bool *
  * sha256:ab12.. -> sha256:cd34.., build 9187 -> 9193\n"), or NULL. */
 char *regress_compare_last(const struct records *rs);
 
+/* What differs between two runs of one configuration, as "name old ->
+ * new" items ("?" where a run does not know): on the image side the
+ * digest (or a native binary), the llama.cpp build, the effective
+ * settings and, for a container, what is read inside it (mesa, rocm,
+ * limits, gpu_env); on the host side the kernel, its parameters, TTM/GTT,
+ * firmware, power and TuneD profiles, CPU and memory.  Unknown on either
+ * side (schema-1 records, a remote engine) is no change. */
+struct regress_changes {
+	struct strv image, host;
+	bool native; /* the image side is a host binary */
+};
+void regress_changes(const struct record *prev, const struct record *cur,
+		     struct regress_changes *c);
+void regress_changes_free(struct regress_changes *c);
+/* "the image", "the binary", "the host", "the image and the host"; NULL
+ * when nothing known changed. */
+const char *regress_attribution(const struct regress_changes *c);
+/* The effective settings that differ ("n_threads 16 -> 1, ..."), or NULL
+ * (none, or unknown on one side). */
+char *regress_settings_change(const struct record *prev, const struct record *cur);
+
 /* The flag text for a significant change between prev and cur on one
- * test, or NULL when the provenance did not change or the change is
- * noise.  *regression: true when it got slower. */
+ * test: "tg128 -8.1% after image sha256:ab12.. -> sha256:cd34.., build
+ * 9187 -> 9193, n_threads 16 -> 1 (not in the arguments: a default of the
+ * new build); attributed to the image".  NULL when nothing known changed
+ * or the change is noise.  *regression: true when it got slower. */
 char *regress_flag(const struct record *prev, const struct record *cur, const char *test,
 		   bool *regression);
 

@@ -159,6 +159,8 @@ static int cmp_series_order(const void *a, const void *b)
 	const struct record *y = *(const struct record *const *)b;
 	int c = strcmp(x->model, y->model);
 	if (!c)
+		c = strcmp(x->config_variant, y->config_variant);
+	if (!c)
 		c = strcmp(x->backend, y->backend);
 	if (!c) /* the store's order: oldest first */
 		c = x < y ? -1 : x > y;
@@ -207,7 +209,7 @@ static void judge_latest(struct report_series *s)
 static void add_model(struct report *r, const struct record **runs, size_t n)
 {
 	struct report_model *m = &r->models[r->n_models++];
-	m->name = runs[0]->model;
+	m->name = record_label(runs[0]);
 	m->chart = chart_path(m->name);
 	size_t cap = 0;
 	for (size_t i = 0; i < n;) {
@@ -313,6 +315,29 @@ static void number_footnotes(struct report *r)
 			}
 }
 
+/* One matrix row: one model run one way (the configuration key without
+ * the backend), so runs with other arguments are never compared. */
+static bool same_row(const struct record *a, const struct record *b)
+{
+	return strcmp(a->model, b->model) == 0 && strcmp(a->config_variant, b->config_variant) == 0;
+}
+
+/* Two rows with the same label (the same alias for two model files):
+ * the later ones say which configuration they are. */
+static void distinct_labels(struct report *r)
+{
+	for (size_t i = 1; i < r->n_models; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(r->models[i].name, r->models[k].name) == 0) {
+				char *label = xasprintf("%s [%s]", r->models[i].name,
+							r->models[i].series[0].runs[0]->config_variant);
+				free(r->models[i].name), free(r->models[i].chart);
+				r->models[i].name = label;
+				r->models[i].chart = chart_path(label);
+				break;
+			}
+}
+
 int report_build(const struct records *rs, const struct report_opts *o, struct report *r,
 		 struct err *e)
 {
@@ -333,16 +358,17 @@ int report_build(const struct records *rs, const struct report_opts *o, struct r
 		by[i] = &rs->v[i];
 	qsort(by, rs->n, sizeof(*by), cmp_series_order);
 	for (size_t i = 0; i < rs->n; i++)
-		n_models += i == 0 || strcmp(by[i]->model, by[i - 1]->model) != 0;
+		n_models += i == 0 || !same_row(by[i], by[i - 1]);
 	r->models = xcalloc(n_models, sizeof(*r->models));
 	for (size_t i = 0; i < rs->n;) {
 		size_t j = i + 1;
-		while (j < rs->n && strcmp(by[j]->model, by[i]->model) == 0)
+		while (j < rs->n && same_row(by[j], by[i]))
 			j++;
 		add_model(r, by + i, j - i);
 		i = j;
 	}
 	r->sorted = by;
+	distinct_labels(r);
 	collect_lineages(r);
 	number_footnotes(r);
 	return 0;
@@ -357,6 +383,7 @@ void report_free(struct report *r)
 				free(m->series[j].flag[t]);
 		free(m->series);
 		free(m->chart);
+		free(m->name);
 	}
 	free(r->models);
 	for (size_t i = 0; i < r->n_lineages; i++)
@@ -564,8 +591,9 @@ static void add_changes(struct buf *b, const struct report *r)
 				n++;
 			}
 	if (!n)
-		buf_adds(b, "None: no latest result differs from its backend's previous run beyond "
-			    "the noise after an image or llama.cpp build change.\n");
+		buf_adds(b, "None: no latest result differs from its backend's previous run of the "
+			    "same configuration beyond the noise after a change of image, build, "
+			    "effective settings or host.\n");
 	buf_addc(b, '\n');
 }
 
@@ -614,10 +642,16 @@ char *report_matrix_md(const struct report *r)
 	buf_addf(&b, ". Bold: the fastest backend for the model and test. Under each number: "
 		     "the image digest (`native` for host builds, `imported` for imported logs) and "
 		     "the llama.cpp build it came from. \xe2\x96\xbc/\xe2\x96\xb2: a change from the "
-		     "backend's previous run after an image or build change, beyond %.0f standard "
-		     "errors and %.0f%%.\n\n",
+		     "backend's previous run of the same configuration after a change of image, "
+		     "build, effective settings or host, beyond %.0f standard errors and %.0f%%. "
+		     "A row is one model run one way: other arguments make another row.\n\n",
 		 REGRESS_MIN_T, REGRESS_MIN_PCT);
-	buf_addf(&b, "%zu runs of %zu models", r->n_runs, r->n_models);
+	size_t names = 0;
+	for (size_t i = 0; i < r->n_runs; i++)
+		names += i == 0 || strcmp(r->sorted[i]->model, r->sorted[i - 1]->model) != 0;
+	buf_addf(&b, "%zu runs of %zu models", r->n_runs, names);
+	if (names != r->n_models)
+		buf_addf(&b, " in %zu configurations", r->n_models);
 	if (r->n_hosts > 1)
 		buf_addf(&b, " from %zu hosts", r->n_hosts);
 	buf_adds(&b, "; every run: [BENCHMARKS.md](BENCHMARKS.md).\n\n");
@@ -666,6 +700,7 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
 		add_pct(b, pct);
 	}
+	bool flagged = false;
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
 		bool regression;
 		char *flag = regress_flag(prev, cur, report_test_names[t], &regression);
@@ -675,7 +710,15 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		esc_md(b, flag);
 		buf_adds(b, "**");
 		free(flag);
+		flagged = true;
 	}
+	/* the same arguments, other effective values: the build's defaults */
+	char *settings = flagged ? NULL : regress_settings_change(prev, cur);
+	if (settings) {
+		buf_adds(b, "<br>settings not in the arguments changed: ");
+		md_text(b, settings);
+	}
+	free(settings);
 }
 
 static void add_history_row(struct buf *b, const struct report *r, const struct report_series *s,

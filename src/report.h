@@ -2,9 +2,9 @@
  * the records of results/.
  *
  * report_build() groups records (sorted oldest first, as store_load gives
- * them) by model and backend and judges each pair's latest run against
- * its previous one (regress_flag: only after an image or build change,
- * only beyond noise).  The renderers return whole documents; the same
+ * them) by configuration (model, arguments: one row each) and backend, and
+ * judges each series' latest run against its previous one (regress_flag:
+ * only when something known changed, only beyond noise).  The renderers return whole documents; the same
  * records always give byte-identical output (no clock, stable orders,
  * fixed float formats).  The report points into the records: keep them
  * alive until report_free(). */
@@ -38,8 +38,9 @@ struct report_series {
 	bool regression[REPORT_N_TESTS];
 };
 
+/* One row: a model run one way (see record_label). */
 struct report_model {
-	const char *name;
+	char *name; /* the model, then " (ARGS)" or " (arguments unknown)" */
 	char *chart; /* "charts/<file-name-safe model>.svg" */
 	struct report_series *series; /* by backend id */
 	size_t n;

@@ -273,6 +273,8 @@ static bool matches(const struct record *r, const struct record_filter *f)
 		return false;
 	if (f->host && !str_eq(f->host, r->host))
 		return false;
+	if (f->config_key && !str_eq(f->config_key, r->config_key))
+		return false;
 	if (f->since && r->started_at < f->since)
 		return false;
 	if (f->until && r->started_at >= f->until)

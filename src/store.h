@@ -20,6 +20,7 @@ struct record_filter {
 	const char *backend; /* id; NULL = any */
 	const char *model;
 	const char *host;
+	const char *config_key; /* record_update_key's; NULL = any */
 	int64_t since;       /* 0 = any */
 	int64_t until;       /* 0 = any (exclusive) */
 };

@@ -156,7 +156,7 @@ static void print_test(const char *name, const struct lb_test *t)
 }
 
 static void print_result(struct ctx *c, const struct bench_plan *pl, const struct lb_run *m,
-			 const char *device, const char *path)
+			 const char *device, json_object *rec, const char *path)
 {
 	char sd[24];
 	printf("%s on %s\n", pl->model_alias ? pl->model_alias : pl->model_path, pl->b->id);
@@ -172,18 +172,23 @@ static void print_result(struct ctx *c, const struct bench_plan *pl, const struc
 		printf("  STALE: %s\n", pl->stale_reason);
 	/* against the previous result of the same backend and model */
 	struct records rs = { 0 };
+	struct record self;
+	struct err ignore = { 0 };
+	if (record_from_json(rec, path, &self, &ignore) < 0)
+		record_init(&self);
 	struct record_filter f = { .backend = pl->b->id,
 				   .model = pl->model_alias ? pl->model_alias
-							    : strrchr(pl->model_path, '/') + 1 };
-	struct err ignore = { 0 };
-	if (store_load(c->home, &f, &rs, NULL, &ignore) == 0 && rs.n >= 2) {
+							    : strrchr(pl->model_path, '/') + 1,
+				   .config_key = self.config_key };
+	if (self.config_key && store_load(c->home, &f, &rs, NULL, &ignore) == 0 && rs.n >= 2) {
 		char *cmp = regress_compare_last(&rs);
 		if (cmp)
 			printf("%s", cmp);
 		free(cmp);
 	} else {
-		printf("  (first result for this backend and model)\n");
+		printf("  (first result for this configuration: backend, model and arguments)\n");
 	}
+	record_free(&self);
 	records_free(&rs);
 	printf("  record %s\n", path);
 }
@@ -281,6 +286,10 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 		err_wrap(&c->err, "%s: measured run failed, nothing recorded", b->id);
 		goto out;
 	}
+	if (bench_same_settings(&wr, &mr, &c->err) < 0) {
+		err_wrap(&c->err, "%s: nothing recorded", b->id);
+		goto out;
+	}
 	if (bench_verify_device(b, &mr, &device, &c->err) < 0)
 		goto out;
 	int64_t finished = now_unix();
@@ -294,7 +303,7 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 		fputs(s, stdout);
 		free(s);
 	} else if (g_verbosity >= 0) {
-		print_result(c, &pl, &mr, device, path);
+		print_result(c, &pl, &mr, device, rec, path);
 	}
 	rc = EXIT_OK;
 out:

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "llama_bench.h"
 #include "util.h"
 
@@ -249,7 +250,7 @@ static void test_jsonl_flash_attn(void **state)
 	assert_string_equal(must_find(&r, 0, 128, 0)->name, "tg128");
 	lb_run_free(&r);
 
-	/* newer build: flash_attn is -1 (auto), 0 or 1 */
+	/* newer build: flash_attn is -1 (auto), 0 or 1 (here -1 on every row) */
 	assert_int_equal(parse_file(lb_parse_jsonl, FIX "flash-attn-int.jsonl", &r, &e), 0);
 	assert_int_equal(r.n_tests, 3);
 	const struct lb_test *both = must_find(&r, 512, 128, 0);
@@ -258,6 +259,161 @@ static void test_jsonl_flash_attn(void **state)
 	assert_near(both->stddev, 0.581755, 1e-6);
 	assert_near(must_find(&r, 512, 0, 0)->mean, 1690.628106, 1e-6);
 	lb_run_free(&r);
+}
+
+/* ---- effective settings ---- */
+
+/* The JSON text of one setting ("absent" when missing). */
+static const char *setting(const struct lb_run *r, const char *key)
+{
+	json_object *v = NULL;
+	assert_non_null(r->settings);
+	if (!json_object_object_get_ex(r->settings, key, &v))
+		return "absent";
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+						       JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* one row of a newer build, with extra fields spliced in */
+static char *row(const char *extra, int n_prompt, int n_gen)
+{
+	return xasprintf("{\"build_commit\": \"0253fb21f\", \"build_number\": 9187, "
+			 "\"n_threads\": 16, %s\"n_prompt\": %d, \"n_gen\": %d, \"n_depth\": 0, "
+			 "\"avg_ts\": 100.5, \"samples_ts\": [100, 101]}\n",
+			 extra, n_prompt, n_gen);
+}
+
+static int parse_rows(const char *extra1, const char *extra2, struct lb_run *r, struct err *e)
+{
+	char *a = row(extra1, 512, 0), *b = row(extra2, 0, 128);
+	char *both = xasprintf("%s%s", a, b);
+	int rc = parse_str(lb_parse_jsonl, both, r, e);
+	free(a), free(b), free(both);
+	return rc;
+}
+
+static void test_settings_generations(void **state)
+{
+	(void)state;
+	struct lb_run r;
+	struct err e;
+	/* an old build: flash_attn a bool, use_mmap a bool, no n_depth */
+	assert_int_equal(parse_file(lb_parse_jsonl, FIX "flash-attn-bool.jsonl", &r, &e), 0);
+	assert_string_equal(setting(&r, "flash_attn"), "1");
+	assert_string_equal(setting(&r, "load_mode"), "\"none\"");
+	assert_string_equal(setting(&r, "use_mmap"), "absent");
+	assert_string_equal(setting(&r, "n_threads"), "16");
+	assert_string_equal(setting(&r, "type_k"), "\"f16\"");
+	assert_string_equal(setting(&r, "n_depth"), "absent");
+	assert_string_equal(setting(&r, "n_prompt"), "absent"); /* a result, not a setting */
+	assert_string_equal(setting(&r, "build_commit"), "absent");
+	lb_run_free(&r);
+	/* flash_attn -1 (auto); no_op_offload printed as 0 is a flag */
+	assert_int_equal(parse_file(lb_parse_jsonl, FIX "flash-attn-int.jsonl", &r, &e), 0);
+	assert_string_equal(setting(&r, "flash_attn"), "-1");
+	assert_string_equal(setting(&r, "no_op_offload"), "false");
+	assert_string_equal(setting(&r, "devices"), "\"auto\"");
+	assert_string_equal(setting(&r, "n_depth"), "0");
+	lb_run_free(&r);
+	/* the newest: load_mode a string, fields tbx does not know kept as they came */
+	assert_int_equal(parse_file(lb_parse_jsonl, FIX "load-mode.jsonl", &r, &e), 0);
+	assert_string_equal(setting(&r, "load_mode"), "\"auto\"");
+	assert_string_equal(setting(&r, "moe_cache"), "{\"size\":0,\"kind\":\"none\"}");
+	assert_string_equal(setting(&r, "repack"), "true");
+	assert_string_equal(setting(&r, "fit_target"), "1024");
+	assert_string_equal(setting(&r, "n_gen_warmup"), "1");
+	lb_run_free(&r);
+	/* -o json gives the same */
+	assert_int_equal(parse_file(lb_parse_json, FIX "complete.json", &r, &e), 0);
+	assert_string_equal(setting(&r, "flash_attn"), "1");
+	assert_string_equal(setting(&r, "load_mode"), "\"none\"");
+	lb_run_free(&r);
+	/* flash_attn as words; use_direct_io folded into load_mode */
+	assert_int_equal(parse_rows("\"flash_attn\": \"auto\", \"use_mmap\": true, "
+				    "\"use_direct_io\": true, ",
+				    "\"flash_attn\": -1, \"use_mmap\": 1, \"use_direct_io\": 1, ",
+				    &r, &e),
+			 0);
+	assert_string_equal(setting(&r, "flash_attn"), "-1");
+	assert_string_equal(setting(&r, "load_mode"), "\"direct-io\"");
+	lb_run_free(&r);
+	assert_int_equal(parse_rows("\"use_mmap\": true, ", "\"use_mmap\": true, ", &r, &e), 0);
+	assert_string_equal(setting(&r, "load_mode"), "\"mmap\"");
+	lb_run_free(&r);
+}
+
+static void test_settings_refused(void **state)
+{
+	(void)state;
+	struct lb_run r;
+	struct err e;
+	/* rows of one run that disagree: refused, naming the setting */
+	assert_int_equal(parse_file(lb_parse_jsonl, FIX "contradictory.jsonl", &r, &e), -1);
+	assert_string_equal(e.msg, "line 2: contradictory settings in one run: flash_attn is 1 here "
+				   "but -1 on an earlier row");
+	lb_run_free(&r);
+	assert_int_equal(parse_rows("\"n_threads\": 16, ", "\"n_ubatch\": 512, ", &r, &e), -1);
+	assert_string_equal(e.msg, "line 2: contradictory settings in one run: n_ubatch is 512 here "
+				   "but absent on an earlier row");
+	lb_run_free(&r);
+	/* a known field of the wrong type */
+	static const char *const bad[][2] = {
+		{ "\"n_batch\": \"2048\", ", "line 1: llama-bench's 'n_batch' is a string, expected an integer" },
+		{ "\"n_ubatch\": 512.5, ", "line 1: llama-bench's 'n_ubatch' is a fraction, expected an integer" },
+		{ "\"type_k\": 16, ", "line 1: llama-bench's 'type_k' is an integer, expected a string" },
+		{ "\"use_mmap\": \"yes\", ", "line 1: llama-bench's 'use_mmap' is a string, expected a boolean" },
+		{ "\"no_host\": 2, ", "line 1: llama-bench's 'no_host' is an integer, expected a boolean" },
+		{ "\"flash_attn\": 2, ", "line 1: llama-bench's 'flash_attn' is an integer, expected a "
+					"boolean, -1, 0, 1, \"auto\", \"on\" or \"off\"" },
+		{ "\"load_mode\": null, ", "line 1: llama-bench's 'load_mode' is null, expected a string" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_rows(bad[i][0], bad[i][0], &r, &e), -1);
+		assert_string_equal(e.msg, bad[i][1]);
+		lb_run_free(&r);
+	}
+}
+
+static void test_settings_markdown(void **state)
+{
+	(void)state;
+	struct lb_run r;
+	struct err e;
+	/* upstream's logs: ngl, fa and mmap columns */
+	const char *md = "| model | size | params | backend | ngl | fa | mmap | test | t/s |\n"
+			 "| --- | ---: | ---: | --- | --: | -: | ---: | ---: | ---: |\n"
+			 "| deepseek2 30B.A3B Q8_0 | 32.70 GiB | 29.94 B | Vulkan | 99 | 1 | 0 | pp512 | 1092.07 ± 1.21 |\n"
+			 "| deepseek2 30B.A3B Q8_0 | 32.70 GiB | 29.94 B | Vulkan | 99 | 1 | 0 | tg128 | 41.17 ± 0.01 |\n"
+			 "\nbuild: 0253fb21f (9187)\n";
+	assert_int_equal(parse_str(lb_parse_markdown, md, &r, &e), 0);
+	assert_string_equal(setting(&r, "n_gpu_layers"), "99");
+	assert_string_equal(setting(&r, "flash_attn"), "1");
+	assert_string_equal(setting(&r, "load_mode"), "\"none\"");
+	lb_run_free(&r);
+	/* threads and a column tbx does not know */
+	md = "| model | backend | threads | mystery | test | t/s |\n"
+	     "| --- | --- | --: | --- | --: | --: |\n"
+	     "| llama 7B | CPU | 8 | x y | tg128 | 9.5 ± 0.1 |\n";
+	assert_int_equal(parse_str(lb_parse_markdown, md, &r, &e), 0);
+	assert_string_equal(setting(&r, "n_threads"), "8");
+	assert_string_equal(setting(&r, "mystery"), "\"x y\"");
+	lb_run_free(&r);
+	/* no setting column: settings unknown */
+	assert_int_equal(parse_file(lb_parse_markdown, FIX "md-old-build.md", &r, &e), 0);
+	lb_run_free(&r);
+	/* rows that disagree beyond the test: refused */
+	md = "| model | backend | fa | test | t/s |\n"
+	     "| --- | --- | -: | --: | --: |\n"
+	     "| llama 7B | CPU | 0 | pp512 | 9.5 ± 0.1 |\n"
+	     "| llama 7B | CPU | 1 | tg128 | 9.5 ± 0.1 |\n";
+	assert_int_equal(parse_str(lb_parse_markdown, md, &r, &e), -1);
+	assert_string_equal(e.msg, "line 4: contradictory settings in one run: flash_attn is 1 here "
+				   "but 0 on an earlier row");
+	lb_run_free(&r);
+	assert_string_equal(lb_setting_type("use_mmap"), "load_mode");
+	assert_string_equal(lb_setting_type("n_threads"), "int");
+	assert_null(lb_setting_type("avg_ts"));
+	assert_null(lb_setting_type("moe_cache"));
 }
 
 static void test_jsonl_noise(void **state)
@@ -880,6 +1036,9 @@ int main(void)
 		cmocka_unit_test(test_jsonl_nan),
 		cmocka_unit_test(test_jsonl_duplicate),
 		cmocka_unit_test(test_jsonl_flash_attn),
+		cmocka_unit_test(test_settings_generations),
+		cmocka_unit_test(test_settings_refused),
+		cmocka_unit_test(test_settings_markdown),
 		cmocka_unit_test(test_jsonl_noise),
 		cmocka_unit_test(test_jsonl_invalid_utf8),
 		cmocka_unit_test(test_jsonl_errors),

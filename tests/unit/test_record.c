@@ -86,9 +86,9 @@ static void fill(struct record *r, bool imported)
 		r->source_env = xstrdup("rocm-7_2");
 		r->source_sha256 = xstrdup("sha256:0000000000000000000000000000000000000000000000000000000000000000");
 	}
-	r->config_key = xstrdup("rocm-7.2|qwen.gguf|22837000000|-fa 1|bench");
 	r->settings = xstrdup("{\"flash_attn\":true,\"n_threads\":16,\"new_field\":[1,\"x\"]}");
-	r->host_state = xstrdup("{\"kernel\":\"6.19.12\",\"cmdline\":{\"amd_iommu\":\"off\"}}");
+	r->host_state = xstrdup("{\"kernel_release\":\"6.19.12\",\"kernel_params\":{\"amd_iommu\":"
+				"\"off\"}}");
 	r->upstream = xstrdup("{\"state\":\"current\",\"last_build\":null,\"successor\":null}");
 }
 
@@ -119,7 +119,14 @@ static void test_round_trip(void **state)
 		assert_string_equal(b.settings, a.settings);
 		assert_string_equal(b.host_state, a.host_state);
 		assert_string_equal(b.upstream, a.upstream);
-		assert_string_equal(b.config_key, a.config_key);
+		assert_string_equal(b.config_key, "bench|rocm-7.2|qwen.gguf|22837000000|-fa 1");
+		assert_string_equal(b.config_variant, "bench|qwen.gguf|22837000000|-fa 1");
+		assert_false(b.args_unknown);
+		assert_string_equal(json_str(o, "config_key"), b.config_key);
+		assert_string_equal(json_str(json_obj(o, "host"), "kernel_release"), "6.19.12");
+		char *label = record_label(&b);
+		assert_string_equal(label, "qwen (-fa 1)");
+		free(label);
 		assert_int_equal(b.imported, imported);
 		if (imported) /* a log's decimals stay as written */
 			assert_non_null(strstr(text, "56.02,"));
@@ -148,7 +155,9 @@ static void test_unknowns(void **state)
 	assert_true(json_object_is_type(json_get(j, "warmup"), json_type_null));
 	assert_string_equal(json_str(j, "status"), "failed");
 	assert_string_equal(json_str(j, "error"), "llama-bench died");
-	assert_null(json_get(j, "settings")); /* schema 1 has no slot for it */
+	assert_true(json_object_is_type(json_get(j, "settings"), json_type_null));
+	assert_true(json_object_is_type(json_get(j, "upstream"), json_type_null));
+	assert_string_equal(json_str(j, "config_key"), "bench|vulkan-radv|?|?|?");
 	assert_null(json_get(j, "source"));
 	assert_int_equal(record_from_json(j, "u.json", &b, &e), 0);
 	assert_int_equal(b.finished_at, 0);
@@ -180,8 +189,11 @@ static void test_schema1_fixtures(void **state)
 		struct record r;
 		assert_int_equal(record_from_json(o, path, &r, &e), 0);
 		assert_int_equal(r.schema, 1);
-		assert_null(r.settings);
-		assert_null(r.config_key);
+		assert_null(r.settings), assert_null(r.host_state), assert_null(r.upstream);
+		/* the key is derived; an imported log's arguments are unknown */
+		assert_non_null(r.config_key);
+		assert_int_equal(r.args_unknown, r.imported);
+		assert_non_null(strstr(r.config_key, r.imported ? "|?|?" : "|22837000000|"));
 		json_object *back = record_to_json(&r);
 		/* keys older hand-written records lack come back as null */
 		struct strv absent = STRV_INIT;
@@ -208,6 +220,40 @@ static void test_schema1_fixtures(void **state)
 	closedir(d);
 	assert_true(n >= 10);
 	assert_true(imported >= 1);
+}
+
+/* keys: other arguments, other file size, another backend: other keys */
+static void test_keys(void **state)
+{
+	(void)state;
+	struct record a;
+	fill(&a, false);
+	record_update_key(&a);
+	char *k1 = xstrdup(a.config_key), *v1 = xstrdup(a.config_variant);
+	strv_free(&a.extra_args);
+	record_update_key(&a);
+	assert_string_equal(a.config_key, "bench|rocm-7.2|qwen.gguf|22837000000|");
+	assert_string_not_equal(a.config_key, k1);
+	char *label = record_label(&a);
+	assert_string_equal(label, "qwen");
+	free(label);
+	strv_push(&a.extra_args, "-p");
+	strv_push(&a.extra_args, "it's");
+	record_update_key(&a);
+	assert_string_equal(a.config_key, "bench|rocm-7.2|qwen.gguf|22837000000|-p 'it'\\''s'");
+	free(a.backend);
+	a.backend = xstrdup("vulkan-radv");
+	record_update_key(&a);
+	assert_string_equal(a.config_variant, "bench|qwen.gguf|22837000000|-p 'it'\\''s'");
+	strv_free(&a.command); /* no command: arguments unknown */
+	record_update_key(&a);
+	assert_true(a.args_unknown);
+	assert_string_equal(a.config_key, "bench|vulkan-radv|qwen.gguf|22837000000|?");
+	label = record_label(&a);
+	assert_string_equal(label, "qwen (arguments unknown)");
+	free(label);
+	free(k1), free(v1);
+	record_free(&a);
 }
 
 /* a summary read (what the store keeps for 10,000 records) leaves the bulk out */
@@ -285,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_unknowns),
 		cmocka_unit_test(test_schema1_fixtures), cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_old_shapes),     cmocka_unit_test(test_file_name),
+		cmocka_unit_test(test_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

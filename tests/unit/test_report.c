@@ -7,8 +7,9 @@
  *     (-8.0%, far beyond noise): flagged as a regression;
  *   - Qwen on vulkan-radv: new image and build, pp512 1108 -> 1148 t/s
  *     (+3.6%, but sd ~50 over 5 samples: t = 1.3): noise, not flagged;
- *   - GLM on rocm-7.2: an imported run (no digest), then a failed one;
- *   - GLM on lemonade: imported; Qwen on lemonade: native;
+ *   - GLM on rocm-7.2: an imported run (no digest, arguments unknown: a
+ *     row of its own, "GLM (arguments unknown)"), then a failed one;
+ *   - GLM on lemonade: imported (that row too); Qwen on lemonade: native;
  *   - one more Qwen vulkan-radv run on 2026-05-21 00:30, after the report
  *     date used here (2026-05-20).
  * Every expected number below was worked out by hand from the samples. */
@@ -36,8 +37,10 @@
 #define FIXTURES "tests/fixtures/records"
 #define QWEN "Qwen3.6-35B-A3B-UD-Q4_K_XL"
 #define GLM "GLM-4.7-Flash-UD-Q8_K_XL"
+#define GLM_IMPORTED GLM " (arguments unknown)"
 #define ROCM_SHIFT \
-	"tg128 -8.0% after image sha256:587be1cc62ac -> sha256:a8ccfee453b8, build 9187 -> 9193"
+	"tg128 -8.0% after image sha256:587be1cc62ac -> sha256:a8ccfee453b8, build 9187 -> 9193; " \
+	"attributed to the image"
 
 #define assert_contains(hay, needle) check_contains((hay), (needle), true, __FILE__, __LINE__)
 #define assert_lacks(hay, needle) check_contains((hay), (needle), false, __FILE__, __LINE__)
@@ -197,14 +200,18 @@ static void test_grouping(void **state)
 	assert_int_equal(fx.rs.n, 9); /* the 2026-05-21 run does not count */
 	assert_string_equal(fx.r.baseline, "vulkan-radv");
 	assert_int_equal(fx.r.n_hosts, 1);
-	assert_int_equal(fx.r.n_models, 2);
+	assert_int_equal(fx.r.n_models, 3); /* rows: one per model and configuration */
 	assert_string_equal(fx.r.models[0].name, GLM);
-	assert_string_equal(fx.r.models[1].name, QWEN);
-	assert_string_equal(fx.r.models[1].chart, "charts/" QWEN ".svg");
+	assert_string_equal(fx.r.models[1].name, GLM_IMPORTED);
+	assert_string_equal(fx.r.models[2].name, QWEN);
+	assert_string_equal(fx.r.models[2].chart, "charts/" QWEN ".svg");
+	/* the imported runs are never compared with tbx's own */
+	assert_int_equal(series_of(&fx.r, GLM, "rocm-7.2")->n, 1);
+	assert_int_equal(series_of(&fx.r, GLM_IMPORTED, "rocm-7.2")->n, 1);
 	/* the baseline first, then by id */
-	assert_string_equal(fx.r.models[1].series[0].backend, "vulkan-radv");
-	assert_string_equal(fx.r.models[1].series[1].backend, "lemonade");
-	assert_string_equal(fx.r.models[1].series[2].backend, "rocm-7.2");
+	assert_string_equal(fx.r.models[2].series[0].backend, "vulkan-radv");
+	assert_string_equal(fx.r.models[2].series[1].backend, "lemonade");
+	assert_string_equal(fx.r.models[2].series[2].backend, "rocm-7.2");
 	/* lineages: llama.cpp (radv, rocm) then lemonade apart */
 	assert_int_equal(fx.r.n_lineages, 2);
 	assert_string_equal(fx.r.lineages[0].name, "llama.cpp");
@@ -266,7 +273,7 @@ static void test_matrix(void **state)
 	build(&fx, "2026-05-20", NULL);
 	char *md = report_matrix_md(&fx.r);
 	assert_contains(md, "# Rebench matrix 2026-05-20\n");
-	assert_contains(md, "9 runs of 2 models");
+	assert_contains(md, "9 runs of 2 models in 3 configurations");
 	assert_contains(md, "| model | vulkan-radv (baseline) | rocm-7.2 | fastest |");
 	/* Qwen pp512: radv (1150+1120+1200+1090+1180)/5 = 1148, sd sqrt(7880/4) = 44.38,
 	 * the fastest; rocm 1120, sd sqrt(20/4) = 2.24, (1120-1148)/1148 = -2.4% */
@@ -286,14 +293,15 @@ static void test_matrix(void **state)
 			    "\xc2\xb7 b9193): llama-bench died of signal 6 (exit 134): HIP error: out "
 			    "of memory \\| in ggml_cuda_op\n");
 	/* lemonade apart, after the llama.cpp tables, against the baseline:
-	 * GLM 950 vs 1092 = -13.0%, Qwen 1200 vs 1148 = +4.5%; tg 38 vs 41.17 = -7.7% */
+	 * Qwen 1200 vs 1148 = +4.5%; the imported GLM runs have no baseline of their
+	 * configuration */
 	size_t apart = pos(md, "## Separate lineage: lemonade");
 	assert_true(apart > pos(md, "## tg128"));
-	assert_true(pos(md, "| " GLM " | 950.00 \xc2\xb1 1.58 (-13.0%)<br><sub>imported \xc2\xb7 "
+	assert_true(pos(md, "| " GLM_IMPORTED " | 950.00 \xc2\xb1 1.58<br><sub>imported \xc2\xb7 "
 			    "b1189</sub> |") > apart);
 	assert_true(pos(md, "| " QWEN " | 1200.00 \xc2\xb1 3.81 (+4.5%)<br><sub>native \xc2\xb7 "
 			    "b1189</sub> |") > apart);
-	assert_contains(md, "| " GLM " | 38.00 \xc2\xb1 0.07 (-7.7%)");
+	assert_contains(md, "| " GLM_IMPORTED " | 38.00 \xc2\xb1 0.07<br>");
 	assert_contains(md, "| " QWEN " | 52.10 \xc2\xb1 0.07 (-13.8%)");
 	assert_contains(md, "- **REGRESSION** " QWEN " on rocm-7.2: " ROCM_SHIFT
 			    " (run of 2026-05-16 03:00 UTC)\n");
@@ -415,6 +423,7 @@ static void test_determinism(void **state)
 	home_make(&out, false);
 	const char *files[] = { "REBENCH-MATRIX-2026-05-20.md", "BENCHMARKS.md",
 				"charts/" QWEN ".svg", "charts/" GLM ".svg" };
+	/* (and the imported GLM row's chart, named with a hash) */
 	for (int run = 0; run < 2; run++) {
 		struct fixture fx;
 		struct err e = { 0 };
@@ -471,11 +480,11 @@ static void test_untrusted_names(void **state)
 	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
 	assert_int_equal(r.n_hosts, 2);
 	/* the chart file name never leaves charts/ and never collides */
-	assert_true(str_starts_with(r.models[0].chart, "charts/_._m__b____x__-"));
+	assert_true(str_starts_with(r.models[0].chart, "charts/_._m__b____x____arguments_unknown_-"));
 	assert_true(str_ends_with(r.models[0].chart, ".svg"));
 	assert_null(strchr(r.models[0].chart + 7, '/'));
 	char *md = report_matrix_md(&r);
-	assert_contains(md, "| ../m &lt;b>\\|\\*\\_x\\_\\* |");
+	assert_contains(md, "| ../m &lt;b>\\|\\*\\_x\\_\\* (arguments unknown) |");
 	assert_contains(md, "| x\\|y |");
 	assert_contains(md, "\xc2\xb7 h2</sub>"); /* two hosts: say which */
 	assert_contains(md, "bad thing &lt;i>");
@@ -483,7 +492,7 @@ static void test_untrusted_names(void **state)
 	assert_lacks(md, "<i>");
 	free(md);
 	char *svg = report_chart_svg(&r, 0);
-	assert_contains(svg, "../m &lt;b&gt;|*_x_*: llama-bench over time");
+	assert_contains(svg, "../m &lt;b&gt;|*_x_* (arguments unknown): llama-bench over time");
 	assert_lacks(svg, "<b>");
 	free(svg);
 	report_free(&r);
