@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "json.h"
+#include "record.h"
 #include "report.h"
 #include "store.h"
 
@@ -41,6 +42,8 @@ static json_object *record_json(const struct record *r)
 	json_add_int(j, "build_number", r->build_number);
 	json_add_str(j, "device", r->device);
 	json_add_bool(j, "imported", r->imported);
+	json_add_str(j, "config_key", r->config_key);
+	json_object_object_add(j, "settings", record_obj_parse(r->settings));
 	json_add_bool(j, "stale", r->stale);
 	json_add_str(j, "error", r->error);
 	json_object_object_add(j, "pp512", test_json(&r->pp512));
@@ -103,7 +106,33 @@ static char *shown(const char *s, size_t max)
 	return sanitize_line(s ? s : "-", strlen(s ? s : "-"), max);
 }
 
-static void print_table(const struct records *rs)
+/* Runs of one key together (keys in order of their first run), each
+ * group oldest first. */
+static int cmp_key_then_time(const void *a, const void *b)
+{
+	const struct record *x = *(const struct record *const *)a;
+	const struct record *y = *(const struct record *const *)b;
+	int c = strcmp(x->config_key, y->config_key);
+	return c ? c : (x < y ? -1 : x > y);
+}
+
+static void group_by_key(struct records *rs)
+{
+	if (rs->n < 2)
+		return;
+	const struct record **by = xcalloc(rs->n, sizeof(*by));
+	for (size_t i = 0; i < rs->n; i++)
+		by[i] = &rs->v[i];
+	qsort(by, rs->n, sizeof(*by), cmp_key_then_time);
+	struct record *v = xcalloc(rs->n, sizeof(*v));
+	for (size_t i = 0; i < rs->n; i++)
+		v[i] = *by[i];
+	free(by);
+	free(rs->v);
+	rs->v = v;
+}
+
+static void print_table(const struct records *rs, bool grouped)
 {
 	size_t wb = strlen("BACKEND"), wm = strlen("MODEL");
 	for (size_t i = 0; i < rs->n; i++) {
@@ -120,6 +149,11 @@ static void print_table(const struct records *rs)
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct record *r = &rs->v[i];
 		char t[32], ts[32], src[24], build[24], pp[64], tg[64];
+		if (grouped && (i == 0 || strcmp(r->config_key, rs->v[i - 1].config_key) != 0)) {
+			char *key = shown(r->config_key, 300);
+			printf("configuration: %s\n", key);
+			free(key);
+		}
 		format_time(r->started_at, t);
 		snprintf(ts, sizeof(ts), "%.10s %.5s", t, t + 11);
 		char *backend = shown(r->backend, NAME_SHOWN_MAX), *model = shown(r->model, NAME_SHOWN_MAX);
@@ -147,8 +181,10 @@ static int run_results(struct ctx *c, const struct cmd_args *a)
 {
 	struct record_filter f = { .backend = cmd_value(a, "backend"),
 				   .model = cmd_value(a, "model"),
-				   .host = cmd_value(a, "host") };
+				   .host = cmd_value(a, "host"),
+				   .config_key = cmd_value(a, "key") };
 	const char *since = cmd_value(a, "since");
+	bool group = cmd_has(a, "group");
 	if (a->argc > 0)
 		return cmd_usage(&cmd_results, "unexpected argument '%s'", a->argv[0]);
 	if (since && parse_time(since, &f.since) < 0)
@@ -168,12 +204,15 @@ static int run_results(struct ctx *c, const struct cmd_args *a)
 	for (size_t i = 0; i < warnings.n; i++)
 		warn("%s", warnings.v[i]);
 	strv_free(&warnings);
+	if (group)
+		group_by_key(&rs);
 	if (c->json)
 		print_json(&rs);
 	else if (rs.n)
-		print_table(&rs);
+		print_table(&rs, group);
 	else
-		note("no results%s", f.backend || f.model || f.since || f.host ? " match" : " yet");
+		note("no results%s",
+		     f.backend || f.model || f.since || f.host || f.config_key ? " match" : " yet");
 	records_free(&rs);
 	return EXIT_OK;
 }
@@ -184,20 +223,30 @@ static const struct cmd_option results_options[] = {
 	{ "model", 0, "MODEL", "only runs of that model (alias or file name)" },
 	{ "since", 0, "DATE", "only runs started at or after DATE (YYYY-MM-DD or RFC 3339)" },
 	{ "host", 0, "HOST", "only runs recorded on that host" },
-	{ "json", 0, NULL, "print the runs as a JSON array" },
+	{ "key", 0, "KEY",
+	  "only runs of that configuration key (as `results --json` or --group shows it: "
+	  "\"bench|BACKEND|MODEL-FILE|BYTES|EXTRA-ARGS\"; \"?\" where unknown)" },
+	{ "group", 0, NULL,
+	  "runs of one configuration together, each group under a \"configuration: KEY\" line "
+	  "(in --json: the same order)" },
+	{ "json", 0, NULL,
+	  "print the runs as a JSON array (with each run's config_key and effective settings)" },
 	{ NULL, 0, NULL, NULL },
 };
 
 const struct command cmd_results = {
 	.name = "results",
-	.args = "[--backend BACKEND] [--model MODEL] [--since DATE] [--host HOST] [--json]",
+	.args = "[--backend BACKEND] [--model MODEL] [--since DATE] [--host HOST] [--key KEY] "
+		"[--group] [--json]",
 	.summary = "list recorded benchmark runs",
 	.description =
 		"Lists the runs in results/, oldest first: date (UTC), backend, model, the image "
 		"digest (\"native\" for host builds, \"imported\" for imported logs without one), "
 		"the llama.cpp build, pp512 and tg128 in tokens per second (mean \xc2\xb1 standard "
 		"deviation), and flags (STALE: run on a stale container; FAILED with the error). "
-		"A corrupt record is named on stderr and skipped.",
+		"A corrupt record is named on stderr and skipped. Runs are comparable only "
+		"within one configuration key: kind of run, backend, model file and size, and the "
+		"extra arguments after \"--\" (reports never compare across keys).",
 	.options = results_options,
 	.run = run_results,
 };

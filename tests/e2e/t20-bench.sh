@@ -53,7 +53,8 @@ is "$rc" 0 "bench with extra arguments"
 rec=$(ls -t "$results"/*.json | head -1)
 is "$(jq -r '.extra_args | join(" ")' "$rec")" "-r 2" "extra arguments recorded"
 is "$(jq -r '.pp512.samples | length' "$rec")" 2 "and used (-r 2: two samples)"
-like "$out" "vs previous" "compares with the previous result"
+like "$out" "first result for this configuration" \
+	"other arguments: never compared with the canonical run"
 
 # --- model paths with spaces and shell metacharacters: argv, never a shell
 weird="$TB_MODELS/we ird \$(touch pwned) 'q' ; x.gguf"

@@ -1,0 +1,84 @@
+#!/bin/bash
+# Comparable numbers (issue 12) on the real test bed: every record carries
+# llama-bench's effective settings and a configuration key; a run with other
+# arguments (-- -fa 1) is never compared with one without (bench's line, the
+# report's rows, results --key); a rebuild whose llama-bench defaults to one
+# thread (same argv from tbx, n_threads changes in llama-bench's output) is
+# flagged and attributed to the image, naming n_threads.
+. "$(dirname "$0")/lib.sh"
+reset_containers
+ensure_tags
+results=$TBX_HOME/results
+newest() { ls -t "$results"/*.json | head -1; }
+
+run tbx refresh rocm72
+is "$rc" 0 "refresh rocm72"
+
+# --- the effective settings and the key are in the record
+run tbx bench rocm72 tiny -- -r 8
+is "$rc" 0 "bench rocm72 tiny -- -r 8"
+rec=$(newest)
+is "$(jq -r .schema "$rec")" 2 "schema 2"
+is "$(jq -r '.settings | type' "$rec")" object "the effective settings are recorded"
+threads=$(jq -r .settings.n_threads "$rec")
+like "$threads" '^[0-9]+$' "n_threads as llama-bench printed it"
+is "$(jq -r .settings.n_gpu_layers "$rec")" 99 "n_gpu_layers"
+like "$(jq -r .settings.flash_attn "$rec")" '^(-1|0|1)$' "flash_attn normalised to -1/0/1"
+check "load_mode (or use_mmap folded into it)" jqe '.settings.load_mode | type == "string"' "$rec"
+check "use_mmap itself is not kept beside load_mode" jqe '.settings | has("use_mmap") | not' "$rec"
+is "$(jq -r .run_kind "$rec")" bench "the kind of run"
+key=$(jq -r .config_key "$rec")
+like "$key" '^bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 8$' "the configuration key: kind, backend, file, size, arguments"
+check "the upstream slot is there" jqe 'has("upstream")' "$rec"
+
+# --- -fa 1 is another configuration: never compared
+run tbx bench rocm72 tiny -- -r 8 -fa 1
+is "$rc" 0 "bench with -- -r 8 -fa 1"
+like "$out" "first result for this configuration" "not compared with the run without -fa 1"
+unlike "$out" "vs previous" "no comparison line"
+fa=$(newest)
+is "$(jq -r .settings.flash_attn "$fa")" 1 "flash_attn 1 recorded"
+unlike "$(jq -r .config_key "$fa")" "^$key\$" "another key"
+
+run tbx results --key "$key"
+is "$rc" 0 "results --key"
+is "$(printf '%s\n' "$out" | grep -c '^20')" 1 "only the run of that key"
+run tbx results --json --key "$key"
+is "$(jq -r 'length' <<<"$out")" 1 "results --json --key: one run"
+is "$(jq -r '.[0].config_key' <<<"$out")" "$key" "with its key"
+check "and its settings" jqe '.[0].settings.n_threads' <<<"$out"
+run tbx results --group
+is "$rc" 0 "results --group"
+like "$out" "configuration: bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 8 -fa 1" "a group per key"
+run tbx report -o "$T/r"
+is "$rc" 0 "report"
+matrix=$(cat "$T"/r/REBENCH-MATRIX-*.md)
+like "$matrix" "\| tiny \(-r 8\) \|" "a row for the run without -fa 1"
+like "$matrix" "\| tiny \(-r 8 -fa 1\) \|" "and one for the run with it"
+
+# --- a rebuild whose llama-bench defaults to one thread: same argv from tbx
+if [ "$threads" = 1 ]; then
+	echo "# skip: llama-bench already defaults to one thread on this machine"
+else
+	"$TESTBED" rebuild "$TB_DIR" rocm-7.2 --llama-bench-adds "-t 1" >/dev/null 2>&1
+	run tbx refresh rocm72
+	is "$rc" 0 "refresh to the rebuilt image"
+	run tbx bench rocm72 tiny -- -r 8
+	is "$rc" 0 "the same bench on the rebuilt image"
+	new=$(newest)
+	is "$(jq -r '.command | join(" ")' "$new")" "$(jq -r '.command | join(" ")' "$rec")" "the same argv"
+	is "$(jq -r .settings.n_threads "$new")" 1 "llama-bench says it ran one thread"
+	is "$(jq -r .config_key "$new")" "$key" "the same configuration"
+	like "$out" "vs previous" "compared with the run before the rebuild"
+	like "$out" "REGRESSION: (pp512|tg128) -[0-9.]+% after image sha256:[0-9a-f]+ -> sha256:[0-9a-f]+, n_threads $threads -> 1 \(not in the arguments: a default of the new build\); attributed to the image" \
+		"flagged, naming n_threads, attributed to the image"
+	run tbx report --check
+	is "$rc" 1 "report --check: exit 1"
+	like "$out" "^REGRESSION: tiny \(-r 8\) on rocm-7\.2: (pp512|tg128) .*n_threads $threads -> 1.*; attributed to the image$" \
+		"--check names the setting and the attribution"
+	unlike "$out" "-fa 1" "the -fa 1 run is not in it"
+	# leave a plain image behind for the tests after this one
+	"$TESTBED" rebuild "$TB_DIR" rocm-7.2 >/dev/null 2>&1
+fi
+
+done_testing
