@@ -41,7 +41,8 @@ void bench_plan_free(struct bench_plan *pl)
 	strv_free(&pl->extra);
 	free(pl->image_ref), free(pl->image_digest), free(pl->image_id), free(pl->container_id);
 	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
-	free(pl->host_state), free(pl->upstream);
+	json_object_put(pl->host_state);
+	json_object_put(pl->upstream);
 	free(pl->stale_reason);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -232,8 +233,8 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 	for (size_t i = 0; i < sizeof(prov) / sizeof(prov[0]); i++)
 		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
 	record_set_results(&r, m, warmup);
-	r.host_state = pl->host_state ? xstrdup(pl->host_state) : NULL;
-	r.upstream = pl->upstream ? xstrdup(pl->upstream) : NULL;
+	r.host_state = record_obj_text(pl->host_state);
+	r.upstream = record_obj_text(pl->upstream);
 	r.stale = pl->stale;
 	json_object *j = record_to_json(&r);
 	record_free(&r);

@@ -19,8 +19,8 @@ struct bench_plan {
 	char *image_ref, *image_digest, *image_id, *container_id;
 	char *binary_path, *binary_sha256;
 	char *host, *kernel;
-	char *host_state; /* compact JSON object (hoststate.c); NULL unknown */
-	char *upstream;   /* compact JSON {state, last_build, successor}; NULL unknown */
+	json_object *host_state; /* hoststate.h: the record's "host" items */
+	json_object *upstream;   /* {state, last_build, successor}; NULL unknown */
 	bool stale;
 	char *stale_reason;
 };

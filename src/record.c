@@ -10,6 +10,63 @@
 #include "json.h"
 #include "llama_bench.h"
 
+const char *const record_doc_intro =
+	"Each run is one JSON file in results/, written by tbx bench or tbx import "
+	"(src/record.c writes and reads them all). null means unknown: never guessed. "
+	"Schema 1 records (before effective settings, host state and configuration keys) "
+	"stay readable: what they lack is unknown, and reports compare them only with "
+	"runs of the same configuration. Fields of schema 2:";
+
+const char *const record_fields_doc[][2] = {
+	{ "schema", "2 (1 for older records)" },
+	{ "run_id", "a uuid; for an imported log, derived from its content (importing it "
+		    "twice finds the first record)" },
+	{ "status, error", "\"ok\", or \"failed\" with a one-line error" },
+	{ "started_at, finished_at", "UTC, RFC 3339 (finished_at null for imported logs)" },
+	{ "backend, lineage", "the backend id and its toolchain lineage (llama.cpp, lemonade)" },
+	{ "model, model_path, model_bytes",
+	  "the alias or file name, the file, and the size of all its shards" },
+	{ "command, extra_args", "the exact argv run (null for imported logs: unknown) and "
+				 "what came after \"--\"" },
+	{ "host.name, host.kernel", "the machine (uname, or the remote engine's) and its kernel" },
+	{ "host.*", "the host state at bench time (see hoststate.h): state_read, "
+		    "kernel_release, kernel_params, ttm_pages_limit, ttm_page_pool_size, "
+		    "amdgpu_gttsize, platform_profile, tuned_profile, firmware, cpu_model, "
+		    "mem_total_bytes; and from where llama-bench runs: mesa, rocm, limits, gpu_env. "
+		    "Each is null when absent or unreadable" },
+	{ "tbx_version, kind", "the tbx that wrote it; \"container\" or \"native\" (null for "
+			       "imported logs)" },
+	{ "image_ref, image_digest, image_id, container, container_id",
+	  "what ran, for containers (image_digest null for native and imported runs)" },
+	{ "binary_path, binary_sha256", "what ran, for native backends" },
+	{ "build_commit, build_number", "the llama.cpp build llama-bench reported" },
+	{ "device, devices, backends, gpu_info, model_type",
+	  "the device line that matched the definition's expect, every device line, and "
+	  "llama-bench's own fields" },
+	{ "pp512, tg128", "{mean, stddev, samples}: tokens per second, recomputed from "
+			  "llama-bench's per-repetition times; null when not measured" },
+	{ "warmup", "the discarded first run's pp512 and tg128, \"discarded\": true" },
+	{ "stale, stale_reason", "run with --allow-stale on a stale container, and why" },
+	{ "imported, source, source_env, source_sha256",
+	  "an imported log: its file name, the environment its name says, its content hash" },
+	{ "run_kind", "\"bench\" (the canonical pp512/tg128 run)" },
+	{ "config_key", "\"KIND|BACKEND|MODEL-FILE|BYTES|EXTRA-ARGS\" (\"?\" where unknown): "
+			"only runs with the same key are compared (matrix rows, history, "
+			"regressions, the line after tbx bench)" },
+	{ "settings", "llama-bench's effective settings as it printed them (null when its "
+		      "output has none): flash_attn (-1 auto, 0, 1; older bools normalised), "
+		      "n_batch, n_ubatch, type_k, type_v, n_threads, n_gpu_layers, load_mode "
+		      "(\"none\", \"mmap\", \"direct-io\", \"auto\"; older use_mmap/use_direct_io "
+		      "folded into it), n_depth, devices, split_mode, main_gpu, n_cpu_moe, "
+		      "cpu_mask, cpu_strict, poll, no_kv_offload, tensor_split, "
+		      "tensor_buft_overrides, embeddings, no_op_offload, no_host, and every field "
+		      "tbx does not know, kept as it came. A known field of the wrong type, or "
+		      "rows of one run that disagree, refuse the run" },
+	{ "upstream", "{state, last_build, successor} of the backend's tag upstream at bench "
+		      "time; null when unknown" },
+	{ NULL, NULL },
+};
+
 static char *dup_or_null(const char *s)
 {
 	return s ? xstrdup(s) : NULL;
@@ -30,17 +87,19 @@ void record_init(struct record *r)
 
 void record_free(struct record *r)
 {
-	char **strs[] = { &r->file,	    &r->run_id,	    &r->error,	      &r->backend,
-			  &r->lineage,	    &r->model,	    &r->model_path,   &r->host,
-			  &r->kernel,	    &r->tbx_version, &r->kind,	      &r->image_ref,
-			  &r->image_digest, &r->image_id,   &r->container,    &r->container_id,
-			  &r->binary_path,  &r->binary_sha256, &r->build_commit, &r->device,
-			  &r->backends,	    &r->gpu_info,   &r->model_type,   &r->stale_reason,
-			  &r->source,	    &r->source_env, &r->source_sha256, &r->config_key,
-			  &r->settings,	    &r->host_state, &r->upstream, &r->run_kind,
-			  &r->config_variant };
+	char **strs[] = { &r->file,	     &r->run_id,	&r->error,	    &r->backend,
+			  &r->lineage,	     &r->model,		&r->model_path,	    &r->host,
+			  &r->kernel,	     &r->tbx_version,	&r->kind,	    &r->image_ref,
+			  &r->image_digest,  &r->image_id,	&r->container,	    &r->container_id,
+			  &r->binary_path,   &r->binary_sha256, &r->build_commit,   &r->device,
+			  &r->backends,	     &r->gpu_info,	&r->model_type,	    &r->stale_reason,
+			  &r->source,	     &r->source_env,	&r->source_sha256,  &r->run_kind };
+	char **shared[] = { &r->settings, &r->host_state, &r->upstream, &r->config_key,
+			    &r->config_variant };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		free(*strs[i]);
+	for (size_t i = 0; !r->shared_text && i < sizeof(shared) / sizeof(shared[0]); i++)
+		free(*shared[i]);
 	strv_free(&r->command), strv_free(&r->extra_args), strv_free(&r->devices);
 	rec_test_free(&r->pp512), rec_test_free(&r->tg128);
 	rec_test_free(&r->warmup_pp512), rec_test_free(&r->warmup_tg128);

@@ -91,7 +91,17 @@ struct record {
 	char *config_key;     /* "bench|BACKEND|FILE|BYTES|ARGS" */
 	char *config_variant; /* the same without the backend: a report row */
 	bool args_unknown;    /* no command recorded (imported logs) */
+	/* settings, host_state, upstream, config_key and config_variant are
+	 * shared with other records (store_load keeps one copy of each text):
+	 * record_free leaves them to their owner */
+	bool shared_text;
 };
+
+/* Every field of a record file, for the man page's RECORDS section:
+ * {name, meaning} pairs ending with {NULL, NULL}; record_doc_intro says
+ * what holds for all of them. */
+extern const char *const record_doc_intro;
+extern const char *const record_fields_doc[][2];
 
 /* An empty record: every value unknown. */
 void record_init(struct record *r);

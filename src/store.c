@@ -9,6 +9,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -254,13 +255,75 @@ bool store_has_run(const char *home, const char *run_id)
 	return found;
 }
 
+/* One copy of each text that many records repeat (settings, host state,
+ * keys): 10,000 records of a few hosts and builds hold a few hundred. */
+struct text_pool {
+	char **slot; /* open addressing, NULL = free */
+	size_t cap, n;
+};
+
+static uint64_t text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* The pool's copy of s (s freed when a copy was there already). */
+static char *pool_intern(struct text_pool *p, char *s)
+{
+	if (!s)
+		return NULL;
+	if (2 * (p->n + 1) > p->cap) {
+		struct text_pool bigger = { .cap = p->cap ? 2 * p->cap : 256 };
+		bigger.slot = xcalloc(bigger.cap, sizeof(char *));
+		for (size_t i = 0; i < p->cap; i++) {
+			if (!p->slot[i])
+				continue;
+			size_t k = text_hash(p->slot[i]) & (bigger.cap - 1);
+			while (bigger.slot[k])
+				k = (k + 1) & (bigger.cap - 1);
+			bigger.slot[k] = p->slot[i];
+		}
+		bigger.n = p->n;
+		free(p->slot);
+		*p = bigger;
+	}
+	size_t k = text_hash(s) & (p->cap - 1);
+	for (; p->slot[k]; k = (k + 1) & (p->cap - 1))
+		if (strcmp(p->slot[k], s) == 0) {
+			free(s);
+			return p->slot[k];
+		}
+	p->n++;
+	return p->slot[k] = s;
+}
+
+static void pool_share(struct text_pool *p, struct record *r)
+{
+	r->settings = pool_intern(p, r->settings);
+	r->host_state = pool_intern(p, r->host_state);
+	r->upstream = pool_intern(p, r->upstream);
+	r->config_key = pool_intern(p, r->config_key);
+	r->config_variant = pool_intern(p, r->config_variant);
+	r->shared_text = true;
+}
+
 void records_free(struct records *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		record_free(&rs->v[i]);
 	free(rs->v);
+	if (rs->pool) {
+		for (size_t i = 0; i < rs->pool->cap; i++)
+			free(rs->pool->slot[i]);
+		free(rs->pool->slot);
+		free(rs->pool);
+	}
 	rs->v = NULL;
 	rs->n = 0;
+	rs->pool = NULL;
 }
 
 static bool matches(const struct record *r, const struct record_filter *f)
@@ -337,6 +400,9 @@ int store_load(const char *home, const struct record_filter *f, struct records *
 			cap = cap ? cap * 2 : 64;
 			out->v = xrealloc(out->v, cap * sizeof(*out->v));
 		}
+		if (!out->pool)
+			out->pool = xcalloc(1, sizeof(*out->pool));
+		pool_share(out->pool, &r);
 		out->v[out->n++] = r;
 	}
 	closedir(d);

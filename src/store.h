@@ -11,9 +11,12 @@
 #include "record.h"
 #include "util.h"
 
+struct text_pool;
+
 struct records {
 	struct record *v;
 	size_t n;
+	struct text_pool *pool; /* the records' shared texts (record.shared_text) */
 };
 
 struct record_filter {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "record.h"
 #include "remote.h"
 
 const struct command *const commands[] = {
@@ -442,6 +443,10 @@ static void print_man(void)
 		for (size_t k = 0; c->subcommands && c->subcommands[k]; k++)
 			man_options(c->subcommands[k]->options, c->subcommands[k]->name);
 	}
+	printf(".SH RECORDS\n");
+	roff(record_doc_intro);
+	putchar('\n');
+	man_table(record_fields_doc, true);
 	printf(".SH EXIT STATUS\n");
 	man_table(exit_codes_text, true);
 	printf(".SH ENVIRONMENT\n");

@@ -119,6 +119,10 @@ BEGIN {
 		o = o kv("build_commit", hexof(build, 9)) kv("build_number", build)
 		o = o kv("device", dev) kv("devices", dev)
 		o = o kv("backends", rocm ? "ROCm" : "Vulkan") kv("gpu_info", "AMD Radeon 8060S Graphics") kv("model_type", model)
+		threads = (gen % 5 == 4 && !native) ? 1 : 16 # now and then a build with other defaults
+		o = o kv("settings", "{\"n_batch\":2048,\"n_ubatch\":512,\"n_threads\":" threads ",\"cpu_mask\":\"0x0\",\"cpu_strict\":false,\"poll\":50,\"type_k\":\"f16\",\"type_v\":\"f16\",\"n_gpu_layers\":99,\"n_cpu_moe\":0,\"split_mode\":\"layer\",\"main_gpu\":0,\"no_kv_offload\":false,\"flash_attn\":" (build % 4 == 0 ? 1 : -1) ",\"devices\":\"auto\",\"tensor_split\":\"0.00\",\"tensor_buft_overrides\":\"none\",\"embeddings\":false,\"no_op_offload\":false,\"no_host\":false,\"n_depth\":0,\"load_mode\":\"auto\"}")
+		o = o kv("host_state", "{\"state_read\":true,\"kernel_release\":\"6.19.12-200.fc43.x86_64\",\"kernel_params\":{\"amd_iommu\":\"" (night % 30 < 15 ? "off" : "on") "\",\"amdgpu.gttsize\":\"126976\",\"ttm.pages_limit\":\"32505856\"},\"ttm_pages_limit\":32505856,\"ttm_page_pool_size\":32505856,\"amdgpu_gttsize\":126976,\"platform_profile\":\"performance\",\"tuned_profile\":\"accelerator-performance\",\"firmware\":{\"linux-firmware\":\"20251111-1.fc43\"},\"cpu_model\":\"AMD RYZEN AI MAX+ 395 w/ Radeon 8060S\",\"mem_total_bytes\":133143986176,\"mesa\":" (rocm ? "null" : "\"25.2.7-1.fc43\"") ",\"rocm\":" (rocm ? "\"7.2.0\"" : "null") ",\"limits\":{\"memlock\":{\"soft\":\"unlimited\",\"hard\":\"unlimited\"},\"nofile\":{\"soft\":1048576,\"hard\":1048576}},\"gpu_env\":{}}")
+		o = o kv("upstream", native ? "" : "{\"state\":\"live\",\"last_build\":\"" stamp(t - 7200) "\",\"successor\":null}")
 		if (!failed) {
 			pp = PP[mo] * BPP[b]
 			tg = TG[mo] * BTG[b] * shift

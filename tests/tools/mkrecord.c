@@ -10,7 +10,8 @@
  * ones.  KEY is a record field name; lists (command, extra_args, devices)
  * take one VALUE per element; tests (pp512, tg128, warmup_pp512,
  * warmup_tg128) take their samples, mean and standard deviation computed
- * as llama-bench's are; an empty VALUE is null.  An unknown key or a bad
+ * as llama-bench's are; objects (settings, host_state, upstream) take
+ * compact JSON; an empty VALUE is null.  An unknown key or a bad
  * number stops with exit 2 naming the line.
  */
 #define _GNU_SOURCE
@@ -95,7 +96,7 @@ static void set_field(struct record *r, const char *key, char **vals, size_t n)
 		{ "source", &r->source },
 		{ "source_env", &r->source_env },
 		{ "source_sha256", &r->source_sha256 },
-		{ "config_key", &r->config_key },
+		{ "run_kind", &r->run_kind },
 	};
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
 		if (strcmp(key, strs[i].name) == 0) {
@@ -129,6 +130,22 @@ static void set_field(struct record *r, const char *key, char **vals, size_t n)
 				set_test(tests[i].field, key, vals, n);
 			if (strncmp(key, "warmup_", 7) == 0)
 				r->has_warmup = true;
+			return;
+		}
+	struct {
+		const char *name;
+		char **field;
+	} objects[] = { { "settings", &r->settings },
+			{ "host_state", &r->host_state },
+			{ "upstream", &r->upstream } };
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (strcmp(key, objects[i].name) == 0) {
+			json_object *o = json_tokener_parse(v);
+			if (*v && !json_object_is_type(o, json_type_object))
+				die("not a JSON object for", key);
+			free(*objects[i].field);
+			*objects[i].field = record_obj_text(o);
+			json_object_put(o);
 			return;
 		}
 	int64_t t;
