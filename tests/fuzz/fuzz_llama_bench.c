@@ -4,12 +4,18 @@
  * Besides memory errors, checks what llama_bench.h promises: a 0 return
  * holds rows (or, for markdown, a failed run with a reason), rows are
  * unique by their triple, kept strings are sanitised, and a -1 return
- * comes with a message.
+ * comes with a message; the effective settings are an object whose known
+ * fields have their normalised types (flash_attn -1/0/1, load_mode a
+ * string, no use_mmap left) and that a record keeps and gives back as
+ * the same JSON.
  */
 #include <math.h>
+#include <string.h>
 
 #include "fuzz.h"
+#include "json.h"
 #include "llama_bench.h"
+#include "record.h"
 
 #define LB_MAX_FIELD 1024 /* as in llama_bench.c */
 #define LB_MAX_TESTS 10000
@@ -67,6 +73,37 @@ static void check_run(const char *name, int rc, const struct lb_run *r, const st
 	}
 }
 
+static void check_settings(const char *name, json_object *s)
+{
+	if (!s)
+		return;
+	if (!json_object_is_type(s, json_type_object))
+		fuzz_fail("%s: settings are not an object", name);
+	json_object_object_foreach(s, key, val)
+	{
+		const char *type = lb_setting_type(key);
+		if (!type)
+			continue;
+		if (strcmp(key, "use_mmap") == 0 || strcmp(key, "use_direct_io") == 0)
+			fuzz_fail("%s: %s left beside load_mode", name, key);
+		bool ok = strcmp(type, "int") == 0	  ? json_object_is_type(val, json_type_int)
+			  : strcmp(type, "bool") == 0	  ? json_object_is_type(val, json_type_boolean)
+			  : strcmp(type, "flash_attn") == 0 ? json_object_is_type(val, json_type_int) &&
+								      json_object_get_int64(val) >= -1 &&
+								      json_object_get_int64(val) <= 1
+							    : json_object_is_type(val, json_type_string);
+		if (!ok)
+			fuzz_fail("%s: setting %s is not a normalised %s", name, key, type);
+	}
+	/* kept in a record and given back unchanged */
+	char *text = record_obj_text(s);
+	json_object *back = record_obj_parse(text);
+	if (!back || !json_object_equal(back, s))
+		fuzz_fail("%s: settings do not survive a record: %s", name, text ? text : "(null)");
+	json_object_put(back);
+	free(text);
+}
+
 static void run(const char *name, lb_parser fn, const char *text, size_t len, bool markdown)
 {
 	struct lb_run r;
@@ -75,6 +112,8 @@ static void run(const char *name, lb_parser fn, const char *text, size_t len, bo
 	err_clear(&e);
 	int rc = fn(text, len, &r, &e);
 	check_run(name, rc, &r, &e, markdown);
+	if (rc == 0)
+		check_settings(name, r.settings);
 	lb_run_free(&r);
 }
 
