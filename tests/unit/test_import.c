@@ -239,6 +239,15 @@ static void test_hand_checked_logs(void **state)
 	assert_near(json_num(json_obj(r, "tg128"), "stddev", 0), 0.23);
 	assert_int_equal(json_object_array_length(json_arr(json_obj(r, "pp512"), "samples")), 0);
 	assert_true(json_flag(r, "imported", false));
+	/* what the log's table holds of the settings (ngl, fa, mmap columns) */
+	json_object *settings = json_obj(r, "settings");
+	assert_int_equal(json_int(settings, "n_gpu_layers", 0), 99);
+	assert_int_equal(json_int(settings, "flash_attn", 9), 1);
+	assert_string_equal(json_str(settings, "load_mode"), "none");
+	assert_int_equal(json_int(r, "schema", 0), 2);
+	assert_true(json_object_is_type(json_get(r, "command"), json_type_null));
+	assert_string_equal(json_str(r, "config_key"),
+			    "bench|vulkan-radv|gpt-oss-20b-mxfp4|?|?"); /* no path, no size, no argv */
 	json_object *digest = (json_object *)1;
 	assert_true(json_object_object_get_ex(r, "image_digest", &digest)); /* present ... */
 	assert_null(digest);                                                  /* ... and null */
