@@ -153,13 +153,20 @@ static void add_pct(struct buf *b, double pct)
 
 /* ---- building ---- */
 
+/* The record's configuration without the backend ("" for a record made
+ * in memory without one). */
+static const char *variant_of(const struct record *r)
+{
+	return r->config_variant ? r->config_variant : "";
+}
+
 static int cmp_series_order(const void *a, const void *b)
 {
 	const struct record *x = *(const struct record *const *)a;
 	const struct record *y = *(const struct record *const *)b;
 	int c = strcmp(x->model, y->model);
 	if (!c)
-		c = strcmp(x->config_variant, y->config_variant);
+		c = strcmp(variant_of(x), variant_of(y));
 	if (!c)
 		c = strcmp(x->backend, y->backend);
 	if (!c) /* the store's order: oldest first */
@@ -319,7 +326,7 @@ static void number_footnotes(struct report *r)
  * the backend), so runs with other arguments are never compared. */
 static bool same_row(const struct record *a, const struct record *b)
 {
-	return strcmp(a->model, b->model) == 0 && strcmp(a->config_variant, b->config_variant) == 0;
+	return strcmp(a->model, b->model) == 0 && strcmp(variant_of(a), variant_of(b)) == 0;
 }
 
 /* Two rows with the same label (the same alias for two model files):
@@ -330,7 +337,7 @@ static void distinct_labels(struct report *r)
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(r->models[i].name, r->models[k].name) == 0) {
 				char *label = xasprintf("%s [%s]", r->models[i].name,
-							r->models[i].series[0].runs[0]->config_variant);
+							variant_of(r->models[i].series[0].runs[0]));
 				free(r->models[i].name), free(r->models[i].chart);
 				r->models[i].name = label;
 				r->models[i].chart = chart_path(label);

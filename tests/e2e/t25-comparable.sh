@@ -4,7 +4,9 @@
 # arguments (-- -fa 1) is never compared with one without (bench's line, the
 # report's rows, results --key); a rebuild whose llama-bench defaults to one
 # thread (same argv from tbx, n_threads changes in llama-bench's output) is
-# flagged and attributed to the image, naming n_threads.
+# flagged and attributed to the image, naming n_threads; a changed host
+# (kernel command line amd_iommu=off, a TBX_HOST_ROOT fixture) between two
+# runs on the same image is attributed to the host.
 . "$(dirname "$0")/lib.sh"
 reset_containers
 ensure_tags
@@ -79,6 +81,33 @@ else
 	unlike "$out" "-fa 1" "the -fa 1 run is not in it"
 	# leave a plain image behind for the tests after this one
 	"$TESTBED" rebuild "$TB_DIR" rocm-7.2 >/dev/null 2>&1
+fi
+
+# --- the same image, another host state (amd_iommu=off): the host
+run tbx bench --help
+if ! printf '%s' "$out" | grep -q TBX_HOST_ROOT; then
+	echo "# skip: this tbx does not read the host state yet"
+else
+	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo
+	run tbx bench rocm72 tiny -- -r 3
+	is "$rc" 0 "bench on the strix-halo host fixture"
+	before=$(newest)
+	is "$(jq -r '.host.kernel_params.amd_iommu' "$before")" null "no amd_iommu parameter"
+	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo-iommu-off
+	run tbx bench rocm72 tiny -- -r 3
+	is "$rc" 0 "bench again, the kernel booted with amd_iommu=off"
+	after=$(newest)
+	unset TBX_HOST_ROOT
+	is "$(jq -r '.host.kernel_params.amd_iommu' "$after")" off "the record has it"
+	is "$(jq -r .image_digest "$after")" "$(jq -r .image_digest "$before")" "the same image"
+	# the test bed's CPU does not care about the IOMMU: make the second run
+	# 20% slower by hand, as it would be on a Strix Halo
+	jq '.tg128.samples |= map(. * 0.8) | .tg128.mean *= 0.8 | .tg128.stddev *= 0.8' "$after" >"$T/slower.json"
+	mv "$T/slower.json" "$after"
+	run tbx report --check
+	is "$rc" 1 "report --check: exit 1"
+	like "$out" "^REGRESSION: tiny \(-r 3\) on rocm-7\.2: tg128 -20\.0% after kernel_params\.amd_iommu \? -> off; attributed to the host$" \
+		"attributed to the host, naming the kernel parameter"
 fi
 
 done_testing
