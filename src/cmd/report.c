@@ -110,10 +110,15 @@ const struct command cmd_report = {
 		"every backend, with the difference from the baseline, the fastest backend, and "
 		"the image digest and llama.cpp build behind each number; other lineages such as "
 		"lemonade in their own tables), BENCHMARKS.md (every run per model, newest first) "
-		"and charts/<model>.svg. When a backend's latest run comes from another image or "
-		"build than its previous one, a change beyond 3 standard errors and 3% is flagged. "
-		"The same records always give the same files. Corrupt records are named and "
-		"skipped.",
+		"and charts/<model>.svg. A row is one configuration: a model run with the same "
+		"arguments (\"qwen (-fa 1)\" is another row; an imported log, whose arguments are "
+		"unknown, one of its own); runs are compared only within one row and backend. When "
+		"a backend's latest run differs from its previous one in image digest, build, "
+		"llama-bench's effective settings or host state (kernel and its parameters, "
+		"firmware, Mesa/ROCm, power profile), a change beyond 3 standard errors and 3% is "
+		"flagged with what differed and its attribution (the image, the host, or both); "
+		"--check prints these lines and exits 1. The same records always give the same "
+		"files. Corrupt records are named and skipped.",
 	.options = report_options,
 	.run = run_report,
 };
