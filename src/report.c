@@ -723,7 +723,7 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 	char *settings = flagged ? NULL : regress_settings_change(prev, cur);
 	if (settings) {
 		buf_adds(b, "<br>settings not in the arguments changed: ");
-		md_text(b, settings);
+		esc_md(b, settings);
 	}
 	free(settings);
 }
