@@ -12,6 +12,7 @@
 #include "http.h"
 #include "json.h"
 #include "runcmd.h"
+#include "registry.h"
 
 #define API "/v4.0.0/libpod"
 #define PODMAN_MAX_JSON ((size_t)64 << 20)
@@ -183,6 +184,12 @@ static int call_lookup(struct podman *p, const char *path, json_object **out, co
 		json_object_put(o);
 		return 1;
 	}
+	if (status >= 500) {
+		/* a Podman failure says nothing about presence */
+		podman_error(e, status, o, "%s (unknown: Podman answered HTTP %ld)", what, status);
+		json_object_put(o);
+		return -1;
+	}
 	if (status >= 300) {
 		podman_error(e, status, o, "%s", what);
 		json_object_put(o);
@@ -239,6 +246,164 @@ int podman_image_inspect(struct podman *p, const char *name, json_object **out, 
 int podman_image_list(struct podman *p, json_object **out, struct err *e)
 {
 	return call_ok(p, "GET", "/images/json?all=false", NULL, out, "cannot list images", e);
+}
+
+void podman_image_free(struct podman_image *img)
+{
+	free(img->id);
+	free(img->digest);
+	strv_free(&img->digests);
+	memset(img, 0, sizeof(*img));
+}
+
+char *podman_image_platform_digest(const struct podman_image *img, const char *tag_digest)
+{
+	const char *other = NULL;
+	for (size_t i = 0; i < img->digests.n; i++) {
+		const char *d = img->digests.v[i];
+		if (str_eq(d, tag_digest) || str_eq(d, other))
+			continue;
+		if (other)
+			return NULL; /* two candidates: do not guess */
+		other = d;
+	}
+	if (other)
+		return xstrdup(other);
+	return strv_contains(&img->digests, tag_digest) ? xstrdup(tag_digest) : NULL;
+}
+
+/* A RepoDigests entry "name@digest" (any repository when name is NULL). */
+static bool has_repo_digest(json_object *image, const char *name, const char *digest)
+{
+	json_object *rd = json_arr(image, "RepoDigests");
+	size_t n = rd ? json_object_array_length(rd) : 0;
+	size_t ln = name ? strlen(name) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
+		const char *at = s ? strrchr(s, '@') : NULL;
+		if (!at || strcmp(at + 1, digest) != 0)
+			continue;
+		if (!name || ((size_t)(at - s) == ln && strncmp(s, name, ln) == 0))
+			return true;
+	}
+	return false;
+}
+
+bool podman_image_has_digest(json_object *image, const char *name, const char *digest)
+{
+	if (!digest || !*digest)
+		return false;
+	return str_eq(json_str(image, "Digest"), digest) || has_repo_digest(image, name, digest);
+}
+
+static void image_from_entry(json_object *img, const char *name, struct podman_image *out)
+{
+	out->id = xstrdup(json_str(img, "Id"));
+	const char *d = json_str(img, "Digest");
+	out->digest = d && *d ? xstrdup(d) : NULL;
+	if (out->digest && digest_is_valid(out->digest))
+		strv_push(&out->digests, out->digest);
+	json_object *rd = json_arr(img, "RepoDigests");
+	size_t n = rd ? json_object_array_length(rd) : 0;
+	size_t ln = name ? strlen(name) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
+		const char *at = s ? strrchr(s, '@') : NULL;
+		if (!at || !digest_is_valid(at + 1) || strv_contains(&out->digests, at + 1))
+			continue;
+		if (!name || ((size_t)(at - s) == ln && strncmp(s, name, ln) == 0))
+			strv_push(&out->digests, at + 1);
+	}
+}
+
+/* The list, checked to be a list of objects with an Id. */
+static int image_list_checked(struct podman *p, json_object **out, struct err *e)
+{
+	long status = 0;
+	*out = NULL;
+	if (podman_call(p, "GET", "/images/json?all=false", NULL, out, &status, e) < 0)
+		return http_last_was_connect_error ? -1 : err_wrap(e, "cannot list images");
+	if (status >= 300) {
+		/* unknown, not "absent": the caller must not pull or recreate on it */
+		podman_error(e, status, *out,
+			     "cannot tell which images are present (Podman answered HTTP %ld to the "
+			     "image list)",
+			     status);
+		json_object_put(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (!json_object_is_type(*out, json_type_array)) {
+		json_object_put(*out);
+		*out = NULL;
+		return err_set(e, "cannot list images: Podman's answer is not a list");
+	}
+	return 0;
+}
+
+int podman_image_list_find(json_object *list, const char *name, const char *digest,
+			   const char *id, struct podman_image *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t n = json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+	size_t lid = id ? strlen(id) : 0;
+	if (id && str_starts_with(id, "sha256:"))
+		id += 7, lid -= 7;
+	if ((!digest || !*digest) && lid < 12)
+		return 1;
+	/* by digest: a repository-qualified match first (the same digest may
+	 * be in several repositories; Digest alone is not qualified) */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			json_object *img = json_object_array_get_idx(list, i);
+			const char *iid = json_str(img, "Id");
+			if (!iid || !json_object_is_type(img, json_type_object))
+				continue;
+			bool hit;
+			if (!digest || !*digest)
+				hit = pass == 0 && strncmp(iid, id, lid) == 0;
+			else
+				hit = pass == 0 ? has_repo_digest(img, name, digest)
+						: str_eq(json_str(img, "Digest"), digest);
+			if (hit) {
+				image_from_entry(img, name, out);
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+static int find_in_list(struct podman *p, const char *name, const char *digest, const char *id,
+			struct podman_image *out, struct err *e)
+{
+	json_object *list = NULL;
+	memset(out, 0, sizeof(*out));
+	if (image_list_checked(p, &list, e) < 0)
+		return -1;
+	int rc = podman_image_list_find(list, name, digest, id, out);
+	json_object_put(list);
+	return rc;
+}
+
+int podman_image_find_by_digest(struct podman *p, const char *name, const char *digest,
+				struct podman_image *out, struct err *e)
+{
+	if (!digest || !*digest) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	return find_in_list(p, name, digest, NULL, out, e);
+}
+
+int podman_image_find_by_id(struct podman *p, const char *name, const char *id,
+			    struct podman_image *out, struct err *e)
+{
+	if (!id || strlen(id) < 12) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	return find_in_list(p, name, NULL, id, out, e);
 }
 
 int podman_image_remove(struct podman *p, const char *id, struct err *e)

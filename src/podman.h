@@ -3,7 +3,8 @@
  * Every route is versioned (/v4.0.0/libpod/...).  Podman's JSON error
  * bodies ({"cause","message","response"}) become one-line messages.
  * Functions that look something up return 1 for "not found", 0 for found,
- * -1 for errors. */
+ * -1 for errors; a Podman failure (HTTP 5xx) on a lookup is an error that
+ * says the answer is unknown, never "not found". */
 #ifndef TBX_PODMAN_H
 #define TBX_PODMAN_H
 
@@ -50,6 +51,40 @@ int podman_error(struct err *e, long status, json_object *body, const char *fmt,
 /* Images. */
 int podman_image_inspect(struct podman *p, const char *name, json_object **out, struct err *e);
 int podman_image_list(struct podman *p, json_object **out, struct err *e);
+
+/* A local image as Podman lists it. */
+struct podman_image {
+	char *id;
+	char *digest;         /* its Digest (Podman 4.3: the tag's, index or not) */
+	struct strv digests;  /* every digest it carries for the repository looked
+			       * up: Digest, then its RepoDigests entries */
+};
+void podman_image_free(struct podman_image *img);
+/* The platform manifest's digest behind tag_digest: the one other digest
+ * the image carries (a tag served as an index: Podman records the index's
+ * and the linux/amd64 manifest's), tag_digest itself when it carries no
+ * other (a single manifest), NULL when that is ambiguous.  Caller frees. */
+char *podman_image_platform_digest(const struct podman_image *img, const char *tag_digest);
+/* The search itself on an image list Podman sent (untrusted; exposed for
+ * tests and fuzzing): by digest, or when digest is NULL by id.  0 found,
+ * 1 not. */
+int podman_image_list_find(json_object *list, const char *name, const char *digest,
+			   const char *id, struct podman_image *out);
+/* Does an image list or inspect entry carry digest for repository name
+ * ("docker.io/kyuz0/x"): a RepoDigests entry "name@digest", or its Digest?
+ * name NULL: any repository. */
+bool podman_image_has_digest(json_object *image, const char *name, const char *digest);
+/* Find the local image of repository name that carries digest (a tag's
+ * digest, index or not, or a platform manifest's), from the image list.
+ * Never inspects "name@digest": Podman 4.3 answers that with HTTP 500 when
+ * the digest is an index's and the image is not local.  0 found (*out set),
+ * 1 not present, -1 unknown (Podman failed; e says so with its answer). */
+int podman_image_find_by_digest(struct podman *p, const char *name, const char *digest,
+				struct podman_image *out, struct err *e);
+/* The same by image ID (full, "sha256:"-prefixed, or a prefix of at least
+ * 12); digests then lists what it carries for repository name (NULL: any). */
+int podman_image_find_by_id(struct podman *p, const char *name, const char *id,
+			    struct podman_image *out, struct err *e);
 /* Remove without force; refuses while a container uses the image. */
 int podman_image_remove(struct podman *p, const char *id, struct err *e);
 
