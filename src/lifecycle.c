@@ -221,20 +221,14 @@ char *image_digest_for(json_object *image, const char *name)
 static int image_by_digest(struct podman *p, const char *name, const char *digest,
 			   char **image_id, struct err *e)
 {
-	char *ref = xasprintf("%s@%s", name, digest);
-	json_object *o = NULL;
+	/* from the image list: inspecting NAME@DIGEST fails on Podman 4.3 for
+	 * an index's digest */
+	struct podman_image img;
 	*image_id = NULL;
-	int rc = podman_image_inspect(p, ref, &o, e);
-	free(ref);
-	if (rc != 0)
-		return rc;
-	const char *id = json_str(o, "Id");
-	if (id && image_has_digest(o, digest)) {
-		*image_id = xstrdup(id);
-	} else {
-		rc = 1;
-	}
-	json_object_put(o);
+	int rc = podman_image_find_by_digest(p, name, digest, &img, e);
+	if (rc == 0)
+		*image_id = xstrdup(img.id);
+	podman_image_free(&img);
 	return rc;
 }
 

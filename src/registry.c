@@ -14,6 +14,8 @@
 #include "http.h"
 #include "json.h"
 
+#define MANIFEST_MAX ((size_t)4 << 20) /* what registries accept */
+#define INDEX_ENTRIES_MAX 256
 #define HEAD_MANY_THREADS 8
 #define DEFAULT_TIMEOUT_S 10L
 
@@ -157,6 +159,7 @@ struct lookup {
 	char *base;            /* "https://registry-1.docker.io" or the mirror */
 	bool mirrored;
 	long timeout_s;
+	bool get;              /* GET the manifest (counts as a pull) instead of HEAD */
 };
 
 static int manifest_head(const struct lookup *l, const char *token, const char *userpwd,
@@ -164,7 +167,8 @@ static int manifest_head(const struct lookup *l, const char *token, const char *
 {
 	char *url = xasprintf("%s/v2/%s/manifests/%s", l->base, l->ref->repo, l->reference);
 	struct http_req req;
-	http_req_init(&req, "HEAD", url);
+	http_req_init(&req, l->get ? "GET" : "HEAD", url);
+	req.max_body = MANIFEST_MAX;
 	strv_push(&req.headers, MANIFEST_ACCEPT);
 	if (token)
 		strv_pushf(&req.headers, "Authorization: Bearer %s", token);
@@ -207,6 +211,20 @@ static int manifest_head_authenticated(const struct lookup *l, struct http_resp 
 	return ret;
 }
 
+/* The Content-Type of a manifest answer when it is a plain media type
+ * (letters, digits, ".+-/"), else NULL. */
+static char *media_type_of(const struct http_resp *resp)
+{
+	char mt[256];
+	if (!http_header(resp, "Content-Type", mt, sizeof(mt)))
+		return NULL;
+	mt[strcspn(mt, "; \t")] = '\0';
+	if (!mt[0] || strspn(mt, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-/") !=
+			      strlen(mt))
+		return NULL;
+	return xstrdup(mt);
+}
+
 static int answer_from_status(const struct lookup *l, const struct http_resp *resp,
 			      bool with_creds, struct registry_answer *ans)
 {
@@ -227,6 +245,7 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 			return -1;
 		}
 		ans->digest = xstrdup(digest);
+		ans->media_type = media_type_of(resp);
 		ans->ok = 1;
 		return 0;
 	case 401:
@@ -247,8 +266,23 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 	}
 }
 
+static int manifest_lookup(const struct registry_opts *o, const struct image_ref *ref, bool get,
+			   struct registry_answer *ans, struct buf *body);
+
 int registry_head_digest(const struct registry_opts *o, const struct image_ref *ref,
 			 struct registry_answer *ans)
+{
+	return manifest_lookup(o, ref, false, ans, NULL);
+}
+
+int registry_get_manifest(const struct registry_opts *o, const struct image_ref *ref,
+			  struct registry_answer *ans, struct buf *body)
+{
+	return manifest_lookup(o, ref, true, ans, body);
+}
+
+static int manifest_lookup(const struct registry_opts *o, const struct image_ref *ref, bool get,
+			   struct registry_answer *ans, struct buf *body)
 {
 	memset(ans, 0, sizeof(*ans));
 	struct err *e = &ans->err;
@@ -260,6 +294,7 @@ int registry_head_digest(const struct registry_opts *o, const struct image_ref *
 		.reference = ref->tag ? ref->tag : ref->digest,
 		.sep = ref->tag ? ':' : '@',
 		.timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S,
+		.get = get,
 	};
 	if (mirror_find(o ? o->mirrors : NULL, ref->registry, &l.base, e) < 0)
 		return -1;
@@ -278,6 +313,10 @@ int registry_head_digest(const struct registry_opts *o, const struct image_ref *
 		ans->status = resp.status;
 	if (ret == 0)
 		ret = answer_from_status(&l, &resp, with_creds, ans);
+	if (ret == 0 && body) {
+		buf_reset(body);
+		buf_add(body, resp.body.p ? resp.body.p : "", resp.body.len);
+	}
 	http_resp_free(&resp);
 	free(l.base);
 	return ret;
@@ -288,6 +327,7 @@ void registry_answer_free(struct registry_answer *a)
 	if (!a)
 		return;
 	free(a->digest);
+	free(a->media_type);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -330,4 +370,56 @@ void registry_head_many(const struct registry_opts *o, const struct image_ref *r
 	for (size_t i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	pthread_mutex_destroy(&m.lock);
+}
+
+/* ---- image indexes ---- */
+
+bool registry_media_type_is_index(const char *mt)
+{
+	return str_eq(mt, "application/vnd.oci.image.index.v1+json") ||
+	       str_eq(mt, "application/vnd.docker.distribution.manifest.list.v2+json");
+}
+
+/* A platform field as shown: short, plain, else "?". */
+static const char *platform_part(json_object *platform, const char *key)
+{
+	const char *v = json_str(platform, key);
+	if (!v || !*v || strlen(v) > 32 ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+		    strlen(v))
+		return v && *v ? "?" : NULL;
+	return v;
+}
+
+int registry_index_platforms(const char *text, size_t len, struct strv *platforms,
+			     bool *has_linux_amd64, struct err *e)
+{
+	*has_linux_amd64 = false;
+	json_object *doc = json_parse(text, len, "image index", e);
+	if (!doc)
+		return -1;
+	json_object *m = json_arr(doc, "manifests");
+	int rc = m ? 1 : 0;
+	size_t n = m ? json_object_array_length(m) : 0;
+	for (size_t i = 0; i < n && i < INDEX_ENTRIES_MAX; i++) {
+		json_object *entry = json_object_array_get_idx(m, i);
+		json_object *pf = json_obj(entry, "platform");
+		const char *os = platform_part(pf, "os"), *arch = platform_part(pf, "architecture");
+		const char *variant = platform_part(pf, "variant");
+		const char *ref_type =
+			json_str(json_obj(entry, "annotations"), "vnd.docker.reference.type");
+		/* attestations (buildx: unknown/unknown) are not images to run */
+		if (str_eq(ref_type, "attestation-manifest") ||
+		    (str_eq(os, "unknown") && str_eq(arch, "unknown")))
+			continue;
+		if (str_eq(os, "linux") && str_eq(arch, "amd64"))
+			*has_linux_amd64 = true;
+		char *name = xasprintf("%s/%s%s%s", os ? os : "?", arch ? arch : "?",
+				       variant ? "/" : "", variant ? variant : "");
+		if (!strv_contains(platforms, name))
+			strv_push(platforms, name);
+		free(name);
+	}
+	json_object_put(doc);
+	return rc;
 }

@@ -24,6 +24,7 @@ struct registry_answer {
 	long status;   /* last HTTP status (404, 401, 429...) or 0 */
 	struct err err; /* why it failed; never holds credentials */
 	int ok;        /* 1 when digest is set */
+	char *media_type; /* the answer's Content-Type (an index or a manifest), or NULL */
 };
 
 /* HEAD /v2/<repo>/manifests/<tag> with the four Accept types (OCI index,
@@ -39,6 +40,21 @@ int registry_head_digest(const struct registry_opts *o, const struct image_ref *
 void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
 			struct registry_answer *ans);
 void registry_answer_free(struct registry_answer *a);
+/* The same as a GET: *body gets the manifest (at most 4 MiB).  A GET counts
+ * against Docker Hub's pull limit: only to explain a failure. */
+int registry_get_manifest(const struct registry_opts *o, const struct image_ref *ref,
+			  struct registry_answer *ans, struct buf *body);
+
+/* An OCI image index or a Docker manifest list? */
+bool registry_media_type_is_index(const char *mt);
+/* The platforms an index offers ("linux/arm64/v8"; attestation entries -
+ * platform unknown/unknown or vnd.docker.reference.type - left out), added
+ * to platforms once each; *has_linux_amd64 says whether linux/amd64 is one.
+ * Returns 1 for an index, 0 for a document that is not one, -1 when it is
+ * not JSON (e says where). Untrusted input: fields are shown only when
+ * plain, else as "?". */
+int registry_index_platforms(const char *text, size_t len, struct strv *platforms,
+			     bool *has_linux_amd64, struct err *e);
 
 /* Base URL ("https://registry-1.docker.io", or the mirror's) for a registry
  * host.  Caller frees.  NULL when o->mirrors is invalid (registry_head_digest
