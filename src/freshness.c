@@ -11,6 +11,7 @@
 
 void freshness_free(struct freshness *f)
 {
+	free(f->platform_digest);
 	free(f->container_id), free(f->state), free(f->image_id), free(f->digest);
 	free(f->live_digest);
 	memset(f, 0, sizeof(*f));
@@ -66,6 +67,7 @@ void freshness_judge(const struct backend *b, const char *models_root, json_obje
 	memset(f, 0, sizeof(*f));
 	if (le) {
 		f->digest = le->digest ? xstrdup(le->digest) : NULL;
+		f->platform_digest = le->platform_digest ? xstrdup(le->platform_digest) : NULL;
 		f->pinned = le->pinned;
 		f->verified_at = le->verified_at;
 	}

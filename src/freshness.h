@@ -22,7 +22,8 @@ struct freshness {
 	char *container_id;
 	char *state;            /* "running", "exited"... */
 	char *image_id;         /* what the container runs */
-	char *digest;           /* lock file's digest */
+	char *digest;           /* lock file's digest (the tag's) */
+	char *platform_digest;  /* its linux/amd64 manifest's when the tag is an index */
 	bool pinned;
 	int64_t verified_at;    /* lock file's or now after a live check */
 	bool live;              /* a live HEAD answered */

@@ -10,11 +10,18 @@
 
 #define IMAGELOCK_MAX_BYTES (4 << 20)
 
+static void history_free(struct lock_history *h)
+{
+	free(h->digest), free(h->platform_digest), free(h->image_id);
+	memset(h, 0, sizeof(*h));
+}
+
 static void entry_free(struct lock_entry *le)
 {
 	free(le->backend), free(le->reference), free(le->digest), free(le->image_id);
+	free(le->platform_digest);
 	for (size_t i = 0; i < le->n_history; i++)
-		free(le->history[i].digest), free(le->history[i].image_id);
+		history_free(&le->history[i]);
 	free(le->history);
 	memset(le, 0, sizeof(*le));
 }
@@ -55,6 +62,23 @@ static int check_str(json_object *o, const char *key, const char *what, struct e
 	return 0;
 }
 
+/* platform_digest: absent, or a digest (kept only when it differs). */
+static int opt_platform(json_object *o, const char *digest, char **out, const char *what,
+			struct err *e)
+{
+	json_object *v = json_get(o, "platform_digest");
+	*out = NULL;
+	if (!v)
+		return 0;
+	const char *d = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	if (!d || !digest_is_valid(d))
+		return err_set(e, "%s: 'platform_digest' must be a digest (sha256: and 64 hex digits)",
+			       what);
+	if (!str_eq(d, digest))
+		*out = xstrdup(d);
+	return 0;
+}
+
 static int parse_entry(const char *id, json_object *o, struct lock_entry *le, const char *path,
 		       struct err *e)
 {
@@ -64,7 +88,7 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 	snprintf(what, sizeof(what), "%s: backend '%s'", path, id);
 	le->backend = xstrdup(id);
 	if (check_str(o, "reference", what, e) < 0 || check_str(o, "digest", what, e) < 0 ||
-	    check_str(o, "image_id", what, e) < 0)
+	    check_str(o, "image_id", what, e) < 0 || check_str(o, "platform_digest", what, e) < 0)
 		return -1;
 	json_object *pinned = json_get(o, "pinned");
 	if (pinned && !json_object_is_type(pinned, json_type_boolean))
@@ -75,6 +99,8 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 	if (le->digest && !digest_is_valid(le->digest))
 		return err_set(e, "%s: '%s' is not a digest (sha256: and 64 hex digits)", what,
 			       le->digest);
+	if (opt_platform(o, le->digest, &le->platform_digest, what, e) < 0)
+		return -1;
 	le->pinned = json_flag(o, "pinned", false);
 	if (opt_time(o, "verified_at", &le->verified_at, what, e) < 0 ||
 	    opt_time(o, "pulled_at", &le->pulled_at, what, e) < 0)
@@ -97,6 +123,8 @@ static int parse_entry(const char *id, json_object *o, struct lock_entry *le, co
 		struct lock_history *lh = &le->history[le->n_history++];
 		lh->digest = xstrdup(d);
 		lh->image_id = opt_str(item, "image_id");
+		if (opt_platform(item, d, &lh->platform_digest, what, e) < 0)
+			return -1;
 		if (opt_time(item, "until", &lh->until, what, e) < 0)
 			return -1;
 	}
@@ -160,9 +188,13 @@ int imagelock_save(const struct imagelock *l, struct err *e)
 	json_object *bs = json_object_new_object();
 	for (size_t i = 0; i < l->n; i++) {
 		const struct lock_entry *le = &sorted[i];
+		if (!le->digest && !le->pinned && !le->n_history)
+			continue; /* nothing recorded yet (a first refresh that failed) */
 		json_object *o = json_object_new_object();
 		json_add_str(o, "reference", le->reference);
 		json_add_str(o, "digest", le->digest);
+		if (le->platform_digest)
+			json_add_str(o, "platform_digest", le->platform_digest);
 		json_add_str(o, "image_id", le->image_id);
 		json_add_bool(o, "pinned", le->pinned);
 		add_time(o, "verified_at", le->verified_at);
@@ -171,6 +203,8 @@ int imagelock_save(const struct imagelock *l, struct err *e)
 		for (size_t k = 0; k < le->n_history; k++) {
 			json_object *item = json_object_new_object();
 			json_add_str(item, "digest", le->history[k].digest);
+			if (le->history[k].platform_digest)
+				json_add_str(item, "platform_digest", le->history[k].platform_digest);
 			json_add_str(item, "image_id", le->history[k].image_id);
 			add_time(item, "until", le->history[k].until);
 			json_object_array_add(h, item);
@@ -218,24 +252,23 @@ void lock_entry_set_current(struct lock_entry *le, const char *reference, const 
 		size_t k = 0;
 		for (size_t i = 0; i < le->n_history; i++) {
 			if (str_eq(le->history[i].digest, le->digest) || str_eq(le->history[i].digest, digest)) {
-				free(le->history[i].digest), free(le->history[i].image_id);
+				history_free(&le->history[i]);
 				continue;
 			}
 			le->history[k++] = le->history[i];
 		}
 		le->n_history = k;
-		if (le->n_history == IMAGELOCK_HISTORY_MAX) {
-			le->n_history--;
-			free(le->history[le->n_history].digest);
-			free(le->history[le->n_history].image_id);
-		}
+		if (le->n_history == IMAGELOCK_HISTORY_MAX)
+			history_free(&le->history[--le->n_history]);
 		le->history = xrealloc(le->history, (le->n_history + 1) * sizeof(*le->history));
 		memmove(le->history + 1, le->history, le->n_history * sizeof(*le->history));
 		le->history[0].digest = le->digest;
+		le->history[0].platform_digest = le->platform_digest;
 		le->history[0].image_id = le->image_id;
 		le->history[0].until = now;
 		le->n_history++;
 		le->digest = NULL;
+		le->platform_digest = NULL;
 		le->image_id = NULL;
 	}
 	if (!str_eq(le->digest, digest)) {
@@ -246,6 +279,16 @@ void lock_entry_set_current(struct lock_entry *le, const char *reference, const 
 		free(le->image_id);
 		le->image_id = image_id ? xstrdup(image_id) : NULL;
 	}
+}
+
+void lock_entry_set_platform(struct lock_entry *le, const char *platform_digest)
+{
+	if (str_eq(le->platform_digest, platform_digest))
+		return;
+	free(le->platform_digest);
+	le->platform_digest = platform_digest && !str_eq(platform_digest, le->digest)
+				      ? xstrdup(platform_digest)
+				      : NULL;
 }
 
 void lock_entry_verified(struct lock_entry *le, int64_t now)
@@ -265,11 +308,43 @@ void lock_entry_set_pinned(struct lock_entry *le, bool pinned)
 
 const char *lock_entry_image_for(const struct lock_entry *le, const char *digest)
 {
-	if (str_eq(le->digest, digest) && le->image_id)
+	const char *tag = lock_entry_tag_digest_for(le, digest);
+	if (!tag)
+		return NULL;
+	if (str_eq(le->digest, tag))
 		return le->image_id;
 	for (size_t i = 0; i < le->n_history; i++)
-		if (str_eq(le->history[i].digest, digest))
+		if (str_eq(le->history[i].digest, tag))
 			return le->history[i].image_id;
+	return NULL;
+}
+
+const char *lock_entry_platform_for(const struct lock_entry *le, const char *digest)
+{
+	if (!digest)
+		return NULL;
+	if (str_eq(le->digest, digest))
+		return le->platform_digest;
+	for (size_t i = 0; i < le->n_history; i++)
+		if (str_eq(le->history[i].digest, digest))
+			return le->history[i].platform_digest;
+	return NULL;
+}
+
+const char *lock_entry_tag_digest_for(const struct lock_entry *le, const char *digest)
+{
+	if (!digest)
+		return NULL;
+	if (str_eq(le->digest, digest))
+		return le->digest;
+	for (size_t i = 0; i < le->n_history; i++)
+		if (str_eq(le->history[i].digest, digest))
+			return le->history[i].digest;
+	if (str_eq(le->platform_digest, digest))
+		return le->digest;
+	for (size_t i = 0; i < le->n_history; i++)
+		if (str_eq(le->history[i].platform_digest, digest))
+			return le->history[i].digest;
 	return NULL;
 }
 

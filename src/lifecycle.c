@@ -217,36 +217,24 @@ char *image_digest_for(json_object *image, const char *name)
 	return d ? xstrdup(d) : NULL;
 }
 
-/* 0 found by NAME@DIGEST (*image_id set), 1 not present, -1 error. */
-static int image_by_digest(struct podman *p, const char *name, const char *digest,
-			   char **image_id, struct err *e)
+int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
+		     const char *digest, struct podman_image *img, struct err *e)
 {
 	/* from the image list: inspecting NAME@DIGEST fails on Podman 4.3 for
 	 * an index's digest */
-	struct podman_image img;
-	*image_id = NULL;
-	int rc = podman_image_find_by_digest(p, name, digest, &img, e);
-	if (rc == 0)
-		*image_id = xstrdup(img.id);
-	podman_image_free(&img);
-	return rc;
-}
-
-int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
-		     const char *digest, char **image_id, struct err *e)
-{
-	int rc = image_by_digest(p, b->repo_name, digest, image_id, e);
+	int rc = podman_image_find_by_digest(p, b->repo_name, digest, img, e);
 	if (rc != 1 || !le)
 		return rc;
+	const char *platform = lock_entry_platform_for(le, digest);
+	if (platform) {
+		rc = podman_image_find_by_digest(p, b->repo_name, platform, img, e);
+		if (rc != 1)
+			return rc;
+	}
 	const char *known = lock_entry_image_for(le, digest);
 	if (!known)
 		return 1;
-	json_object *img = NULL;
-	rc = podman_image_inspect(p, known, &img, e);
-	json_object_put(img);
-	if (rc == 0)
-		*image_id = xstrdup(known);
-	return rc;
+	return podman_image_find_by_id(p, b->repo_name, known, img, e);
 }
 
 enum container_fit container_matches(json_object *inspect, const struct backend *b,
@@ -286,7 +274,7 @@ const char *converge_action_name(enum converge_action a)
 
 void converge_outcome_free(struct converge_outcome *o)
 {
-	free(o->old_digest), free(o->new_digest), free(o->pull_ref);
+	free(o->old_digest), free(o->new_digest), free(o->platform_digest), free(o->pull_ref);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -311,27 +299,124 @@ int converge_choose(const struct backend *b, const struct lock_entry *le,
 	return 0;
 }
 
+/* The media type of NAME@digest (a HEAD, free of Docker Hub's pull count),
+ * or NULL when the registry is not asked or does not say. */
+static char *media_type_of(const struct converge_opts *o, const struct backend *b,
+			   const char *digest)
+{
+	if (!o->registry)
+		return NULL;
+	struct image_ref ref = { .registry = b->ref.registry, .repo = b->ref.repo,
+				 .digest = (char *)digest };
+	struct registry_answer ans;
+	registry_head_digest(o->registry, &ref, &ans);
+	char *mt = ans.media_type;
+	ans.media_type = NULL;
+	registry_answer_free(&ans);
+	return mt;
+}
+
+/* Which of the digests img carries is the tag's (*digest on entry: the
+ * live tag digest, or a given one) and which the platform manifest's.
+ * Podman records both for a tag served as an index (and keeps digests of
+ * other pulls of the same image), so the lock file's record comes first,
+ * then the registry's media types. */
+static void sort_digests(const struct backend *b, const struct lock_entry *le,
+			 const struct converge_target *t, const struct converge_opts *o,
+			 const struct podman_image *img, char **digest, char **platform)
+{
+	*platform = NULL;
+	const char *known = lock_entry_platform_for(le, *digest);
+	if (known) {
+		*platform = xstrdup(known);
+		return;
+	}
+	char *other = podman_image_platform_digest(img, *digest);
+	if (!other || str_eq(other, *digest)) {
+		free(other);
+		return;
+	}
+	bool live = t->live && t->live->ok && str_eq(t->live->digest, *digest);
+	char *mt = live && t->live->media_type ? xstrdup(t->live->media_type)
+					       : media_type_of(o, b, *digest);
+	if (registry_media_type_is_index(mt)) {
+		*platform = other; /* the tag is an index: the other is its manifest */
+		other = NULL;
+	} else if (mt && !live) {
+		/* a platform manifest's digest was given: is the other one an
+		 * index that resolves to it? */
+		char *omt = media_type_of(o, b, other);
+		if (registry_media_type_is_index(omt)) {
+			*platform = *digest;
+			*digest = other;
+			other = NULL;
+		}
+		free(omt);
+	}
+	free(mt);
+	free(other);
+}
+
+/* Why a pull failed, when the tag is an index without linux/amd64: one
+ * line naming the platforms it has (a manifest GET: only on failure). */
+static void explain_pull_failure(const struct backend *b, const struct converge_target *t,
+				 const struct converge_opts *o, const char *digest, struct err *e)
+{
+	if (!o->registry || (t->live && t->live->ok && t->live->media_type &&
+			     !registry_media_type_is_index(t->live->media_type)))
+		return;
+	struct image_ref ref = { .registry = b->ref.registry, .repo = b->ref.repo,
+				 .digest = (char *)digest };
+	struct registry_answer ans;
+	struct buf body;
+	buf_init(&body);
+	if (registry_get_manifest(o->registry, &ref, &ans, &body) == 0 &&
+	    registry_media_type_is_index(ans.media_type)) {
+		struct strv pf = { 0 };
+		struct err ignore = { 0 };
+		bool amd64 = false;
+		if (registry_index_platforms(buf_str(&body), body.len, &pf, &amd64, &ignore) == 1 &&
+		    !amd64) {
+			struct buf list;
+			buf_init(&list);
+			for (size_t i = 0; i < pf.n; i++)
+				buf_addf(&list, "%s%s", i ? ", " : "", pf.v[i]);
+			err_set(e, "%s has no linux/amd64 image: its index offers %s", b->image,
+				pf.n ? buf_str(&list) : "no platform at all");
+			buf_free(&list);
+		}
+		strv_free(&pf);
+	}
+	registry_answer_free(&ans);
+	buf_free(&body);
+}
+
 /* Pull out->pull_ref; the tag may have moved between the HEAD and the
  * pull, so *digest becomes the one the pulled image carries. */
-static int converge_pull(struct podman *p, const struct backend *b, const struct converge_opts *o,
-			 struct converge_outcome *out, char **digest, char **image_id,
-			 struct err *e)
+static int converge_pull(struct podman *p, const struct backend *b, const struct converge_target *t,
+			 const struct converge_opts *o, struct converge_outcome *out,
+			 char **digest, struct podman_image *img, struct err *e)
 {
+	char *image_id = NULL;
 	tell(o->event, o->ctx, b, EVENT_PULLING, out->pull_ref);
-	if (podman_image_pull(p, out->pull_ref, o->progress, o->ctx, image_id, e) < 0)
+	if (podman_image_pull(p, out->pull_ref, o->progress, o->ctx, &image_id, e) < 0) {
+		if (e->exit_code < EXIT_SIGINT)
+			explain_pull_failure(b, t, o, *digest, e);
 		return -1;
-	out->pulled = true;
-	json_object *img = NULL;
-	struct err ignore = { 0 };
-	if (podman_image_inspect(p, *image_id, &img, &ignore) == 0 &&
-	    !image_has_digest(img, *digest)) {
-		char *actual = image_digest_for(img, b->repo_name);
-		if (actual) {
-			free(*digest);
-			*digest = actual;
-		}
 	}
-	json_object_put(img);
+	out->pulled = true;
+	struct err ignore = { 0 };
+	podman_image_free(img);
+	if (podman_image_find_by_id(p, b->repo_name, image_id, img, &ignore) != 0) {
+		img->id = image_id; /* listed or not, this is the image */
+		return 0;
+	}
+	free(image_id);
+	if (!strv_contains(&img->digests, *digest) && img->digest) {
+		/* moved: Podman's Digest is the reference it was pulled by */
+		free(*digest);
+		*digest = xstrdup(img->digest);
+	}
 	return 0;
 }
 
@@ -341,6 +426,7 @@ static void converge_record(const struct backend *b, struct lock_entry *le,
 {
 	int64_t now = now_unix();
 	lock_entry_set_current(le, b->image, out->new_digest, image_id, now);
+	lock_entry_set_platform(le, out->platform_digest);
 	if (t->live && t->live->ok)
 		lock_entry_verified(le, now);
 	if (out->pulled)
@@ -353,7 +439,8 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 		       struct lock_entry *le, const struct converge_target *t,
 		       const struct converge_opts *o, struct converge_outcome *out, struct err *e)
 {
-	char *digest = NULL, *pull_ref = NULL, *image_id = NULL;
+	char *digest = NULL, *pull_ref = NULL, *platform = NULL;
+	struct podman_image img = { 0 };
 	json_object *cont = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof(*out));
@@ -363,7 +450,7 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 		goto out;
 	if (converge_choose(b, le, t, &digest, &pull_ref, e) < 0)
 		goto out;
-	int found = find_local_image(p, b, le, digest, &image_id, e);
+	int found = find_local_image(p, b, le, digest, &img, e);
 	if (found < 0)
 		goto out;
 	if (found == 1) {
@@ -377,10 +464,14 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 			rc = 0;
 			goto out;
 		}
-		if (converge_pull(p, b, o, out, &digest, &image_id, e) < 0)
+		if (converge_pull(p, b, t, o, out, &digest, &img, e) < 0)
 			goto out;
 	}
+	sort_digests(b, le, t, o, &img, &digest, &platform);
+	const char *image_id = img.id;
 	out->new_digest = xstrdup(digest);
+	out->platform_digest = platform;
+	platform = NULL;
 	int has = podman_container_inspect(p, b->container, &cont, e);
 	if (has < 0)
 		goto out;
@@ -409,6 +500,7 @@ out:
 		snprintf(out->why, sizeof(out->why), "%s", e->msg);
 	}
 	json_object_put(cont);
-	free(digest), free(pull_ref), free(image_id);
+	free(digest), free(pull_ref), free(platform);
+	podman_image_free(&img);
 	return rc;
 }

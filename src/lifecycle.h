@@ -54,12 +54,14 @@ int lifecycle_replace(struct podman *p, const struct backend *b, const char *mod
  * Digest)? */
 bool image_has_digest(json_object *image, const char *digest);
 
-/* Find a local image of b's repository with that digest: by NAME@DIGEST,
- * else by an image ID le recorded for that digest (works when the image
- * lost its name, and offline).  le may be NULL.  0 found (*image_id set),
- * 1 not present, -1 error. */
+/* Find the local image of b's repository for digest (the tag's or a
+ * platform manifest's), from Podman's image list: by the digest, else by
+ * the platform digest le recorded for it, else by the image ID le recorded
+ * for it (an image that lost its name; works offline).  le may be NULL.
+ * 0 found (*img set, caller frees), 1 not present, -1 unknown (Podman
+ * failed: e says so). */
 int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
-		     const char *digest, char **image_id, struct err *e);
+		     const char *digest, struct podman_image *img, struct err *e);
 
 /* The digest of repository `name` an image carries (first RepoDigests
  * entry for that repository), or NULL. Caller frees. */
@@ -104,6 +106,9 @@ struct converge_opts {
 	bool check; /* decide only: no recovery, no pull, no container, no lock change */
 	bool pin;   /* pin the lock entry to the digest reached */
 	converge_event_fn event; /* recoveries, and a pull about to start (may be NULL) */
+	/* to tell a tag's digest from its platform manifest's (HEADs) and to
+	 * explain a failed pull of an index (a GET); NULL: not asked */
+	const struct registry_opts *registry;
 	pull_progress_fn progress; /* per pull progress line (may be NULL) */
 	void *ctx;
 };
@@ -111,6 +116,8 @@ struct converge_opts {
 struct converge_outcome {
 	enum converge_action action;
 	char *old_digest, *new_digest; /* the lock entry's before; the one reached */
+	char *platform_digest;         /* the platform manifest's behind new_digest
+					* when the tag is an index, else NULL */
 	char *pull_ref;                /* pulled (or would be), NULL when present */
 	bool pulled, recreated;
 	bool pinned;                   /* the entry was pinned before */

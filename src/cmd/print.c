@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "pins.h"
 #include "prune.h"
+#include "regcheck.h"
 
 void cmd_print_json(json_object *j)
 {
@@ -85,15 +86,19 @@ void print_converge_event(const struct backend *b, enum converge_event ev, const
 int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *il,
 		     const char *digest, const char *verb)
 {
-	struct converge_opts o = { .event = print_converge_event };
+	struct registry_opts ro;
+	registry_opts_from(&c->cfg, &ro);
+	struct converge_opts o = { .event = print_converge_event, .registry = &ro };
 	struct converge_outcome out;
 	if (ctx_podman(c) < 0)
 		return -1;
 	int rc = pins_switch(&c->podman, b, c->models.root, il, digest, &o, &out, &c->err);
 	if (rc == 0) {
-		char sd[24];
-		printf("%s: %s %s%s\n", b->id, verb, short_digest(digest, sd),
-		       out.recreated ? " (container recreated)" : "");
+		char sd[24], sp[24];
+		printf("%s: %s %s%s%s%s%s\n", b->id, verb, short_digest(out.new_digest, sd),
+		       out.platform_digest ? " (linux/amd64 manifest " : "",
+		       out.platform_digest ? short_digest(out.platform_digest, sp) : "",
+		       out.platform_digest ? ")" : "", out.recreated ? " (container recreated)" : "");
 	}
 	converge_outcome_free(&out);
 	return rc;

@@ -76,6 +76,7 @@ static json_object *outcome_json(const struct backend *b, const struct converge_
 	json_add_str(j, "action", converge_action_name(o->action));
 	json_add_str(j, "old_digest", o->old_digest);
 	json_add_str(j, "new_digest", o->new_digest);
+	json_add_str(j, "platform_digest", o->platform_digest ? o->platform_digest : o->new_digest);
 	json_add_bool(j, "pull", o->pulled);
 	json_add_bool(j, "recreate", o->recreated);
 	json_add_str(j, o->action == CONVERGE_FAILED ? "error" : "detail", o->why);
@@ -153,7 +154,10 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 	/* one concurrent round of HEADs */
 	registry_check(&c->cfg, sel, n, ans);
 
+	struct registry_opts regopts;
+	registry_opts_from(&c->cfg, &regopts);
 	struct converge_opts co = {
+		.registry = &regopts,
 		.check = ro.check,
 		.event = event,
 		.progress = stderr_tty() ? progress : NULL,

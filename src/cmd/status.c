@@ -20,6 +20,7 @@ static json_object *freshness_json(const struct backend *b, const struct freshne
 	json_add_str(j, "state", f->state);
 	json_add_str(j, "image", b->native ? b->bench.v[0] : b->image);
 	json_add_str(j, "digest", f->digest);
+	json_add_str(j, "platform_digest", f->platform_digest ? f->platform_digest : f->digest);
 	json_add_str(j, "image_id", f->image_id);
 	json_add_bool(j, "pinned", f->pinned);
 	if (f->verified_at) {
