@@ -40,6 +40,7 @@ void bench_plan_free(struct bench_plan *pl)
 	strv_free(&pl->argv);
 	strv_free(&pl->extra);
 	free(pl->image_ref), free(pl->image_digest), free(pl->image_id), free(pl->container_id);
+	free(pl->image_platform_digest);
 	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
 	json_object_put(pl->host_state);
 	json_object_put(pl->upstream);
@@ -226,10 +227,11 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 	r.kind = xstrdup(pl->b->native ? "native" : "container");
 	char **prov[] = { &r.image_ref, &r.image_digest, &r.image_id, &r.container,
 			  &r.container_id, &r.binary_path, &r.binary_sha256, &r.device,
-			  &r.stale_reason };
+			  &r.stale_reason, &r.image_platform_digest };
 	const char *from[] = { pl->image_ref,	  pl->image_digest, pl->image_id,
 			       pl->b->container,  pl->container_id, pl->binary_path,
-			       pl->binary_sha256, device,	    pl->stale_reason };
+			       pl->binary_sha256, device,	    pl->stale_reason,
+			       pl->image_platform_digest };
 	for (size_t i = 0; i < sizeof(prov) / sizeof(prov[0]); i++)
 		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
 	record_set_results(&r, m, warmup);

@@ -17,6 +17,7 @@ struct bench_plan {
 	char run_id[37];
 	/* provenance, filled before running */
 	char *image_ref, *image_digest, *image_id, *container_id;
+	char *image_platform_digest; /* when the tag is an index, else NULL */
 	char *binary_path, *binary_sha256;
 	char *host, *kernel;
 	json_object *host_state; /* hoststate.h: the record's "host" items */

@@ -93,7 +93,8 @@ void record_free(struct record *r)
 			  &r->image_digest,  &r->image_id,	&r->container,	    &r->container_id,
 			  &r->binary_path,   &r->binary_sha256, &r->build_commit,   &r->device,
 			  &r->backends,	     &r->gpu_info,	&r->model_type,	    &r->stale_reason,
-			  &r->source,	     &r->source_env,	&r->source_sha256,  &r->run_kind };
+			  &r->source,	     &r->source_env,	&r->source_sha256,  &r->run_kind,
+			  &r->image_platform_digest };
 	char **shared[] = { &r->settings, &r->host_state, &r->upstream, &r->config_key,
 			    &r->config_variant };
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
@@ -269,6 +270,8 @@ json_object *record_to_json(const struct record *r)
 	json_add_str(j, "kind", r->kind);
 	json_add_str(j, "image_ref", r->image_ref);
 	json_add_str(j, "image_digest", r->image_digest);
+	if (r->image_platform_digest)
+		json_add_str(j, "image_platform_digest", r->image_platform_digest);
 	json_add_str(j, "image_id", r->image_id);
 	json_add_str(j, "container", r->container);
 	json_add_str(j, "container_id", r->container_id);
@@ -653,6 +656,7 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 		r->tbx_version = dup_or_null(json_str(o, "tbx_version"));
 	r->kind = dup_or_null(json_str(o, "kind"));
 	r->image_digest = dup_or_null(json_str(o, "image_digest"));
+	r->image_platform_digest = dup_or_null(json_str(o, "image_platform_digest"));
 	r->binary_sha256 = dup_or_null(json_str(o, "binary_sha256"));
 	if (full) {
 		r->image_ref = dup_or_null(json_str(o, "image_ref"));

@@ -57,7 +57,9 @@ struct record {
 	char *tbx_version;
 	char *kind;          /* "container", "native"; NULL for imported logs */
 	char *image_ref;
-	char *image_digest;  /* NULL for native and imported runs */
+	char *image_digest;  /* the tag's; NULL for native and imported runs */
+	char *image_platform_digest; /* the linux/amd64 manifest's when the tag is an
+				      * image index (written only then) */
 	char *image_id;
 	char *container;
 	char *container_id;

@@ -70,6 +70,7 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 	}
 	pl->image_ref = xstrdup(b->image);
 	pl->image_digest = le && le->digest ? xstrdup(le->digest) : NULL;
+	pl->image_platform_digest = le && le->platform_digest ? xstrdup(le->platform_digest) : NULL;
 	pl->image_id = xstrdup(f.image_id ? f.image_id : "");
 	pl->container_id = xstrdup(f.container_id ? f.container_id : "");
 	if (!str_eq(f.state, "running") && podman_container_start(&c->podman, b->container, &c->err) < 0)

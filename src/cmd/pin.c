@@ -65,7 +65,9 @@ const struct command cmd_pin = {
 	.description = "A pinned backend keeps exactly its digest: refresh never moves it (it "
 		       "restores it, pulling NAME@DIGEST if needed) and status does not call it "
 		       "stale when upstream moves on. With DIGEST, switches to that digest now and "
-		       "recreates the container. 'tbx unpin' follows the tag again.",
+		       "recreates the container. DIGEST may be the tag's digest or, for a tag "
+		       "served as an image index, its linux/amd64 manifest's digest recorded in "
+		       "the lock file; both are kept. 'tbx unpin' follows the tag again.",
 	.options = cmd_no_wait_only,
 	.run = run_pin,
 };

@@ -37,6 +37,8 @@ static json_object *record_json(const struct record *r)
 	json_add_str(j, "model", r->model);
 	json_add_str(j, "host", r->host);
 	json_add_str(j, "image_digest", r->image_digest);
+	if (r->image_platform_digest)
+		json_add_str(j, "image_platform_digest", r->image_platform_digest);
 	json_add_str(j, "binary_sha256", r->binary_sha256);
 	json_add_str(j, "build_commit", r->build_commit);
 	json_add_int(j, "build_number", r->build_number);

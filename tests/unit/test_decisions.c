@@ -369,6 +369,72 @@ static void test_lock_history(void **state)
 	free(file), free(manifests);
 }
 
+/* A tag served as an index: the tag's digest and its platform manifest's,
+ * current and in history, found by either, saved and read back. */
+static void test_lock_platform_digests(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tbx-test-lock.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *manifests = path_join(dir, "manifests");
+	struct err e = { 0 };
+	assert_int_equal(mkdir_p(manifests, 0700, &e), 0);
+	struct imagelock il;
+	assert_int_equal(imagelock_load(dir, &il, &e), 0);
+	/* a first refresh that failed leaves nothing in the file */
+	imagelock_entry(&il, "never");
+	struct lock_entry *le = imagelock_entry(&il, "rocm-7.2");
+	const char *ref = "docker.io/kyuz0/x:rocm-7.2";
+
+	lock_entry_set_current(le, ref, D("a"), "ida", 100);
+	lock_entry_set_platform(le, D("1"));
+	assert_string_equal(le->platform_digest, D("1"));
+	lock_entry_set_platform(le, D("a")); /* the same as the tag's: none apart */
+	assert_null(le->platform_digest);
+	lock_entry_set_platform(le, D("1"));
+	/* the same tag digest again keeps its platform digest */
+	lock_entry_set_current(le, ref, D("a"), "ida", 150);
+	assert_string_equal(le->platform_digest, D("1"));
+	lock_entry_set_current(le, ref, D("b"), "idb", 200);
+	assert_null(le->platform_digest); /* the caller sets the new one */
+	lock_entry_set_platform(le, D("2"));
+	assert_string_equal(le->history[0].platform_digest, D("1"));
+	/* either digest names the same image and tag digest */
+	assert_string_equal(lock_entry_tag_digest_for(le, D("1")), D("a"));
+	assert_string_equal(lock_entry_tag_digest_for(le, D("a")), D("a"));
+	assert_string_equal(lock_entry_tag_digest_for(le, D("2")), D("b"));
+	assert_null(lock_entry_tag_digest_for(le, D("3")));
+	assert_string_equal(lock_entry_image_for(le, D("1")), "ida");
+	assert_string_equal(lock_entry_image_for(le, D("2")), "idb");
+	assert_string_equal(lock_entry_platform_for(le, D("a")), D("1"));
+	assert_string_equal(lock_entry_platform_for(le, D("b")), D("2"));
+	assert_null(lock_entry_platform_for(le, D("1")));
+
+	assert_int_equal(imagelock_save(&il, &e), 0);
+	struct imagelock back;
+	assert_int_equal(imagelock_load(dir, &back, &e), 0);
+	assert_int_equal(back.n, 1);
+	assert_null(imagelock_get(&back, "never"));
+	struct lock_entry *b = imagelock_get(&back, "rocm-7.2");
+	assert_string_equal(b->platform_digest, D("2"));
+	assert_string_equal(b->history[0].platform_digest, D("1"));
+	imagelock_free(&back);
+	imagelock_free(&il);
+
+	/* a bad platform_digest is refused, naming the key */
+	char *file = path_join(manifests, "images.lock.json");
+	const char *bad = "{\"backends\": {\"x\": {\"digest\": \"" D("a") "\", "
+			  "\"platform_digest\": \"sha256:nothex\"}}}\n";
+	assert_int_equal(write_file_atomic(file, bad, strlen(bad), 0600, &e), 0);
+	assert_int_equal(imagelock_load(dir, &back, &e), -1);
+	assert_non_null(strstr(e.msg, "'platform_digest' must be a digest"));
+	imagelock_free(&back);
+	unlink(file);
+	rmdir(manifests);
+	rmdir(dir);
+	free(file), free(manifests);
+}
+
 /* ---- converge decisions ---- */
 
 static void test_converge_choose(void **state)
@@ -472,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_stale_reasons_in_order),
 		cmocka_unit_test(test_spec_hash),
 		cmocka_unit_test(test_lock_history),
+		cmocka_unit_test(test_lock_platform_digests),
 		cmocka_unit_test(test_converge_choose),
 		cmocka_unit_test(test_container_matches),
 		cmocka_unit_test(test_recorded_image),
