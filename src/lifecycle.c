@@ -186,37 +186,6 @@ out:
 	return rc;
 }
 
-bool image_has_digest(json_object *image, const char *digest)
-{
-	if (!digest)
-		return false;
-	if (str_eq(json_str(image, "Digest"), digest))
-		return true;
-	json_object *rd = json_arr(image, "RepoDigests");
-	size_t n = rd ? json_object_array_length(rd) : 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
-		const char *at = s ? strrchr(s, '@') : NULL;
-		if (at && strcmp(at + 1, digest) == 0)
-			return true;
-	}
-	return false;
-}
-
-char *image_digest_for(json_object *image, const char *name)
-{
-	json_object *rd = json_arr(image, "RepoDigests");
-	size_t n = rd ? json_object_array_length(rd) : 0;
-	size_t ln = strlen(name);
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_object_get_string(json_object_array_get_idx(rd, i));
-		if (s && strncmp(s, name, ln) == 0 && s[ln] == '@')
-			return xstrdup(s + ln + 1);
-	}
-	const char *d = json_str(image, "Digest");
-	return d ? xstrdup(d) : NULL;
-}
-
 int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
 		     const char *digest, struct podman_image *img, struct err *e)
 {

@@ -50,10 +50,6 @@ int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err 
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,
 		      const char *image_id, const char *digest, struct err *e);
 
-/* Does this image inspect JSON carry digest (any RepoDigests entry or
- * Digest)? */
-bool image_has_digest(json_object *image, const char *digest);
-
 /* Find the local image of b's repository for digest (the tag's or a
  * platform manifest's), from Podman's image list: by the digest, else by
  * the platform digest le recorded for it, else by the image ID le recorded
@@ -62,10 +58,6 @@ bool image_has_digest(json_object *image, const char *digest);
  * failed: e says so). */
 int find_local_image(struct podman *p, const struct backend *b, const struct lock_entry *le,
 		     const char *digest, struct podman_image *img, struct err *e);
-
-/* The digest of repository `name` an image carries (first RepoDigests
- * entry for that repository), or NULL. Caller frees. */
-char *image_digest_for(json_object *image, const char *name);
 
 /* Label value of a container inspect JSON, or NULL. */
 const char *container_label(json_object *inspect, const char *key);

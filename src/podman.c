@@ -289,13 +289,6 @@ static bool has_repo_digest(json_object *image, const char *name, const char *di
 	return false;
 }
 
-bool podman_image_has_digest(json_object *image, const char *name, const char *digest)
-{
-	if (!digest || !*digest)
-		return false;
-	return str_eq(json_str(image, "Digest"), digest) || has_repo_digest(image, name, digest);
-}
-
 static void image_from_entry(json_object *img, const char *name, struct podman_image *out)
 {
 	out->id = xstrdup(json_str(img, "Id"));

@@ -70,10 +70,6 @@ char *podman_image_platform_digest(const struct podman_image *img, const char *t
  * 1 not. */
 int podman_image_list_find(json_object *list, const char *name, const char *digest,
 			   const char *id, struct podman_image *out);
-/* Does an image list or inspect entry carry digest for repository name
- * ("docker.io/kyuz0/x"): a RepoDigests entry "name@digest", or its Digest?
- * name NULL: any repository. */
-bool podman_image_has_digest(json_object *image, const char *name, const char *digest);
 /* Find the local image of repository name that carries digest (a tag's
  * digest, index or not, or a platform manifest's), from the image list.
  * Never inspects "name@digest": Podman 4.3 answers that with HTTP 500 when

@@ -520,14 +520,20 @@ static void test_recorded_image(void **state)
 	assert_non_null(digest);
 	/* the image the container runs carries the digest it was made for */
 	assert_string_equal(json_str(img, "Id"), json_str(c, "Image"));
-	assert_true(image_has_digest(img, digest));
-	assert_false(image_has_digest(img, D("0")));
-	assert_false(image_has_digest(img, NULL));
-	char *d = image_digest_for(img, "docker.io/kyuz0/amd-strix-halo-toolboxes");
-	assert_non_null(d);
+	json_object *list = json_object_new_array();
+	json_object_array_add(list, img);
+	struct podman_image found;
+	const char *repo = "docker.io/kyuz0/amd-strix-halo-toolboxes";
+	assert_int_equal(podman_image_list_find(list, repo, digest, NULL, &found), 0);
+	assert_string_equal(found.id, json_str(c, "Image"));
+	/* a single manifest: its one digest is also the platform's */
+	char *d = podman_image_platform_digest(&found, digest);
 	assert_string_equal(d, digest);
 	free(d);
-	json_object_put(img);
+	podman_image_free(&found);
+	assert_int_equal(podman_image_list_find(list, repo, D("0"), NULL, &found), 1);
+	assert_int_equal(podman_image_list_find(list, repo, NULL, NULL, &found), 1);
+	json_object_put(list);
 	json_object_put(c);
 }
 

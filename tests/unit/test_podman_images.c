@@ -245,22 +245,23 @@ static void test_find_by_id(void **state)
 	podman_close(&p);
 }
 
-static void test_has_digest(void **state)
+static void test_list_find(void **state)
 {
 	(void)state;
-	struct err e = { 0 };
 	json_object *o = json_tokener_parse(IMAGES_JSON);
 	assert_non_null(o);
-	json_object *a = json_object_array_get_idx(o, 0);
-	assert_true(podman_image_has_digest(a, NAME, PLATFORM_D));
-	assert_true(podman_image_has_digest(a, NULL, PLATFORM_D));
-	assert_false(podman_image_has_digest(a, NAME ":x", PLATFORM_D));
-	assert_false(podman_image_has_digest(a, "docker.io/kyuz0", PLATFORM_D));
-	assert_false(podman_image_has_digest(a, NAME, NULL));
-	assert_false(podman_image_has_digest(json_object_array_get_idx(o, 2), NAME, OTHER_D));
-	assert_true(podman_image_has_digest(json_object_array_get_idx(o, 2), NULL, OTHER_D));
+	struct podman_image img;
+	assert_int_equal(podman_image_list_find(o, NAME, PLATFORM_D, NULL, &img), 0);
+	assert_string_equal(img.id, ID_A);
+	podman_image_free(&img);
+	/* a digest only another repository carries (in RepoDigests) is not ours */
+	assert_int_equal(podman_image_list_find(o, NAME ":x", PLATFORM_D, NULL, &img), 1);
+	assert_int_equal(podman_image_list_find(o, "docker.io/kyuz0", PLATFORM_D, NULL, &img), 1);
+	/* not a list, no digest and no id: nothing */
+	assert_int_equal(podman_image_list_find(NULL, NAME, PLATFORM_D, NULL, &img), 1);
+	assert_int_equal(podman_image_list_find(o, NAME, NULL, "abc", &img), 1);
+	assert_null(img.id);
 	json_object_put(o);
-	(void)e;
 }
 
 int main(void)
@@ -271,7 +272,7 @@ int main(void)
 		cmocka_unit_test(test_not_present),
 		cmocka_unit_test(test_podman_failure_is_unknown),
 		cmocka_unit_test(test_find_by_id),
-		cmocka_unit_test(test_has_digest),
+		cmocka_unit_test(test_list_find),
 	};
 	return cmocka_run_group_tests_name("podman image lookup", tests, setup, teardown);
 }
