@@ -367,7 +367,7 @@ static const struct {
 	{ "stale_reason", K_STR },   { "imported", K_BOOL },       { "source", K_STR },
 	{ "source_env", K_STR },     { "source_sha256", K_SHA256 }, { "schema", K_INT },
 	{ "run_kind", K_STR },       { "config_key", K_STR },      { "settings", K_OBJECT },
-	{ "host_state", K_OBJECT },  { "upstream", K_OBJECT },
+	{ "host_state", K_OBJECT },  { "upstream", K_OBJECT },    { "image_platform_digest", K_DIGEST },
 };
 
 static bool is_name(const char *s)
