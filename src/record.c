@@ -170,6 +170,8 @@ static void key_of(struct record *r, const char *kind, const char *model_path,
 
 void record_update_key(struct record *r)
 {
+	if (r->shared_text)
+		return;
 	key_of(r, r->run_kind, r->model_path, r->model, r->model_bytes, &r->extra_args,
 	       r->command.n > 0);
 }

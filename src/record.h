@@ -140,7 +140,8 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
  * run kind, backend, model file name (model_path's last part, else the
  * model), its size in bytes ("?" unknown) and the extra arguments after
  * "--" as a shell would show them ("?" when no command was recorded:
- * an imported log's arguments are unknown). */
+ * an imported log's arguments are unknown).  Records of store_load share
+ * their key texts: their keys are already computed and are not updated. */
 void record_update_key(struct record *r);
 /* A row label: the model, then " (ARGS)" or " (arguments unknown)". */
 char *record_label(const struct record *r);
