@@ -308,6 +308,7 @@ json_object *record_to_json(const struct record *r)
 		json_add_str(j, "run_kind", r->run_kind ? r->run_kind : RECORD_RUN_BENCH);
 		struct record k = *r; /* the key of these fields, whatever was set */
 		k.config_key = k.config_variant = NULL;
+		k.shared_text = false;
 		record_update_key(&k);
 		json_add_str(j, "config_key", k.config_key);
 		free(k.config_key), free(k.config_variant);
