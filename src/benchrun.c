@@ -43,7 +43,6 @@ void bench_plan_free(struct bench_plan *pl)
 	free(pl->image_platform_digest);
 	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
 	json_object_put(pl->host_state);
-	json_object_put(pl->upstream);
 	free(pl->stale_reason);
 	memset(pl, 0, sizeof(*pl));
 }
@@ -236,7 +235,6 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
 	record_set_results(&r, m, warmup);
 	r.host_state = record_obj_text(pl->host_state);
-	r.upstream = record_obj_text(pl->upstream);
 	r.stale = pl->stale;
 	json_object *j = record_to_json(&r);
 	record_free(&r);

@@ -21,7 +21,6 @@ struct bench_plan {
 	char *binary_path, *binary_sha256;
 	char *host, *kernel;
 	json_object *host_state; /* hoststate.h: the record's "host" items */
-	json_object *upstream;   /* {state, last_build, successor}; NULL unknown */
 	bool stale;
 	char *stale_reason;
 };
