@@ -31,7 +31,8 @@ static const struct cmd_option global_options[] = {
 	  "reached through ssh" },
 	{ NULL, 'C', "DIR",
 	  "tbx home: the directory holding containers/, manifests/ and results/ (else TBX_HOME, "
-	  "else the nearest parent holding containers/, else ${XDG_DATA_HOME:-~/.local/share}/tbx)" },
+	  "else the nearest parent holding containers/ if it is yours and not writable by others "
+	  "(see TBX_SAFE_HOME), else ${XDG_DATA_HOME:-~/.local/share}/tbx)" },
 	{ "json", 0, NULL, "print data as JSON (commands that print data)" },
 	{ "quiet", 'q', NULL, "print only errors" },
 	{ "verbose", 'v', NULL, "say more about what is done" },
