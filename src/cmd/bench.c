@@ -97,6 +97,10 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 		return err_setx(&c->err, EXIT_REFUSED,
 				"refused: %s forces the Vulkan ICD '%s', which does not exist", b->id,
 				icd);
+	/* the ICD file names the driver library the binary loads */
+	if (icd && trust_check_program(icd, &c->err) < 0)
+		return err_wrap(&c->err, "refused: %s's Vulkan ICD file could be replaced by someone "
+				"else (fix its owner or mode)", b->id);
 	char hex[65];
 	if (sha256_file(bin, hex, &c->err) < 0)
 		return -1;

@@ -138,6 +138,14 @@ chmod 755 "$T/openbin"
 run "$TBX_BIN" -C "$S" bench y tiny
 check "the same binary in a safe directory runs (the control)" test -e "$marker"
 rm -f "$marker" "$S/containers/y.json"
+cp /etc/hostname "$T/openbin/icd.json"
+chmod 666 "$T/openbin/icd.json"
+printf '{"kind": "native", "bench": ["%s"], "env": {"VK_ICD_FILENAMES": "%s"}}\n' "$PB" "$T/openbin/icd.json" >"$S/containers/z.json"
+run "$TBX_BIN" -C "$S" bench z tiny
+like "$rc:$err" "^3:tbx: refused: z's Vulkan ICD file could be replaced by someone else \(fix its owner or mode\): '$T/openbin/icd\.json' is writable by others" \
+	"a forced Vulkan ICD file others can write (it names the driver library): refused"
+check "the binary did not run" test ! -e "$marker"
+rm -f "$S/containers/z.json"
 
 # ------------------------------------------- a directory owned by another user
 if [ "$(id -u)" -ne 0 ]; then
