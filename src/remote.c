@@ -94,8 +94,12 @@ int connections_parse_conf(const char *text, size_t len, const char *name, struc
 int connections_parse_json(const char *text, size_t len, const char *name, struct connections *out,
 			   char **def, struct err *e)
 {
+	e->msg[0] = '\0';
 	json_object *o = json_parse(text, len, name, e);
 	if (!o) {
+		if (!e->msg[0]) /* the literal null */
+			return err_setx(e, EXIT_USAGE, "%s: expected {\"Connection\": "
+					"{\"Connections\": {NAME: {\"URI\": ...}}}}, not null", name);
 		e->exit_code = EXIT_USAGE; /* a malformed file, as containers.conf's */
 		return -1;
 	}

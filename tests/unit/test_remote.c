@@ -254,6 +254,7 @@ static void test_json(void **state)
 		"{\"Connection\": {\"Connections\": {\"x\": 5}}}",
 		"{\"Connection\": ",
 		"[]",
+		"null\r", /* found by fuzz_containers_conf: it failed without a message */
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&e, 0, sizeof(e));
