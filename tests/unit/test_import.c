@@ -14,6 +14,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <sys/wait.h>
 #include <ftw.h>
 #include <math.h>
 #include <stdio.h>
@@ -890,6 +891,35 @@ static void test_import_all_or_nothing(void **state)
 	drop_home(home);
 }
 
+/* A staging directory left by an import that was killed (kill -9) is
+ * removed by the next one; a live process's is kept. */
+static void test_stale_stage_removed(void **state)
+{
+	(void)state;
+	char *home = new_home();
+	char *results = store_dir(home);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	char *dead = xasprintf("%s/.import-%ld-Ab12Cd", results, (long)child);
+	char *live = xasprintf("%s/.import-%ld-Ef34Gh", results, (long)getpid());
+	write_text(dead, "20260516T100000Z-x.json", "{}\n");
+	write_text(live, "20260516T100000Z-y.json", "{}\n");
+	struct store_batch b;
+	struct err e = { 0 };
+	assert_int_equal(store_batch_begin(home, &b, &e), 0);
+	assert_false(path_exists(dead));
+	assert_true(path_exists(live));
+	assert_true(is_dir(b.stage));
+	store_batch_abort(&b);
+	assert_int_equal(files_in_results(home), 0);
+	free(dead), free(live), free(results);
+	drop_home(home);
+}
+
 static void test_hostile_archives(void **state)
 {
 	(void)state;
@@ -1042,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_imported_fields_checked),
 		cmocka_unit_test(test_import_limits),
 		cmocka_unit_test(test_import_all_or_nothing),
+		cmocka_unit_test(test_stale_stage_removed),
 		cmocka_unit_test(test_too_many_entries),
 		cmocka_unit_test(test_invalid_records_skipped),
 	};

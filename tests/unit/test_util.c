@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "escape.h"
@@ -200,6 +201,36 @@ static void test_temp_file_not_planted(void **state)
 	free(prefix), free(tmp), free(other), free(planted), free(path), free(dir);
 }
 
+/* Temporary files of a process that died are found by their pid, with or
+ * without the random suffix; a live process's are kept. */
+static void test_stale_temp_files(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	struct err e = { 0 };
+	char *dead_new = xasprintf("%s/r.json.tmp.%ld.AbC123", dir, (long)child);
+	char *dead_old = xasprintf("%s/s.json.tmp.%ld", dir, (long)child);
+	char *live = xasprintf("%s/t.json.tmp.%ld.XyZ789", dir, (long)getpid());
+	char *other = xasprintf("%s/u.json.tmp.notapid", dir);
+	assert_int_equal(write_file_atomic(dead_new, "x", 1, 0600, &e), 0);
+	assert_int_equal(write_file_atomic(dead_old, "x", 1, 0600, &e), 0);
+	assert_int_equal(write_file_atomic(live, "x", 1, 0600, &e), 0);
+	assert_int_equal(write_file_atomic(other, "x", 1, 0600, &e), 0);
+	assert_int_equal(remove_stale_temp_files(dir), 2);
+	assert_false(path_exists(dead_new));
+	assert_false(path_exists(dead_old));
+	assert_true(path_exists(live));
+	assert_true(path_exists(other));
+	unlink(live), unlink(other), rmdir(dir);
+	free(dead_new), free(dead_old), free(live), free(other), free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_messages_sanitized),
 		cmocka_unit_test(test_read_file_fifo),
 		cmocka_unit_test(test_temp_file_not_planted),
+		cmocka_unit_test(test_stale_temp_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
