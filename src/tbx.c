@@ -337,12 +337,14 @@ void cmd_help(const struct command *cmd)
 int cmd_usage(const struct command *cmd, const char *fmt, ...)
 {
 	va_list ap;
-	if (fmt) {
-		fputs("tbx: ", stderr);
+	if (fmt) { /* through the one sanitizer: it quotes the user's arguments */
+		struct buf b = BUF_INIT;
+		buf_init(&b);
 		va_start(ap, fmt);
-		vfprintf(stderr, fmt, ap);
+		buf_vaddf(&b, fmt, ap);
 		va_end(ap);
-		fputc('\n', stderr);
+		error_line("%s", b.p);
+		buf_free(&b);
 	}
 	fprintf(stderr, "usage: tbx %s %s\n(see 'tbx %s --help')\n", cmd->name, cmd->args,
 		cmd->name);
@@ -507,7 +509,7 @@ static int run_help(struct ctx *c, const struct cmd_args *a)
 	if (a->argc > 0) {
 		const struct command *cmd = command_find(a->argv[0]);
 		if (!cmd) {
-			fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n", a->argv[0]);
+			error_line("unknown command '%s' (see 'tbx help')", a->argv[0]);
 			return EXIT_USAGE;
 		}
 		cmd_help(cmd);
@@ -629,8 +631,7 @@ int main(int argc, char **argv)
 		if (optind_cmd >= argc)
 			print_main_help(stderr);
 		else
-			fprintf(stderr, "tbx: unknown command '%s' (see 'tbx help')\n",
-				argv[optind_cmd]);
+			error_line("unknown command '%s' (see 'tbx help')", argv[optind_cmd]);
 		cmd_args_free(&g);
 		return EXIT_USAGE;
 	}

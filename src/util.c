@@ -697,6 +697,14 @@ void verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+void error_line(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg("tbx: ", fmt, ap);
+	va_end(ap);
+}
+
 void warn(const char *fmt, ...)
 {
 	va_list ap;

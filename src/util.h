@@ -143,6 +143,7 @@ extern int g_verbosity; /* -1 quiet, 0 normal, 1 verbose */
 void note(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* shown unless -q */
 void verbose(const char *fmt, ...) PRINTF_LIKE(1, 2); /* shown with -v */
 void warn(const char *fmt, ...) PRINTF_LIKE(1, 2);    /* always shown */
+void error_line(const char *fmt, ...) PRINTF_LIKE(1, 2); /* "tbx: ...", always shown */
 /* A line on stdout that quotes untrusted text (file names, record fields):
  * through sanitize_line(), then a newline. */
 void print_line(const char *fmt, ...) PRINTF_LIKE(1, 2);

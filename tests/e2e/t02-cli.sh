@@ -108,4 +108,12 @@ is "$(printf '%s\n' "$err" | wc -l)" 1 "in one line"
 run "$TBX_BIN" --url tcp://x:1 status
 is "$rc" 2 "an unsupported URL is a usage error"
 
+# arguments are quoted back through the one sanitizer: no escape reaches the terminal
+run tbx $'fr\e[2Job'
+is "$rc" 2 "an unknown command with a terminal escape is a usage error"
+like "$err" "unknown command 'fr\?\[2Job'" "its escape is shown as '?'"
+run tbx report $'--x\e]0;t\a'
+is "$rc" 2 "an unknown option with escapes is a usage error"
+unlike "$err" "$(printf '\033')" "no escape character on stderr"
+
 done_testing

@@ -148,6 +148,12 @@ TBX_HOME=$TBX_HOME "$TBX_BIN" report --date 2026-06-01 -o "$T/rep-a" >/dev/null 
 TBX_HOME=$H2 "$TBX_BIN" report --date 2026-06-01 -o "$T/rep-b" >/dev/null 2>&1
 check "reports from the imported bundle exist" test -s "$T/rep-b/BENCHMARKS.md"
 check "and are identical to the original home's, byte for byte" diff -r "$T/rep-a" "$T/rep-b"
+if command -v xmllint >/dev/null; then
+	check "every chart of the imported logs is well-formed XML" xmllint --noout "$T"/rep-a/charts/*.svg
+else
+	check "every chart of the imported logs is well-formed XML" python3 -c \
+		'import sys, xml.dom.minidom as m; [m.parse(f) for f in sys.argv[1:]]' "$T"/rep-a/charts/*.svg
+fi
 
 TBX_HOME=$H2 "$TBX_BIN" import "$T/bundle.tar.gz" >"$T/out" 2>"$T/err"
 rc=$?
