@@ -227,10 +227,10 @@ static int parse_options(const struct command *usage_of, const struct cmd_option
 				what = shortname;
 			cmd_args_free(a);
 			if (!usage_of) {
-				fprintf(stderr, "tbx: %s '%s'%s\nusage: tbx [global options] COMMAND [args] "
-						"(see 'tbx help')\n",
-					ch == ':' ? "option" : "unknown option", what,
-					ch == ':' ? " needs a value" : "");
+				error_line("%s '%s'%s", ch == ':' ? "option" : "unknown option", what,
+					   ch == ':' ? " needs a value" : "");
+				fputs("usage: tbx [global options] COMMAND [args] (see 'tbx help')\n",
+				      stderr);
 				return EXIT_USAGE;
 			}
 			if (ch == ':')
