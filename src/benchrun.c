@@ -44,6 +44,7 @@ void bench_plan_free(struct bench_plan *pl)
 	free(pl->binary_path), free(pl->binary_sha256), free(pl->host), free(pl->kernel);
 	json_object_put(pl->host_state);
 	free(pl->stale_reason);
+	free(pl->upstream_state), free(pl->upstream_last_build), free(pl->upstream_successor);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -236,6 +237,14 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 	record_set_results(&r, m, warmup);
 	r.host_state = record_obj_text(pl->host_state);
 	r.stale = pl->stale;
+	if (pl->upstream_state) {
+		json_object *u = json_object_new_object();
+		json_add_str(u, "state", pl->upstream_state);
+		json_add_str(u, "last_build", pl->upstream_last_build);
+		json_add_str(u, "successor", pl->upstream_successor);
+		r.upstream = record_obj_text(u);
+		json_object_put(u);
+	}
 	json_object *j = record_to_json(&r);
 	record_free(&r);
 	return j;

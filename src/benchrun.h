@@ -23,6 +23,9 @@ struct bench_plan {
 	json_object *host_state; /* hoststate.h: the record's "host" items */
 	bool stale;
 	char *stale_reason;
+	/* set when the channel is frozen or retired upstream (else NULL):
+	 * "frozen"/"retired", RFC 3339 time of the last build, successor id */
+	char *upstream_state, *upstream_last_build, *upstream_successor;
 };
 
 /* The canonical argv: the definition's bench prefix + -m MODEL

@@ -90,6 +90,24 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 					"%s: import_max_records '%s' must be a number from 1 to 10000000",
 					where, val);
 		c->import_max_records = (size_t)l;
+	} else if (strcmp(key, "frozen_after") == 0) {
+		if (parse_duration(val, &d) < 0 || d < 3600)
+			return err_setx(e, EXIT_USAGE,
+					"%s: frozen_after '%s' is not a duration of at least 1h "
+					"(like 14d)", where, val);
+		c->frozen_after_s = d;
+	} else if (strcmp(key, "keep_images") == 0) {
+		if (parse_long(val, 0, 20, &l) < 0)
+			return err_setx(e, EXIT_USAGE,
+					"%s: keep_images '%s' must be a number from 0 to 20", where,
+					val);
+		c->keep_images = l;
+	} else if (strcmp(key, "tags_page_size") == 0) {
+		if (parse_long(val, 1, 10000, &l) < 0)
+			return err_setx(e, EXIT_USAGE,
+					"%s: tags_page_size '%s' must be a number from 1 to 10000",
+					where, val);
+		c->tags_page_size = l;
 	} else {
 		return err_setx(e, EXIT_USAGE, "%s: unknown setting '%s'", where, key);
 	}
@@ -180,6 +198,9 @@ int config_load(const char *home, struct config *c, struct err *e)
 	c->registry_timeout_s = 10;
 	c->podman_timeout_s = PODMAN_TIMEOUT_DEFAULT_S;
 	c->import_max_records = BUNDLE_MAX_RECORDS_DEFAULT;
+	c->frozen_after_s = 14 * 86400;
+	c->keep_images = 2;
+	c->tags_page_size = 1000;
 	enum conf_origin origin = CONF_HOME;
 	char *path = home ? path_join(home, "tbx.conf") : NULL;
 	if (getenv("TBX_CONFIG") && *getenv("TBX_CONFIG")) {
@@ -202,6 +223,8 @@ int config_load(const char *home, struct config *c, struct err *e)
 		{ "TBX_REGISTRY_MIRROR", "registry_mirror" }, { "TBX_MAX_AGE", "max_age" },
 		{ "TBX_REGISTRY_TIMEOUT", "registry_timeout" }, { "TBX_PODMAN_TIMEOUT", "podman_timeout" },
 		{ "REGISTRY_AUTH_FILE", "auth_file" }, { "TBX_IMPORT_MAX_RECORDS", "import_max_records" },
+		{ "REGISTRY_AUTH_FILE", "auth_file" }, { "TBX_FROZEN_AFTER", "frozen_after" },
+		{ "TBX_KEEP_IMAGES", "keep_images" }, { "TBX_TAGS_PAGE_SIZE", "tags_page_size" },
 	};
 	for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
 		const char *v = getenv(envs[i][0]);

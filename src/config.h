@@ -19,6 +19,9 @@ struct config {
 	struct strv safe_homes;  /* safe_home lines (see config_safe_homes) */
 	size_t import_max_records; /* import_max_records / TBX_IMPORT_MAX_RECORDS: records one
 				    * bundle import may add (BUNDLE_MAX_RECORDS_DEFAULT) */
+	int64_t frozen_after_s;  /* frozen_after / TBX_FROZEN_AFTER: default 14d */
+	long keep_images;        /* keep_images / TBX_KEEP_IMAGES: previous images kept, 2 */
+	long tags_page_size;     /* tags_page_size / TBX_TAGS_PAGE_SIZE: tags/list n, 1000 */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -126,6 +127,7 @@ void backend_free(struct backend *b)
 	strv_free(&b->env), strv_free(&b->bench);
 	free(b->expect_backend), free(b->expect_device), free(b->lineage), free(b->description);
 	free(b->home_id);
+	free(b->retired_on), free(b->successor);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -232,6 +234,37 @@ static bool accelerator_device(const char *d)
 	return false;
 }
 
+/* "retired": true, false or a "YYYY-MM-DD" date (the day upstream
+ * stopped building the tag). */
+static int parse_retired(json_object *o, struct backend *b, const char *what, struct err *e)
+{
+	json_object *v = json_get(o, "retired");
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_boolean)) {
+		b->retired = json_object_get_boolean(v);
+		return 0;
+	}
+	const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+	struct tm tm;
+	char back[16];
+	memset(&tm, 0, sizeof(tm));
+	const char *end = s && strlen(s) == 10 ? strptime(s, "%Y-%m-%d", &tm) : NULL;
+	/* strptime accepts "2026-2-30"-like input: the date must round-trip */
+	if (end && !*end && tm.tm_year >= 100 && tm.tm_year < 200) {
+		time_t t = timegm(&tm);
+		struct tm norm;
+		gmtime_r(&t, &norm);
+		strftime(back, sizeof(back), "%Y-%m-%d", &norm);
+		if (strcmp(back, s) == 0) {
+			b->retired = true;
+			b->retired_on = xstrdup(s);
+			return 0;
+		}
+	}
+	return err_set(e, "%s: 'retired' must be true, false or a date like \"2026-08-01\"", what);
+}
+
 static int validate_backend(struct backend *b, const char *what, struct err *e)
 {
 	if (!valid_name(b->id, 64))
@@ -274,6 +307,11 @@ static int validate_backend(struct backend *b, const char *what, struct err *e)
 			       what);
 	if (strcmp(b->lineage, "llama.cpp") != 0 && strcmp(b->lineage, "lemonade") != 0)
 		return err_set(e, "%s: 'lineage' must be \"llama.cpp\" or \"lemonade\"", what);
+	if (b->successor && (!valid_name(b->successor, 64) || str_eq(b->successor, b->id)))
+		return err_set(e, "%s: 'successor' must name another backend", what);
+	if (b->native && (b->retired || b->successor || b->experimental))
+		return err_set(e, "%s: native backends take no 'retired', 'successor' or "
+			       "'experimental'", what);
 	return 0;
 }
 
@@ -283,7 +321,8 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	static const char *const keys[] = { "image",   "container", "aliases", "kind",
 					    "optional", "devices",  "groups",  "seccomp",
 					    "env",     "bench",     "expect",  "lineage",
-					    "description", "unsafe_devices", NULL };
+					    "description", "unsafe_devices", "experimental", "retired",
+					    "successor", NULL };
 	memset(b, 0, sizeof(*b));
 	b->id = id_from_path(path);
 	b->file = xstrdup(path);
@@ -312,7 +351,9 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	    get_list(o, "bench", &b->bench, path, e) < 0 ||
 	    get_bool(o, "optional", &b->optional, path, e) < 0 ||
 	    get_bool(o, "unsafe_devices", &b->unsafe_devices, path, e) < 0 ||
-	    parse_env(o, b, path, e) < 0 ||
+	    get_bool(o, "experimental", &b->experimental, path, e) < 0 ||
+	    get_string(o, "successor", false, &b->successor, path, e) < 0 ||
+	    parse_retired(o, b, path, e) < 0 || parse_env(o, b, path, e) < 0 ||
 	    parse_expect(o, b, path, e) < 0)
 		goto out;
 	if (kind && strcmp(kind, "native") == 0) {
@@ -405,6 +446,20 @@ int backends_load(const char *home, struct backends *out, struct err *e)
 		return -1;
 	}
 	qsort(out->v, out->n, sizeof(*out->v), cmp_backend);
+	for (size_t i = 0; i < out->n; i++) {
+		const char *succ = out->v[i].successor;
+		bool known = false;
+		for (size_t j = 0; succ && j < out->n; j++)
+			known |= str_eq(out->v[j].id, succ);
+		if (succ && !known) {
+			char *clean = sanitize_line(succ, strlen(succ), 80);
+			err_set(e, "%s: 'successor' names '%s', which is not a backend", out->v[i].file,
+				clean);
+			free(clean);
+			backends_free(out);
+			return -1;
+		}
+	}
 	/* ids, aliases and container names must not collide */
 	for (size_t i = 0; i < out->n; i++) {
 		for (size_t j = 0; j < out->n; j++) {
@@ -429,6 +484,16 @@ int backends_load(const char *home, struct backends *out, struct err *e)
 		}
 	}
 	return 0;
+}
+
+bool backend_is_default(const struct backend *b, bool include_optional,
+			bool include_experimental)
+{
+	if (b->native || b->retired)
+		return false;
+	if (b->experimental)
+		return include_experimental;
+	return !b->optional || include_optional;
 }
 
 const struct backend *backend_find(const struct backends *bs, const char *name)

@@ -15,7 +15,11 @@ struct backend {
 	char *container; /* "llama-rocm-7.2"; NULL for native backends */
 	struct strv aliases;
 	bool native;
-	bool optional;
+	bool optional;     /* refreshed only when named or with --include-amdvlk */
+	bool experimental; /* refreshed only when named or with --include-experimental */
+	bool retired;      /* upstream no longer builds the tag ("retired") */
+	char *retired_on;  /* "YYYY-MM-DD" when "retired" is a date, else NULL */
+	char *successor;   /* id of the backend that replaced it, or NULL */
 	struct strv devices; /* GPU/accelerator nodes only, unless unsafe_devices */
 	bool unsafe_devices; /* "unsafe_devices": true: any path under /dev */
 	struct strv groups; /* may contain "keep-groups" */
@@ -38,6 +42,10 @@ struct backends {
  * the file, line and column, or the key. */
 int backends_load(const char *home, struct backends *out, struct err *e);
 void backends_free(struct backends *b);
+/* True when a plain `tbx refresh` (no names) takes b: a container
+ * backend, not retired, optional or experimental only when asked. */
+bool backend_is_default(const struct backend *b, bool include_optional,
+			bool include_experimental);
 /* By id or alias; NULL when unknown. */
 const struct backend *backend_find(const struct backends *b, const char *name);
 /* Same, but an unknown name is an error (exit 2) that lists the valid

@@ -43,7 +43,7 @@ bool digest_is_valid(const char *d)
 	return true;
 }
 
-static bool valid_tag(const char *t)
+bool registry_tag_is_valid(const char *t)
 {
 	size_t n = strlen(t);
 	if (n == 0 || n > TAG_MAX || !(is_alnum(t[0]) || t[0] == '_'))
@@ -173,7 +173,7 @@ int image_ref_parse(const char *ref, struct image_ref *out, struct err *e)
 	if (colon && (!slash || colon > slash)) {
 		*colon = '\0';
 		tag = colon + 1;
-		if (!valid_tag(tag))
+		if (!registry_tag_is_valid(tag))
 			return ref_error(e, ref, "invalid tag");
 	}
 	const char *registry = "docker.io", *repo = name;

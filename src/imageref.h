@@ -26,6 +26,8 @@ char *image_ref_name(const struct image_ref *r);
  * RepoDigests entries ("NAME@DIGEST") and pulls by digest use.  Caller frees. */
 char *image_ref_repo_name(const struct image_ref *r);
 
+/* [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}, as the distribution spec says. */
+bool registry_tag_is_valid(const char *tag);
 /* host[:port] or [v6]:port; labels of letters, digits and '-'. */
 bool registry_host_is_valid(const char *h);
 /* "docker.io" for Docker Hub's other names; h otherwise. */

@@ -111,7 +111,8 @@ out:
 }
 
 int prune_run(struct podman *p, const struct backends *bs, const char *home,
-	      struct imagelock *il, bool check, struct prune_result *r, struct err *e)
+	      struct imagelock *il, bool check, long keep_images, struct prune_result *r,
+	      struct err *e)
 {
 	struct strv in_use = STRV_INIT, keep = STRV_INIT, repos = STRV_INIT;
 	json_object *images = NULL;
@@ -127,8 +128,15 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 		const struct lock_entry *le = imagelock_get(il, bs->v[i].id);
 		if (le && le->image_id)
 			strv_push(&keep, le->image_id);
-		if (le && le->n_history && le->history[0].image_id)
-			strv_push(&keep, le->history[0].image_id);
+		/* the last keep_images distinct previous images, for rollback */
+		long kept = 0;
+		for (size_t h = 0; le && h < le->n_history && kept < keep_images; h++) {
+			const char *id = le->history[h].image_id;
+			if (!id || str_eq(id, le->image_id) || strv_contains(&keep, id))
+				continue;
+			strv_push(&keep, id);
+			kept++;
+		}
 	}
 	if (podman_image_list(p, &images, e) < 0)
 		goto out;

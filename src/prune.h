@@ -4,7 +4,7 @@
  * this home made (labelled tbx.home with its id) whose definition is gone;
  * never another home's.  Images: of the managed
  * repositories only, never forced, never one a container uses, never a
- * backend's current image or its previous one (kept for rollback). */
+ * backend's current image or its last keep_images previous ones (rollback). */
 #ifndef TBX_PRUNE_H
 #define TBX_PRUNE_H
 
@@ -37,8 +37,10 @@ struct prune_result {
 	size_t n_items;
 };
 
+/* keep_images: how many previous images of each backend stay (rollback). */
 int prune_run(struct podman *p, const struct backends *bs, const char *home,
-	      struct imagelock *il, bool check, struct prune_result *r, struct err *e);
+	      struct imagelock *il, bool check, long keep_images, struct prune_result *r,
+	      struct err *e);
 json_object *prune_result_json(const struct prune_result *r);
 void prune_result_free(struct prune_result *r);
 

@@ -35,3 +35,11 @@ void registry_check(const struct config *cfg, const struct backend *const *bs, s
 		answers[from[j]] = got[j];
 	free(refs), free(got), free(from);
 }
+
+int upstream_check(const char *home, const struct config *cfg, const struct backend *const *bs,
+		   size_t n, enum upstream_mode mode, struct upstream_survey *out, struct err *e)
+{
+	struct registry_opts o;
+	registry_opts_from(cfg, &o);
+	return upstream_survey(home, &o, bs, n, mode, cfg->max_age_s, cfg->tags_page_size, out, e);
+}

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "defs.h"
 #include "registry.h"
+#include "upstream.h"
 
 /* Registry options from the config. */
 void registry_opts_from(const struct config *cfg, struct registry_opts *o);
@@ -16,5 +17,11 @@ void registry_opts_from(const struct config *cfg, struct registry_opts *o);
  * frees each answer with registry_answer_free(). */
 void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,
 		    struct registry_answer *answers);
+
+/* The other registry question, once per repository: the tag list, for
+ * when each channel was last rebuilt (upstream.h).  UPSTREAM_IF_OLD walks
+ * when the cache is older than max_age. */
+int upstream_check(const char *home, const struct config *cfg, const struct backend *const *bs,
+		   size_t n, enum upstream_mode mode, struct upstream_survey *out, struct err *e);
 
 #endif

@@ -322,6 +322,101 @@ static int manifest_lookup(const struct registry_opts *o, const struct image_ref
 	return ret;
 }
 
+/* ---- other GETs (tags/list) with the same auth ---- */
+
+struct registry_session {
+	struct lookup l;
+	char *token;   /* Bearer token once a 401 asked for one */
+	char *userpwd; /* Basic credentials once a 401 asked for them */
+	bool authed;   /* a challenge was answered: a second 401 is final */
+};
+
+int registry_session_open(const struct registry_opts *o, const struct image_ref *ref,
+			  struct registry_session **out, struct err *e)
+{
+	*out = NULL;
+	if (!ref || !ref->registry || !ref->repo)
+		return err_set(e, "incomplete image reference");
+	struct registry_session *s = xcalloc(1, sizeof(*s));
+	s->l.o = o;
+	s->l.ref = ref;
+	s->l.reference = "";
+	s->l.sep = ':';
+	s->l.timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
+	if (mirror_find(o ? o->mirrors : NULL, ref->registry, &s->l.base, e) < 0) {
+		free(s);
+		return -1;
+	}
+	s->l.mirrored = s->l.base != NULL;
+	if (!s->l.base)
+		s->l.base = default_base(ref->registry);
+	*out = s;
+	return 0;
+}
+
+void registry_session_close(struct registry_session *s)
+{
+	if (!s)
+		return;
+	registry_secret_free(s->token);
+	registry_secret_free(s->userpwd);
+	free(s->l.base);
+	free(s);
+}
+
+static int session_get_once(struct registry_session *s, const char *url, size_t max_body,
+			    struct http_resp *resp, struct err *e)
+{
+	struct http_req req;
+	http_req_init(&req, "GET", url);
+	strv_push(&req.headers, "Accept: application/json");
+	if (s->token)
+		strv_pushf(&req.headers, "Authorization: Bearer %s", s->token);
+	req.userpwd = s->userpwd;
+	req.timeout_s = s->l.timeout_s;
+	req.connect_timeout_s = s->l.timeout_s < 10 ? s->l.timeout_s : 10;
+	req.max_body = max_body;
+	req.interruptible = true;
+	http_resp_free(resp);
+	memset(resp, 0, sizeof(*resp));
+	int rc = http_do(&req, resp, e);
+	if (rc < 0)
+		err_wrap(e, "cannot reach %s (%s)", s->l.ref->registry, s->l.base);
+	if (s->token)
+		explicit_bzero(req.headers.v[1], strlen(req.headers.v[1]));
+	http_req_free(&req);
+	return rc;
+}
+
+int registry_session_get(struct registry_session *s, const char *path, size_t max_body,
+			 struct http_resp *resp, struct err *e)
+{
+	if (path[0] != '/')
+		return err_set(e, "registry path must start with '/'");
+	char *url = xasprintf("%s%s", s->l.base, path);
+	int rc = session_get_once(s, url, max_body, resp, e);
+	if (rc == 0 && resp->status == 401 && !s->authed) {
+		/* a mirror's credentials are its own, not the registry's */
+		char *host = s->l.mirrored ? url_authority(s->l.base) : xstrdup(s->l.ref->registry);
+		struct registry_auth_req r = {
+			.registry = s->l.ref->registry,
+			.repo = s->l.ref->repo,
+			.base = s->l.base,
+			.cred_host = host,
+			.auth_file = s->l.o ? s->l.o->auth_file : NULL,
+			.timeout_s = s->l.timeout_s,
+		};
+		bool with_creds = false;
+		s->authed = true;
+		rc = registry_authenticate(&r, resp, &s->token, &s->userpwd, &with_creds, e);
+		free(host);
+		if (rc == 0)
+			rc = session_get_once(s, url, max_body, resp, e);
+	}
+	free(url);
+	return rc;
+}
+
 void registry_answer_free(struct registry_answer *a)
 {
 	if (!a)

@@ -6,6 +6,7 @@
 
 #include "imageref.h"
 #include "registry_auth.h"
+#include "http.h"
 #include "util.h"
 
 struct registry_opts {
@@ -55,6 +56,18 @@ bool registry_media_type_is_index(const char *mt);
  * plain, else as "?". */
 int registry_index_platforms(const char *text, size_t len, struct strv *platforms,
 			     bool *has_linux_amd64, struct err *e);
+
+/* Other GET requests to ref's registry (e.g. /v2/<repo>/tags/list) with
+ * the same mirrors and auth as the HEADs: the first 401's challenge is
+ * answered once (token or Basic) and kept for later requests of the
+ * session.  registry_session_get() returns 0 when an answer arrived (any
+ * status; resp is reset first), -1 on transport or auth errors. */
+struct registry_session;
+int registry_session_open(const struct registry_opts *o, const struct image_ref *ref,
+			  struct registry_session **out, struct err *e);
+int registry_session_get(struct registry_session *s, const char *path, size_t max_body,
+			 struct http_resp *resp, struct err *e);
+void registry_session_close(struct registry_session *s);
 
 /* Base URL ("https://registry-1.docker.io", or the mirror's) for a registry
  * host.  Caller frees.  NULL when o->mirrors is invalid (registry_head_digest

@@ -15,6 +15,12 @@ static json_object *backend_json(const struct backend *b)
 	json_add_str(j, "container", b->container);
 	json_object_object_add(j, "aliases", json_strv_array(&b->aliases));
 	json_add_bool(j, "optional", b->optional);
+	json_add_bool(j, "experimental", b->experimental);
+	if (b->retired_on)
+		json_add_str(j, "retired", b->retired_on);
+	else
+		json_add_bool(j, "retired", b->retired);
+	json_add_str(j, "successor", b->successor);
 	json_object_object_add(j, "devices", json_strv_array(&b->devices));
 	json_add_bool(j, "unsafe_devices", b->unsafe_devices);
 	json_object_object_add(j, "groups", json_strv_array(&b->groups));
@@ -46,7 +52,11 @@ static int run_backends(struct ctx *c, const struct cmd_args *a)
 		json_object_put(arr);
 		return EXIT_OK;
 	}
-	printf("%-16s %-9s %-22s %-10s %s\n", "BACKEND", "KIND", "ALIASES", "LINEAGE",
+	int w = 16;
+	for (size_t i = 0; i < c->backends.n; i++)
+		if ((int)strlen(c->backends.v[i].id) > w)
+			w = (int)strlen(c->backends.v[i].id);
+	printf("%-*s %-9s %-22s %-10s %s\n", w, "BACKEND", "KIND", "ALIASES", "LINEAGE",
 	       "IMAGE / BINARY");
 	for (size_t i = 0; i < c->backends.n; i++) {
 		const struct backend *b = &c->backends.v[i];
@@ -54,9 +64,20 @@ static int run_backends(struct ctx *c, const struct cmd_args *a)
 		buf_init(&al);
 		for (size_t k = 0; k < b->aliases.n; k++)
 			buf_addf(&al, "%s%s", k ? "," : "", b->aliases.v[k]);
-		printf("%-16s %-9s %-22s %-10s %s%s\n", b->id, b->native ? "native" : "container",
+		struct buf tags = BUF_INIT;
+		buf_init(&tags);
+		if (b->optional)
+			buf_adds(&tags, " (optional)");
+		if (b->experimental)
+			buf_adds(&tags, " (experimental)");
+		if (b->retired)
+			buf_addf(&tags, " (retired%s%s%s%s)", b->retired_on ? " " : "",
+				 b->retired_on ? b->retired_on : "", b->successor ? ", successor " : "",
+				 b->successor ? b->successor : "");
+		printf("%-*s %-9s %-22s %-10s %s%s\n", w, b->id, b->native ? "native" : "container",
 		       al.len ? al.p : "-", b->lineage, b->native ? b->bench.v[0] : b->image,
-		       b->optional ? " (optional)" : "");
+		       buf_str(&tags));
+		buf_free(&tags);
 		buf_free(&al);
 	}
 	return EXIT_OK;

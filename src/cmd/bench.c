@@ -19,10 +19,52 @@
 #include "regcheck.h"
 #include "sha256.h"
 #include "store.h"
+#include "upstream.h"
 
 struct bench_opts {
 	bool allow_stale, no_wait, dry_run, offline;
 };
+
+/* Is the channel still rebuilt upstream?  The cached tag list (walked again
+ * when older than max_age, unless --offline); a retired or frozen channel
+ * is benched, with a warning, and the record says so. */
+static void upstream_gate(struct ctx *c, struct bench_plan *pl, struct imagelock *il,
+			  const struct bench_opts *bo)
+{
+	const struct backend *b = pl->b;
+	struct registry_opts o;
+	struct upstream_survey us = { 0 };
+	struct upstream_info up;
+	struct err e = { 0 };
+	registry_opts_from(&c->cfg, &o);
+	if (upstream_survey(c->home, &o, &b, 1, bo->offline ? UPSTREAM_CACHE_ONLY : UPSTREAM_IF_OLD,
+			    c->cfg.max_age_s, c->cfg.tags_page_size, &us, &e) < 0)
+		verbose("%s", e.msg);
+	upstream_judge_local(&us, &c->podman, il, &c->backends, b, c->cfg.frozen_after_s, &up);
+	if (up.state == UPSTREAM_FROZEN || up.state == UPSTREAM_RETIRED) {
+		char line[600], ts[32];
+		upstream_describe(&up, line, sizeof(line));
+		if (up.state == UPSTREAM_RETIRED) {
+			char day[32] = "";
+			if (up.last_build)
+				format_time(up.last_build, day), day[10] = '\0';
+			warn("%s is retired upstream%s%s%s: benching anyway, the record says so", b->id,
+			     day[0] ? " (last build " : "", day, day[0] ? ")" : "");
+			if (up.successor)
+				warn("%s has been replaced by %s: bench that for current numbers", b->id,
+				     up.successor);
+		} else {
+			warn("%s is %s: benching anyway, the record says so", b->id, line);
+		}
+		pl->upstream_state = xstrdup(upstream_state_name(up.state));
+		if (up.last_build) {
+			format_time(up.last_build, ts);
+			pl->upstream_last_build = xstrdup(ts);
+		}
+		pl->upstream_successor = up.successor ? xstrdup(up.successor) : NULL;
+	}
+	upstream_survey_free(&us);
+}
 
 /* The freshness gate: one live HEAD when the registry answers, else the
  * last verification time.  Fills the plan's provenance. */
@@ -61,6 +103,7 @@ static int gate(struct ctx *c, struct bench_plan *pl, const struct bench_opts *b
 		pl->stale = true;
 		pl->stale_reason = xstrdup(f.reason);
 	}
+	upstream_gate(c, pl, &il, bo);
 	/* a live match is a verification: remember it (we hold the run lock) */
 	if (f.live && le && !le->pinned && str_eq(f.live_digest, le->digest)) {
 		lock_entry_verified(le, now_unix());

@@ -12,9 +12,10 @@
 #include "lock.h"
 #include "prune.h"
 #include "regcheck.h"
+#include "upstream.h"
 
 struct refresh_opts {
-	bool include_optional, prune, check, no_wait;
+	bool include_optional, include_experimental, prune, check, no_wait;
 };
 
 static bool stderr_tty(void)
@@ -68,7 +69,8 @@ static void report_line(const struct backend *b, const struct converge_outcome *
 	fflush(stdout);
 }
 
-static json_object *outcome_json(const struct backend *b, const struct converge_outcome *o)
+static json_object *outcome_json(const struct backend *b, const struct converge_outcome *o,
+				 const struct upstream_info *up)
 {
 	json_object *j = json_object_new_object();
 	json_add_str(j, "backend", b->id);
@@ -80,12 +82,44 @@ static json_object *outcome_json(const struct backend *b, const struct converge_
 	json_add_bool(j, "pull", o->pulled);
 	json_add_bool(j, "recreate", o->recreated);
 	json_add_str(j, o->action == CONVERGE_FAILED ? "error" : "detail", o->why);
+	json_object_object_add(j, "upstream", upstream_info_json(up, true));
 	return j;
 }
 
+/* Once per run: the channels upstream no longer rebuilds (frozen) and the
+ * retired ones that were named; a tag list that could not be read is said
+ * once per repository.  Returns how many non-retired default backends are
+ * frozen (refresh --check fails on those). */
+static size_t report_upstream(struct ctx *c, const struct upstream_survey *us,
+			      struct imagelock *il, const struct backend **sel,
+			      struct upstream_info *up, size_t n)
+{
+	size_t frozen_defaults = 0;
+	for (size_t i = 0; i < us->n; i++)
+		if (!us->v[i].ok && us->v[i].error) {
+			char *s = sanitize_line(us->v[i].error, strlen(us->v[i].error), 300);
+			note("upstream state unknown for %s: %s", us->v[i].name, s);
+			free(s);
+		}
+	for (size_t i = 0; i < n; i++) {
+		char line[600];
+		upstream_judge_local(us, &c->podman, il, &c->backends, sel[i], c->cfg.frozen_after_s,
+				     &up[i]);
+		if (up[i].state == UPSTREAM_FROZEN && backend_is_default(sel[i], false, false))
+			frozen_defaults++;
+		if (up[i].state != UPSTREAM_FROZEN && up[i].state != UPSTREAM_RETIRED)
+			continue;
+		upstream_describe(&up[i], line, sizeof(line));
+		if (!c->json && g_verbosity >= 0)
+			printf("%s: %s\n", sel[i]->id, line);
+	}
+	return frozen_defaults;
+}
+
 /* The backends to refresh: the named ones, or every container backend
- * (optional ones only with --include-amdvlk). */
-static int select_backends(struct ctx *c, int n, char **names, bool include_optional,
+ * that is not retired (optional ones only with --include-amdvlk,
+ * experimental ones only with --include-experimental). */
+static int select_backends(struct ctx *c, int n, char **names, const struct refresh_opts *ro,
 			   const struct backend ***out, size_t *count)
 {
 	const struct backend **sel = xcalloc(c->backends.n + (size_t)n + 1, sizeof(*sel));
@@ -93,8 +127,12 @@ static int select_backends(struct ctx *c, int n, char **names, bool include_opti
 	if (n == 0) {
 		for (size_t i = 0; i < c->backends.n; i++) {
 			const struct backend *b = &c->backends.v[i];
-			if (!b->native && (!b->optional || include_optional))
+			if (backend_is_default(b, ro->include_optional, ro->include_experimental))
 				sel[k++] = b;
+			else if (b->retired && !b->native)
+				verbose("%s: retired upstream%s%s; not refreshed unless named", b->id,
+					b->successor ? ", successor " : "",
+					b->successor ? b->successor : "");
 		}
 	}
 	for (int i = 0; i < n; i++) {
@@ -121,6 +159,7 @@ static int select_backends(struct ctx *c, int n, char **names, bool include_opti
 static int run_refresh(struct ctx *c, const struct cmd_args *a)
 {
 	struct refresh_opts ro = { .include_optional = cmd_has(a, "include-amdvlk"),
+				   .include_experimental = cmd_has(a, "include-experimental"),
 				   .prune = cmd_has(a, "prune-legacy"),
 				   .check = cmd_has(a, "check"),
 				   .no_wait = c->no_wait };
@@ -128,7 +167,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 		return -1;
 	const struct backend **sel = NULL;
 	size_t n = 0;
-	if (select_backends(c, a->argc, a->argv, ro.include_optional, &sel, &n) < 0)
+	if (select_backends(c, a->argc, a->argv, &ro, &sel, &n) < 0)
 		return -1;
 
 	struct run_lock lock = { .fd = -1 };
@@ -136,6 +175,9 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 	struct registry_answer *ans = xcalloc(n + 1, sizeof(*ans));
 	struct converge_outcome *out = xcalloc(n + 1, sizeof(*out));
 	struct prune_result pr = { 0 };
+	struct upstream_survey us = { 0 };
+	struct upstream_info *up = xcalloc(n + 1, sizeof(*up));
+	size_t frozen_defaults = 0;
 	int rc = -1;
 	char *version = NULL;
 	if (!ro.check && cmd_lock(c, &lock, "tbx refresh", !ro.no_wait) < 0)
@@ -153,6 +195,9 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 
 	/* one concurrent round of HEADs */
 	registry_check(&c->cfg, sel, n, ans);
+	/* and one tag list walk per repository: when each channel was rebuilt */
+	if (upstream_check(c->home, &c->cfg, sel, n, UPSTREAM_WALK, &us, &c->err) < 0)
+		goto done;
 
 	struct registry_opts regopts;
 	registry_opts_from(&c->cfg, &regopts);
@@ -187,8 +232,10 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM, "interrupted");
 		goto done;
 	}
+	frozen_defaults = report_upstream(c, &us, &il, sel, up, n);
 	if (ro.prune) {
-		int prc = prune_run(&c->podman, &c->backends, c->home, &il, ro.check, &pr, &c->err);
+		int prc = prune_run(&c->podman, &c->backends, c->home, &il, ro.check, c->cfg.keep_images,
+				    &pr, &c->err);
 		if (!c->json)
 			print_prune(&pr);
 		if (prc < 0)
@@ -198,7 +245,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 		json_object *j = json_object_new_object();
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, outcome_json(sel[i], &out[i]));
+			json_object_array_add(arr, outcome_json(sel[i], &out[i], &up[i]));
 		json_object_object_add(j, "backends", arr);
 		json_add_bool(j, "check", ro.check);
 		if (ro.prune)
@@ -211,6 +258,11 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 		       ro.check ? "check: " : "", n, n == 1 ? "" : "s", changed,
 		       ro.check ? "would change" : "changed", n - changed - failed, failed);
 	rc = failed ? EXIT_FAIL : EXIT_OK;
+	if (ro.check && frozen_defaults && !c->json)
+		fprintf(stderr, "tbx: %zu default backend%s frozen upstream\n", frozen_defaults,
+			frozen_defaults == 1 ? " is" : "s are");
+	if (ro.check && frozen_defaults)
+		rc = EXIT_FAIL;
 	if (failed && !c->json)
 		for (size_t i = 0; i < n; i++)
 			if (out[i].action == CONVERGE_FAILED)
@@ -221,7 +273,8 @@ done:
 		converge_outcome_free(&out[i]);
 	}
 	prune_result_free(&pr);
-	free(ans), free(out), free(sel), free(version);
+	free(ans), free(out), free(sel), free(version), free(up);
+	upstream_survey_free(&us);
 	imagelock_free(&il);
 	run_lock_release(&lock);
 	return rc;
@@ -229,11 +282,15 @@ done:
 
 static const struct cmd_option refresh_options[] = {
 	{ "include-amdvlk", 0, NULL, "also refresh optional backends (vulkan-amdvlk)" },
+	{ "include-experimental", 0, NULL,
+	  "also refresh upstream's experimental channels (therock-nightly, "
+	  "vulkan-radv-performance, ...)" },
 	{ "prune-legacy", 0, NULL,
 	  "remove the containers named in manifests/legacy.json, this home's containers whose "
 	  "definition is gone (never another home's), and unused old images (never forced; each "
-	  "backend's previous image is kept for rollback)" },
-	{ "check", 0, NULL, "say what would change, change nothing (no lock taken)" },
+	  "backend's last keep_images previous images, default 2, are kept for rollback)" },
+	{ "check", 0, NULL, "say what would change, change nothing (no lock taken); exits 1 when a "
+			    "default backend's channel is frozen upstream" },
 	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
 	{ "json", 0, NULL, "print the outcome as JSON" },
 	{ NULL, 0, NULL, NULL },
@@ -241,7 +298,8 @@ static const struct cmd_option refresh_options[] = {
 
 const struct command cmd_refresh = {
 	.name = "refresh",
-	.args = "[--include-amdvlk] [--prune-legacy] [--check] [--no-wait] [BACKEND...]",
+	.args = "[--include-amdvlk] [--include-experimental] [--prune-legacy] [--check] [--no-wait] "
+		"[BACKEND...]",
 	.summary = "check images against their registry, pull what changed, recreate what needs it",
 	.description =
 		"For each backend, asks the registry for the tag's digest with a manifest HEAD "
@@ -250,7 +308,12 @@ const struct command cmd_refresh = {
 		"container is created and started under a temporary name before the old one is "
 		"removed, so a failure or a kill leaves a working container. Failures are per "
 		"backend: the others still refresh; the exit code is 1 if any failed. Pinned "
-		"backends keep their digest. Waits while a bench runs.",
+		"backends keep their digest. Retired backends (upstream no longer builds the "
+		"tag) are refreshed only when named. Also walks the registry's tag list once "
+		"per repository (not a manifest GET: no pull is counted) and says which "
+		"channels upstream stopped rebuilding: a channel whose newest stamp tag "
+		"(<tag>_YYYYmmddTHHMMSS) is more than frozen_after (default 14d) older than "
+		"the newest of its repository is frozen. Waits while a bench runs.",
 	.options = refresh_options,
 	.run = run_refresh,
 };

@@ -9,8 +9,10 @@
 #include "json.h"
 #include "regcheck.h"
 #include "remote.h"
+#include "upstream.h"
 
-static json_object *freshness_json(const struct backend *b, const struct freshness *f)
+static json_object *freshness_json(const struct backend *b, const struct freshness *f,
+				   const struct upstream_info *up)
 {
 	char ts[32];
 	json_object *j = json_object_new_object();
@@ -34,19 +36,30 @@ static json_object *freshness_json(const struct backend *b, const struct freshne
 	json_add_str(j, "registry_error", f->live_error[0] ? f->live_error : NULL);
 	json_add_str(j, "verdict", verdict_name(f->verdict));
 	json_add_str(j, "reason", f->reason);
+	if (!b->native) {
+		char line[600];
+		upstream_describe(up, line, sizeof(line));
+		json_object_object_add(j, "upstream", upstream_info_json(up, true));
+		json_add_str(j, "upstream_note", line[0] ? line : NULL);
+	} else {
+		json_add_str(j, "upstream", NULL);
+	}
 	return j;
 }
 
-static void print_row(const struct backend *b, const struct freshness *f)
+static void print_row(const struct backend *b, const struct freshness *f,
+		      const struct upstream_info *up)
 {
-	char sd[24], age[64] = "never";
+	char sd[24], age[64] = "never", line[600] = "";
+	if (!b->native && up->state != UPSTREAM_UNKNOWN) /* --json says why unknown */
+		upstream_describe(up, line, sizeof(line));
 	if (f->verified_at)
 		format_age(now_unix() - f->verified_at, age, sizeof(age)), strcat(age, " ago");
 	const char *verdict = verdict_name(f->verdict);
-	printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", b->id, verdict,
+	printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s%s%s\n", b->id, verdict,
 	       b->native ? "(host)" : b->container, f->state ? f->state : "-",
 	       b->native ? "-" : short_digest(f->digest, sd), f->pinned ? "yes" : "no",
-	       b->native ? "-" : age, f->reason);
+	       b->native ? "-" : age, f->reason, line[0] ? "; " : "", line);
 }
 
 /* Judge the given backends (all when none named).  Fills *stale_count. */
@@ -68,6 +81,7 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 
 	struct imagelock il = { 0 };
 	struct registry_answer *ans = xcalloc(k + 1, sizeof(*ans));
+	struct upstream_survey us = { 0 };
 	int rc = -1;
 	char *version = NULL;
 	if (podman_ping(&c->podman, &version, &c->err) < 0)
@@ -77,6 +91,9 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 		goto out;
 	if (!offline)
 		registry_check(&c->cfg, sel, k, ans);
+	/* HEADs only: what refresh's tag list walk said (the cache) */
+	if (upstream_check(c->home, &c->cfg, sel, k, UPSTREAM_CACHE_ONLY, &us, &c->err) < 0)
+		goto out;
 	if (!out_json && g_verbosity >= 0) {
 		printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", "BACKEND", "VERDICT",
 		       "CONTAINER", "STATE", "DIGEST", "PINNED", "VERIFIED", "REASON");
@@ -90,10 +107,13 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 			goto out;
 		if (f.verdict == VERDICT_STALE || f.verdict == VERDICT_MISSING)
 			(*not_fresh)++;
+		struct upstream_info up;
+		upstream_judge_local(&us, &c->podman, &il, &c->backends, sel[i],
+				     c->cfg.frozen_after_s, &up);
 		if (out_json)
-			json_object_array_add(out_json, freshness_json(sel[i], &f));
+			json_object_array_add(out_json, freshness_json(sel[i], &f, &up));
 		else
-			print_row(sel[i], &f);
+			print_row(sel[i], &f, &up);
 		freshness_free(&f);
 	}
 	if (!out_json && offline && g_verbosity >= 0)
@@ -103,6 +123,7 @@ out:
 	for (size_t i = 0; i < k; i++)
 		registry_answer_free(&ans[i]);
 	free(ans), free(sel);
+	upstream_survey_free(&us);
 	imagelock_free(&il);
 	return rc;
 }
@@ -184,7 +205,11 @@ const struct command cmd_status = {
 		"image the lock file's digest resolves to, carries the definition's spec hash, and "
 		"(unless pinned) its image matches the registry now or was verified within the "
 		"maximum age (max_age, default 36h). Asks the registry live, one HEAD per backend, "
-		"concurrently. Exits 0 whatever the verdicts (bench is the gate).",
+		"concurrently. Also says when a channel is frozen upstream (its newest stamp tag "
+		"is more than frozen_after, default 14d, older than its repository's newest) or "
+		"retired, and names its successor; that comes from the tag list walked by the last "
+		"refresh (cached in cache/upstream.json), so status itself only sends HEADs. Exits "
+		"0 whatever the verdicts (bench is the gate).",
 	.options = status_options,
 	.run = run_status,
 };
