@@ -42,8 +42,22 @@ is "$(printf '%s' "$out" | jq -r '.models[0].alias + " " + (.models[0].present|t
 run "$TBX_BIN" -C "$REPO" backends --json
 is "$rc" 0 "the shipped definitions load"
 is "$(printf '%s' "$out" | jq -r '[.[].id] | join(",")')" \
-	"hip-local,lemonade,rocm-6.4.4,rocm-7.2,rocm7-nightlies,vulkan-amdvlk,vulkan-native,vulkan-radv" \
-	"the seed's eight backends"
+	"hip-local,lemonade,rocm-6.4.4,rocm-7.14,rocm-7.14-pr26592,rocm-7.14-rocmfpx,rocm-7.2,rocm-7.2.4-rdma-fix,rocm-7.2.4-turboquant,rocm7-nightlies,therock-nightly,vulkan-amdvlk,vulkan-native,vulkan-radv,vulkan-radv-performance,vulkan-rocmfpx" \
+	"the seed's eight backends and upstream's channels of today"
+is "$(printf '%s' "$out" | jq -r '[.[] | select(.kind=="container" and .retired==false and .optional==false and .experimental==false) | .id] | join(",")')" \
+	"rocm-6.4.4,rocm-7.14,vulkan-radv" "stable defaults: vulkan-radv, rocm-6.4.4, rocm-7.14"
+is "$(printf '%s' "$out" | jq -r '[.[] | select(.retired != false) | .id + ">" + .successor] | join(",")')" \
+	"rocm-7.2>rocm-7.14,rocm7-nightlies>therock-nightly" "retired channels name their successors"
+is "$(printf '%s' "$out" | jq -r '[.[] | select(.experimental) | .id] | join(",")')" \
+	"rocm-7.14-pr26592,rocm-7.14-rocmfpx,rocm-7.2.4-rdma-fix,rocm-7.2.4-turboquant,therock-nightly,vulkan-radv-performance,vulkan-rocmfpx" \
+	"experimental channels are opt-in"
+is "$(printf '%s' "$out" | jq -r '[.[] | select(.container) | select(.container != "llama-" + (.image | sub(".*:"; ""))) | .id] | join(",")')" \
+	"" "every container is llama-<tag>"
+run jq -r '.containers[]' "$REPO/manifests/legacy.json"
+unlike "$out" "^llama-(rocm-7\.2|rocm7-nightlies|rocm-7\.14|therock-nightly|vulkan-radv|rocm-6\.4\.4)$" \
+	"legacy.json never names a current container"
+like "$out" "llama-rocm-7\.2\.3-mtp" "legacy.json has upstream's retired -mtp containers"
+run "$TBX_BIN" -C "$REPO" backends --json
 is "$(printf '%s' "$out" | jq -r '.[] | select(.id=="rocm-7.2") | .container + " " + .image')" \
 	"llama-rocm-7.2 docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.2" "container names follow upstream"
 is "$(printf '%s' "$out" | jq -r '.[] | select(.id=="vulkan-native") | .env.VK_ICD_FILENAMES + " " + .env.VK_LOADER_LAYERS_DISABLE')" \

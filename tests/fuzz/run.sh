@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index upstream)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -44,6 +44,7 @@ declare -A MAX_LEN=(
 	[bundle]=65536      # a gzipped tar of a few records (an uncompressed one too)
 	[image_list]=16384
 	[index]=16384
+	[upstream]=65536    # several pages of tags
 )
 
 usage() {

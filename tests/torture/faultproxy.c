@@ -24,6 +24,17 @@
  *   hugeheader  200 with a 1 MB header line
  *   garbage     a non-HTTP answer (binary noise)
  *
+ * For GET /v2/<repo>/tags/list (the stamp-tag walk; Debian's registry 2.8
+ * ignores n and never paginates tags):
+ *   tagpages:N  the upstream's full tag list, sorted, served in pages of
+ *               min(n, N) tags with last= and a Link: <...>; rel="next"
+ *   badlink     one page whose Link points to another host
+ *   selflink    one page whose Link points to the same page again
+ *   notjson     200 with an HTML body
+ *   hugetags    200 with a 3 MiB JSON body
+ *   badtagname  a list holding a name that is not a valid tag
+ *   badstamp    a list holding a stamp tag whose time is not a real time
+ *
  * One line per request goes to LOGFILE: "MODE METHOD TARGET".
  * Plain C11 + POSIX; no dependency beyond libc (CI has no python3).
  */
@@ -174,6 +185,175 @@ static void relay(int c, const char *have, size_t have_len, long cut)
 	}
 }
 
+/* ---- tags/list ---- */
+
+static void send_json(int c, const char *body, size_t blen, const char *extra)
+{
+	char hdr[4096];
+	int hlen = snprintf(hdr, sizeof(hdr),
+			    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+			    "Content-Length: %zu\r\nDocker-Distribution-Api-Version: registry/2.0\r\n"
+			    "%sConnection: close\r\n\r\n",
+			    blen, extra ? extra : "");
+	if (hlen > 0 && (size_t)hlen < sizeof(hdr))
+		(void)write_all(c, hdr, (size_t)hlen);
+	(void)write_all(c, body, blen);
+}
+
+/* "GET /v2/<repo>/tags/list?..." -> repo in out */
+static bool tags_repo(const char *reqline, char *out, size_t n)
+{
+	const char *p = strstr(reqline, " /v2/"), *q = strstr(reqline, "/tags/list");
+	if (!p || !q || q <= p + 5 || (size_t)(q - p - 5) >= n)
+		return false;
+	memcpy(out, p + 5, (size_t)(q - p - 5));
+	out[q - p - 5] = 0;
+	return true;
+}
+
+static const char *query_value(const char *reqline, const char *key, char *out, size_t n)
+{
+	const char *q = strchr(reqline, '?');
+	size_t kl = strlen(key);
+	while (q) {
+		q++;
+		if (strncmp(q, key, kl) == 0 && q[kl] == '=') {
+			size_t l = strcspn(q + kl + 1, "& ");
+			if (l >= n)
+				l = n - 1;
+			memcpy(out, q + kl + 1, l);
+			out[l] = 0;
+			return out;
+		}
+		q = strpbrk(q, "& ");
+		if (q && *q == ' ')
+			break;
+	}
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the upstream's whole tag list of repo: its strings, sorted */
+static size_t upstream_tags(const char *repo, char ***out)
+{
+	*out = NULL;
+	int u = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)g_upstream_port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u < 0 || connect(u, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return 0;
+	char req[1024];
+	int rl = snprintf(req, sizeof(req),
+			  "GET /v2/%s/tags/list HTTP/1.0\r\nHost: 127.0.0.1\r\n"
+			  "User-Agent: faultproxy\r\n\r\n", repo);
+	size_t cap = 4 << 20, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf || rl <= 0 || write_all(u, req, (size_t)rl) < 0) {
+		free(buf);
+		close(u);
+		return 0;
+	}
+	ssize_t r;
+	while (len < cap && (r = read(u, buf + len, cap - len)) > 0)
+		len += (size_t)r;
+	close(u);
+	buf[len] = 0;
+	char *p = strstr(buf, "\"tags\":[");
+	size_t n = 0, ncap = 0;
+	char **v = NULL;
+	for (p = p ? p + 8 : NULL; p && *p && *p != ']';) {
+		char *s = strchr(p, '"'), *e = s ? strchr(s + 1, '"') : NULL;
+		if (!s || !e)
+			break;
+		if (n == ncap) {
+			ncap = ncap ? ncap * 2 : 64;
+			v = realloc(v, ncap * sizeof(*v));
+		}
+		v[n++] = strndup(s + 1, (size_t)(e - s - 1));
+		p = e + 1;
+		p += strspn(p, ", ");
+	}
+	free(buf);
+	qsort(v, n, sizeof(*v), cmp_str);
+	*out = v;
+	return n;
+}
+
+static void tags_page(int c, const char *reqline, long per)
+{
+	char repo[512], nbuf[32], last[256];
+	if (!tags_repo(reqline, repo, sizeof(repo))) {
+		answer(c, 400, "Bad Request", NULL, false);
+		return;
+	}
+	long n = query_value(reqline, "n", nbuf, sizeof(nbuf)) ? atol(nbuf) : per;
+	if (n <= 0 || n > per)
+		n = per;
+	const char *after = query_value(reqline, "last", last, sizeof(last));
+	char **tags;
+	size_t total = upstream_tags(repo, &tags), i = 0, k = 0;
+	while (after && i < total && strcmp(tags[i], after) <= 0)
+		i++;
+	size_t bcap = 1024 + total * 160;
+	char *body = malloc(bcap);
+	size_t bl = (size_t)snprintf(body, bcap, "{\"name\":\"%s\",\"tags\":[", repo);
+	for (; i < total && (long)k < n; i++, k++)
+		bl += (size_t)snprintf(body + bl, bcap - bl, "%s\"%s\"", k ? "," : "", tags[i]);
+	bl += (size_t)snprintf(body + bl, bcap - bl, "]}\n");
+	char link[1024] = "";
+	if (i < total && k > 0)
+		snprintf(link, sizeof(link),
+			 "Link: </v2/%s/tags/list?n=%ld&last=%s>; rel=\"next\"\r\n", repo, n,
+			 tags[i - 1]);
+	send_json(c, body, bl, link[0] ? link : NULL);
+	free(body);
+	for (size_t j = 0; j < total; j++)
+		free(tags[j]);
+	free(tags);
+}
+
+static void tags_fault(int c, const char *reqline, const char *mode)
+{
+	char repo[512], body[1024], link[1200];
+	if (!tags_repo(reqline, repo, sizeof(repo)))
+		snprintf(repo, sizeof(repo), "x");
+	if (strcmp(mode, "notjson") == 0) {
+		static const char html[] = "<html><body>Service Unavailable</body></html>\n";
+		send_json(c, html, sizeof(html) - 1, NULL);
+	} else if (strcmp(mode, "hugetags") == 0) {
+		size_t n = 3u << 20;
+		char *b = malloc(n);
+		if (!b)
+			return;
+		int h = snprintf(b, n, "{\"name\":\"%s\",\"tags\":[\"", repo);
+		memset(b + h, 'a', n - (size_t)h - 3);
+		memcpy(b + n - 3, "\"]}", 3);
+		send_json(c, b, n, NULL);
+		free(b);
+	} else {
+		const char *tags = strcmp(mode, "badtagname") == 0
+					   ? "\"rocm-7.14\",\"bad tag;$(reboot)\""
+				   : strcmp(mode, "badstamp") == 0
+					   ? "\"rocm-7.14\",\"rocm-7.14_20261345T996199\""
+					   : "\"rocm-7.14\",\"rocm-7.14_20260409T031500\"";
+		int bl = snprintf(body, sizeof(body), "{\"name\":\"%s\",\"tags\":[%s]}\n", repo,
+				  tags);
+		link[0] = 0;
+		if (strcmp(mode, "badlink") == 0)
+			snprintf(link, sizeof(link),
+				 "Link: <http://evil.example/v2/%s/tags/list?n=2&last=x>; "
+				 "rel=\"next\"\r\n", repo);
+		else if (strcmp(mode, "selflink") == 0)
+			snprintf(link, sizeof(link), "Link: </v2/%s/tags/list?n=2&last=a>; "
+				 "rel=\"next\"\r\n", repo);
+		send_json(c, body, (size_t)bl, link[0] ? link : NULL);
+	}
+}
+
 static void serve(int c)
 {
 	char head[65536];
@@ -206,7 +386,14 @@ static void serve(int c)
 	}
 	pick_mode(reqline, mode, sizeof(mode));
 	logline(mode, reqline);
-	if (strcmp(mode, "pass") == 0) {
+	bool tags = strstr(reqline, "/tags/list") != NULL;
+	if (tags && strncmp(mode, "tagpages:", 9) == 0) {
+		tags_page(c, reqline, atol(mode + 9) > 0 ? atol(mode + 9) : 5);
+	} else if (tags && (strcmp(mode, "badlink") == 0 || strcmp(mode, "selflink") == 0 ||
+			    strcmp(mode, "notjson") == 0 || strcmp(mode, "hugetags") == 0 ||
+			    strcmp(mode, "badtagname") == 0 || strcmp(mode, "badstamp") == 0)) {
+		tags_fault(c, reqline, mode);
+	} else if (strcmp(mode, "pass") == 0) {
 		relay(c, head, len, -1);
 	} else if (strncmp(mode, "cut:", 4) == 0) {
 		relay(c, head, len, atol(mode + 4));
