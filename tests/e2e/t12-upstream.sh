@@ -20,6 +20,7 @@ restore_stamps() { # every channel rebuilt "now" again
 	local t
 	for t in $TB_TAGS; do "$TESTBED" stamp "$TB_DIR" "$t" >/dev/null 2>&1; done
 }
+restore_stamps
 
 # --- a plain refresh: the stable defaults only, retired ones left alone
 mark=$(registry_mark)
