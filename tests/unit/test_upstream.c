@@ -107,6 +107,8 @@ static void backend_of(struct backend *b, const char *tag, bool retired, const c
 	memset(b, 0, sizeof(*b));
 	b->id = xstrdup(tag);
 	b->image = xasprintf(IMG "%s", tag);
+	struct err e = { 0 };
+	assert_int_equal(image_ref_parse(b->image, &b->ref, &e), 0);
 	b->container = xasprintf("llama-%s", tag);
 	b->retired = retired;
 	b->successor = successor ? xstrdup(successor) : NULL;
