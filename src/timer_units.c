@@ -10,7 +10,8 @@
  * the crontab line) as it is when the timer is installed. */
 static const char *const carried_env[] = {
 	"TBX_CONFIG",		"TBX_LOCK_DIR",	      "TBX_REGISTRY_MIRROR", "TBX_MAX_AGE",
-	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT", "REGISTRY_AUTH_FILE",  NULL,
+	"TBX_REGISTRY_TIMEOUT", "TBX_PODMAN_TIMEOUT", "REGISTRY_AUTH_FILE",  "TBX_FROZEN_AFTER",
+	"TBX_KEEP_IMAGES",	"TBX_TAGS_PAGE_SIZE", NULL,
 };
 
 /* where the connection was found must be where it is found again */
@@ -237,20 +238,34 @@ char *timer_service_text(const struct timer_plan *p, struct err *e)
 	return buf_detach(&b);
 }
 
+static bool every_few_hours(const struct timer_plan *p)
+{
+	return p->every_h > 0 && p->every_h < 24;
+}
+
 char *timer_timer_text(const struct timer_plan *p)
 {
+	char hours[16], every[32] = "daily";
+	/* systemd's hour field: "03" daily, "03/4" every 4 hours (3, 7, ..., 23) */
+	if (every_few_hours(p)) {
+		snprintf(hours, sizeof(hours), "%02d/%d", p->hour % p->every_h, p->every_h);
+		snprintf(every, sizeof(every), "every %d hour%s", p->every_h,
+			 p->every_h == 1 ? "" : "s");
+	} else {
+		snprintf(hours, sizeof(hours), "%02d", p->hour);
+	}
 	return xasprintf("# Written by 'tbx timer install'; 'tbx timer remove' deletes it.\n"
 			 "[Unit]\n"
-			 "Description=tbx: refresh the llama.cpp benchmark containers daily\n"
+			 "Description=tbx: refresh the llama.cpp benchmark containers %s\n"
 			 "Documentation=man:tbx(1)\n\n"
 			 "[Timer]\n"
-			 "OnCalendar=*-*-* %02d:%02d:00\n"
+			 "OnCalendar=*-*-* %s:%02d:00\n"
 			 "Persistent=true\n"
 			 "RandomizedDelaySec=15min\n"
 			 "Unit=" TIMER_SERVICE "\n\n"
 			 "[Install]\n"
 			 "WantedBy=timers.target\n",
-			 p->hour, p->minute);
+			 every, hours, p->minute);
 }
 
 /* stdout appended to a log, stderr left to cron (it mails it: failures
@@ -271,7 +286,10 @@ char *timer_cron_line(const struct timer_plan *p, const char *log, struct err *e
 	}
 	struct buf b = BUF_INIT;
 	buf_init(&b);
-	buf_addf(&b, "%d %d * * * ", p->minute, p->hour);
+	if (every_few_hours(p))
+		buf_addf(&b, "%d %d-23/%d * * * ", p->minute, p->hour % p->every_h, p->every_h);
+	else
+		buf_addf(&b, "%d %d * * * ", p->minute, p->hour);
 	for (size_t k = 0; k <= p->benches.n; k++) {
 		if (k)
 			buf_adds(&b, " && ");

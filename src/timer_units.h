@@ -13,6 +13,7 @@
 
 struct timer_plan {
 	int hour, minute;
+	int every_h;         /* 24 (or 0): daily; else every N hours, one run at hour:minute */
 	struct strv base;    /* tbx -C HOME [--url U | --connection N] */
 	struct strv refresh; /* refresh ARGS */
 	struct strv benches; /* "BACKEND\tMODEL" */

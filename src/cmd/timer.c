@@ -297,17 +297,35 @@ static int activate(struct ctx *c)
 	return rc;
 }
 
+/* --every: "4h" (upstream rebuilds every 4 hours), "1d" or "24h" for daily. */
+static int parse_every(const char *s, int *hours, struct err *e)
+{
+	int64_t d;
+	if (parse_duration(s, &d) < 0 || d < 3600 || d > 86400 || d % 3600 != 0) {
+		char *clean = sanitize_line(s, strlen(s), 40);
+		err_setx(e, EXIT_USAGE, "--every '%s' is not a whole number of hours from 1h to 24h "
+			 "(like 4h)", clean);
+		free(clean);
+		return -1;
+	}
+	*hours = (int)(d / 3600);
+	return 0;
+}
+
 static int timer_install(struct ctx *c, const struct cmd_args *a)
 {
-	struct timer_plan p = { .hour = 3, .minute = 30 };
+	struct timer_plan p = { .hour = 3, .minute = 30, .every_h = 24 };
 	const struct strv *bench_specs = cmd_values(a, "bench");
 	const char *refresh_args = cmd_value(a, "refresh-args");
 	const char *at = cmd_value(a, "at");
+	const char *every = cmd_value(a, "every");
 	bool cron = cmd_has(a, "cron");
 	int rc = -1;
 	if (!refresh_args)
 		refresh_args = "";
 	if (at && parse_at(at, &p.hour, &p.minute, &c->err) < 0)
+		goto out;
+	if (every && parse_every(every, &p.every_h, &c->err) < 0)
 		goto out;
 	if (a->argc > 0) {
 		rc = cmd_usage(&cmd_timer, "unexpected argument '%s'", a->argv[0]);
@@ -343,9 +361,14 @@ static int timer_install(struct ctx *c, const struct cmd_args *a)
 	    write_file_atomic(svc, st, strlen(st), 0644, &c->err) == 0 &&
 	    write_file_atomic(tmr, tt, strlen(tt), 0644, &c->err) == 0) {
 		printf("wrote %s\nwrote %s\n", svc, tmr);
-		printf("daily at %02d:%02d (up to 15 min later; a missed run runs at the next "
-		       "boot)\n",
-		       p.hour, p.minute);
+		if (p.every_h < 24)
+			printf("every %d hour%s from %02d:%02d (up to 15 min later; a missed run "
+			       "runs at the next boot)\n",
+			       p.every_h, p.every_h == 1 ? "" : "s", p.hour % p.every_h, p.minute);
+		else
+			printf("daily at %02d:%02d (up to 15 min later; a missed run runs at the "
+			       "next boot)\n",
+			       p.hour, p.minute);
 		rc = activate(c);
 	}
 	free(dir), free(svc), free(tmr), free(st), free(tt);
@@ -486,6 +509,9 @@ out:
 
 static const struct cmd_option install_options[] = {
 	{ "at", 0, "HH:MM", "the time of day (default 03:30; up to 15 minutes later, at random)" },
+	{ "every", 0, "DURATION",
+	  "run every N hours instead of daily, e.g. 4h as upstream rebuilds (one run at the --at "
+	  "time; the HEAD check makes a refresh with nothing new cost no pull)" },
 	{ "cron", 0, NULL, "print a crontab line instead of writing systemd units" },
 	{ "refresh-args", 0, "ARGS",
 	  "arguments for refresh, e.g. \"--prune-legacy\" (checked now)" },
@@ -512,15 +538,15 @@ static const struct command *const timer_subcommands[] = {
 
 const struct command cmd_timer = {
 	.name = "timer",
-	.args = "install [--at HH:MM] [--cron] [--refresh-args ARGS] [--bench BACKEND:MODEL]... "
+	.args = "install [--at HH:MM] [--every 4h] [--cron] [--refresh-args ARGS] [--bench BACKEND:MODEL]... "
 		"| status [--json] | remove",
-	.summary = "refresh nightly: a systemd user timer (or a crontab line)",
+	.summary = "refresh nightly or every few hours: a systemd user timer (or a crontab line)",
 	.description =
 		"install writes tbx-refresh.service and tbx-refresh.timer into "
 		"${XDG_CONFIG_HOME:-~/.config}/systemd/user: the service runs this tbx with "
 		"-C HOME (and --url or --connection when given) refresh ARGS, then each --bench, "
-		"logging to the journal (journalctl --user -u tbx-refresh); the timer fires daily "
-		"(Persistent: a run missed while off happens at the next start). tbx's settings "
+		"logging to the journal (journalctl --user -u tbx-refresh); the timer fires daily, "
+		"or every N hours with --every (Persistent: a run missed while off happens at the next start). tbx's settings "
 		"from the environment (TBX_CONFIG, TBX_LOCK_DIR, TBX_REGISTRY_MIRROR, TBX_MAX_AGE, "
 		"TBX_REGISTRY_TIMEOUT, TBX_PODMAN_TIMEOUT, REGISTRY_AUTH_FILE; with --connection "
 		"also CONTAINERS_CONF, CONTAINERS_CONF_OVERRIDE, PODMAN_CONNECTIONS_CONF) are "
