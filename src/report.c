@@ -13,6 +13,7 @@
 
 #include "escape.h"
 #include "imagelock.h"
+#include "json.h"
 #include "regress.h"
 #include "svg.h"
 
@@ -426,6 +427,22 @@ static void add_mean_sd(struct buf *b, const struct rec_test *t)
 		buf_addf(b, " \xc2\xb1 %.2f", t->stddev);
 }
 
+/* " · frozen upstream" or " · retired upstream, successor X" when the
+ * record says its channel was no longer rebuilt (record.upstream). */
+static void add_upstream_mark(struct buf *b, const struct record *rec, const char *sep)
+{
+	json_object *u = rec->upstream ? record_obj_parse(rec->upstream) : NULL;
+	const char *state = json_str(u, "state"), *succ = json_str(u, "successor");
+	if (str_eq(state, "frozen") || str_eq(state, "retired")) {
+		buf_addf(b, "%s%s upstream", sep, str_eq(state, "frozen") ? "frozen" : "retired");
+		if (succ) {
+			buf_adds(b, ", successor ");
+			esc_md(b, succ);
+		}
+	}
+	json_object_put(u);
+}
+
 /* "<sub>sha256:0123456789ab · b9187</sub>" and what else the reader needs
  * to trust the number: stale container, which host. */
 static void add_provenance(struct buf *b, const struct report *r, const struct record *rec)
@@ -437,6 +454,7 @@ static void add_provenance(struct buf *b, const struct report *r, const struct r
 	esc_md(b, report_build_name(rec, build));
 	if (rec->stale)
 		buf_adds(b, " \xc2\xb7 stale container");
+	add_upstream_mark(b, rec, " \xc2\xb7 ");
 	if (r->n_hosts > 1) {
 		buf_adds(b, " \xc2\xb7 ");
 		esc_md(b, rec->host ? rec->host : "unknown host");
@@ -746,7 +764,10 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 	}
 	buf_adds(b, " | ");
 	esc_md(b, report_source(rec, src));
-	buf_adds(b, rec->stale ? " (stale) | " : " | ");
+	if (rec->stale)
+		buf_adds(b, " (stale)");
+	add_upstream_mark(b, rec, "; ");
+	buf_adds(b, " | ");
 	esc_md(b, report_build_name(rec, build));
 	if (rec->build_number > 0 && rec->build_commit && strcmp(rec->build_commit, build) != 0) {
 		buf_adds(b, " (");

@@ -75,6 +75,11 @@ const char *const environment_text[][2] = {
 	{ "TBX_REGISTRY_TIMEOUT", "timeout of each registry request (default 10s)" },
 	{ "TBX_PODMAN_TIMEOUT", "timeout of each ordinary Podman API call (default 120s); pulls "
 				"and benches are bounded by a 5-minute stall limit instead" },
+	{ "TBX_FROZEN_AFTER", "how far a channel's newest stamp tag may lag its repository's "
+			      "newest before it is called frozen upstream (default 14d)" },
+	{ "TBX_KEEP_IMAGES", "previous images of each backend kept locally for rollback "
+			     "(default 2)" },
+	{ "TBX_TAGS_PAGE_SIZE", "tags per page of the registry's tag list (default 1000)" },
 	{ "TBX_CONFIG", "config file (default <home>/tbx.conf, else ~/.config/tbx/config)" },
 	{ "REGISTRY_AUTH_FILE", "Podman's auth.json with registry credentials" },
 	{ "TBX_LOCK_DIR", "directory of the run lock (default $XDG_RUNTIME_DIR/tbx, else "
@@ -97,10 +102,13 @@ const char *const files_text[][2] = {
 	{ "manifests/images.lock.json", "pinned and verified digests per backend, with history "
 					"(commit it)" },
 	{ "results/*.json", "one JSON record per bench run" },
+	{ "cache/upstream.json", "the newest stamp tag of each upstream channel, from the last "
+				 "tag list walk (a cache: safe to delete)" },
 	{ "~/.config/systemd/user/tbx-refresh.{service,timer}", "the nightly refresh units "
 								"written by 'tbx timer install'" },
 	{ "tbx.conf", "settings: registry_mirror, max_age, registry_timeout, podman_timeout, "
-		      "auth_file (and safe_home, only in ~/.config/tbx/config or TBX_CONFIG)" },
+		      "auth_file, frozen_after, keep_images, tags_page_size (and safe_home, only in "
+		      "~/.config/tbx/config or TBX_CONFIG)" },
 	{ NULL, NULL },
 };
 

@@ -32,13 +32,11 @@ static void upstream_gate(struct ctx *c, struct bench_plan *pl, struct imagelock
 			  const struct bench_opts *bo)
 {
 	const struct backend *b = pl->b;
-	struct registry_opts o;
 	struct upstream_survey us = { 0 };
 	struct upstream_info up;
 	struct err e = { 0 };
-	registry_opts_from(&c->cfg, &o);
-	if (upstream_survey(c->home, &o, &b, 1, bo->offline ? UPSTREAM_CACHE_ONLY : UPSTREAM_IF_OLD,
-			    c->cfg.max_age_s, c->cfg.tags_page_size, &us, &e) < 0)
+	if (upstream_check(c->home, &c->cfg, &b, 1,
+			   bo->offline ? UPSTREAM_CACHE_ONLY : UPSTREAM_IF_OLD, &us, &e) < 0)
 		verbose("%s", e.msg);
 	upstream_judge_local(&us, &c->podman, il, &c->backends, b, c->cfg.frozen_after_s, &up);
 	if (up.state == UPSTREAM_FROZEN || up.state == UPSTREAM_RETIRED) {

@@ -100,6 +100,10 @@ is "$(jq -r '.upstream.state + " " + .upstream.successor' "$rec")" "retired rocm
 run tbx bench vulkan-radv tiny
 rec=$(ls -t "$TBX_HOME"/results/*.json | head -n 1)
 is "$(jq -c '.upstream' "$rec")" null "a live channel's record has no upstream mark"
+run tbx report -o "$T/rep"
+is "$rc" 0 "report"
+like "$(cat "$T"/rep/*.md)" "frozen upstream" "the report marks the frozen channel's rows"
+like "$(cat "$T"/rep/*.md)" "retired upstream, successor rocm-7\.14" "and the retired one's, with its successor"
 
 # --- experimental channels: with --include-experimental (check only)
 run tbx refresh --check --include-experimental

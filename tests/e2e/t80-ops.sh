@@ -33,7 +33,7 @@ is "$(comp tbx bench '')" \
 	"tbx bench <TAB>: backend ids and aliases"
 is "$(comp tbx bench rocm72 '')" "tiny " "tbx bench rocm72 <TAB>: the models"
 is "$(comp tbx bench --allow-stale rocm72 t)" "tiny " "options do not count as positionals"
-is "$(comp tbx refresh --)" "$(sorted --include-amdvlk --prune-legacy --check --no-wait --json --help)" \
+is "$(comp tbx refresh --)" "$(sorted --include-amdvlk --include-experimental --prune-legacy --check --no-wait --json --help)" \
 	"tbx refresh --<TAB>: refresh's options"
 is "$(comp tbx refresh rocm7)" "rocm7 rocm7-nightlies rocm72 " "tbx refresh BACKEND<TAB>"
 is "$(comp tbx timer '')" "install remove status " "tbx timer <TAB>"
@@ -58,6 +58,16 @@ for bad in 24:00 12:60 7 ab:cd 1:2 "" 12:345 -1:00; do
 	is "$rc:$(printf '%s\n' "$err" | wc -l)" 2:1 "--at '$bad': exit 2, one line"
 done
 like "$err" "^tbx: --at '-1:00' is not a time of day HH:MM \(00:00 to 23:59\)$" "the --at error"
+for bad in 0h 25h 90m 4 4x ""; do
+	run tbx timer install --every "$bad"
+	is "$rc:$(printf '%s\n' "$err" | wc -l)" 2:1 "--every '$bad': exit 2, one line"
+done
+like "$err" "^tbx: --every '' is not a whole number of hours from 1h to 24h \(like 4h\)$" "the --every error"
+run env PATH="$T/nosys" "$TBX_BIN" --url "$TB_URL" timer install --cron --every 4h --at 02:45
+is "$rc" 0 "timer install --cron --every 4h"
+like "$out" "^45 2-23/4 \* \* \* " "--every 4h --at 02:45: 02:45, 06:45, ... 22:45 in cron"
+run env PATH="$T/nosys" "$TBX_BIN" --url "$TB_URL" timer install --cron --every 1d --at 02:45
+like "$out" "^45 2 \* \* \* " "--every 1d: daily"
 run tbx timer install --refresh-args "--prune-legacy --bogus"
 is "$rc" 2 "--refresh-args: an unknown option is refused now"
 like "$err" "has no option '--bogus'" "and named"
@@ -156,6 +166,21 @@ OnCalendar=*-*-* 04:05:00
 Persistent=true
 RandomizedDelaySec=15min
 Unit=tbx-refresh.service" "timer: daily at --at, persistent, randomized"
+cp "$svc" "$T/svc.daily"
+run env PATH="$T/nosys" TBX_LOCK_DIR="$T/lock dir%1" "$TBX_BIN" --url "$TB_URL" timer install --every 4h --at 02:45 \
+	--refresh-args "--prune-legacy rocm72" --bench rocm72:tiny --bench vulkan-radv:tiny
+is "$rc" 0 "timer install --every 4h"
+like "$out" "every 4 hours from 02:45" "says when it runs"
+is "$(grep -E '^OnCalendar=' "$tmr")" "OnCalendar=*-*-* 02/4:45:00" "timer: every 4 hours, one run at 02:45"
+like "$(grep -E '^Description=' "$tmr")" "every 4 hours" "timer: described so"
+if command -v systemd-analyze >/dev/null; then
+	like "$(systemd-analyze calendar --iterations=3 '*-*-* 02/4:45:00' 2>&1)" "06:45:00" \
+		"systemd reads it as every 4 hours"
+fi
+run env PATH="$T/nosys" TBX_LOCK_DIR="$T/lock dir%1" "$TBX_BIN" --url "$TB_URL" timer install --at 04:05 \
+	--refresh-args "--prune-legacy rocm72" --bench rocm72:tiny --bench vulkan-radv:tiny
+cmp -s "$svc" "$T/svc.daily"
+is "$?" 0 "back to daily: the same service"
 is "$(sed -n '/^\[Install\]/,$p' "$tmr")" "[Install]
 WantedBy=timers.target" "timer: installed into timers.target"
 

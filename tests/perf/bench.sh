@@ -21,6 +21,10 @@
 #   7  tbx report / tbx results over 10,000 generated records
 #      (target: < 0.5 s and < 32 MB peak RSS each)
 #   8  peak RSS of tbx refresh and tbx bench (target: < 16 MB)
+#   9  upstream's tag set today (tests/e2e/defs-upstream): a no-op refresh of
+#      every stable and experimental backend (11) with its one tag list walk,
+#      vs the upstream-style script over the same 11 tags: wall time and
+#      registry requests (target: 0 manifest GETs, 1 tags/list walk)
 #
 # Knobs: TBX_BENCH_REPEAT (5), TBX_BENCH_RECORDS (10000),
 # TBX_BENCH_LONG_MS (10000, the length of the bench in item 6),
@@ -160,7 +164,7 @@ blob_gets() { reg_count "$1" '"GET /v2/[^ ]*/blobs/'; }
 # ids PREFIX: "name=id ..." of the five containers PREFIX<tag>
 ids() {
 	local t
-	for t in $TB_TAGS; do
+	for t in $TB_BUILT_TAGS; do
 		printf '%s=%s ' "$t" "$(podman inspect --format '{{.Id}}' "$1$t" 2>/dev/null)"
 	done
 }
@@ -188,13 +192,14 @@ create_args() { # TAG -> podman create options from the definition, one per line
 		(if ((.groups // []) | index("keep-groups")) then "--group-add", "keep-groups" else empty end)' "$def"
 }
 declare -A CARGS
-for t in $TB_TAGS; do
+for t in $TB_BUILT_TAGS; do
 	CARGS[$t]=$(create_args "$t")
 done
-upstream_refresh() {
+upstream_refresh() { # [TAG...] (default: the five test definitions' tags)
 	local t
 	local -a args
-	for t in $TB_TAGS; do
+	[ $# -gt 0 ] || set -- $TB_BUILT_TAGS
+	for t in "$@"; do
 		mapfile -t args <<<"${CARGS[$t]}"
 		podman rm -f "up-llama-$t" >/dev/null 2>&1
 		podman pull -q "$TB_IMAGE:$t" >/dev/null || return 1
@@ -233,7 +238,7 @@ done
 # --- 4: status --offline vs podman inspect x10
 inspect10() {
 	local t
-	for t in $TB_TAGS; do
+	for t in $TB_BUILT_TAGS; do
 		podman container inspect "llama-$t" >/dev/null || return 1
 		podman image inspect "$TB_IMAGE:$t" >/dev/null || return 1
 	done
@@ -345,6 +350,41 @@ for i in $(seq "$REPEAT"); do
 	add script1.get "$(manifest_gets "$m")"
 	add script1.blob "$(blob_gets "$m")"
 	add script1.recreated "$(changed "$before" "$(ids up-llama-)")"
+done
+
+# --- 9: upstream's tag set today, every stable and experimental backend
+UH=$WORK/uhome
+mkdir -p "$UH/containers" "$UH/manifests"
+cp "$REPO"/tests/e2e/defs-upstream/containers/*.json "$UH/containers/"
+cp "$TBX_HOME/manifests/models.json" "$UH/manifests/"
+UP_TAGS=""
+for f in "$UH"/containers/*.json; do
+	jq -e '(.retired // false) == false' "$f" >/dev/null && UP_TAGS="$UP_TAGS $(basename "$f" .json)"
+done
+n_up=$(wc -w <<<"$UP_TAGS")
+for t in $UP_TAGS; do
+	CARGS[$t]=$(TBX_HOME=$UH create_args "$t")
+done
+tags_gets() { reg_count "$1" '"GET /v2/[^ ]*/tags/list'; }
+all_reqs() { reg_count "$1" '"(GET|HEAD|PUT|POST) /v2/'; }
+log "9: upstream's $n_up stable and experimental channels: first refresh and script run"
+TBX_HOME=$UH tbx refresh --include-amdvlk --include-experimental >"$WORK/out" 2>&1 ||
+	log "the first refresh of upstream's tag set failed"
+# shellcheck disable=SC2086
+upstream_refresh $UP_TAGS || log "the upstream-style script over upstream's tag set failed"
+log "9: no-op refresh of $n_up backends vs the script (x$REPEAT)"
+for i in $(seq "$REPEAT"); do
+	m=$(reg_mark)
+	tm refreshu env TBX_HOME="$UH" "${TBXU[@]}" refresh --include-amdvlk --include-experimental
+	add refreshu.get "$(manifest_gets "$m")"
+	add refreshu.tags "$(tags_gets "$m")"
+	add refreshu.reqs "$(all_reqs "$m")"
+	m=$(reg_mark)
+	# shellcheck disable=SC2086
+	tw scriptu upstream_refresh $UP_TAGS
+	add scriptu.get "$(manifest_gets "$m")"
+	add scriptu.tags "$(tags_gets "$m")"
+	add scriptu.reqs "$(all_reqs "$m")"
 done
 
 # --- 7: report and results over NREC records
@@ -472,7 +512,13 @@ lw=$(med long.wall) lc=$(med long.cpu) lp=$(med long.pct)
 rpw=$(med report.wall) rpm=$(maxof report.rss)
 rsw=$(med results.wall) rsm=$(maxof results.rss)
 rjw=$(med resultsj.wall) rjm=$(maxof resultsj.rss)
-rfm=$(maxof refresh0.rss refresh1.rss) bnm=$(maxof bench.rss bencho.rss long.rss)
+rfm=$(maxof refresh0.rss refresh1.rss refreshu.rss)
+ruw=$(med refreshu.wall) suw=$(med scriptu.wall)
+rug=$(med refreshu.get) rut=$(med refreshu.tags) rur=$(med refreshu.reqs)
+sug=$(med scriptu.get) sut=$(med scriptu.tags) sur=$(med scriptu.reqs)
+ok9=$(cond "$(maxof refreshu.get)" "==" 0)
+[ "$ok9" = met ] && [ "$(maxof refreshu.tags)" != 1 ] && ok9="**MISSED**"
+ bnm=$(maxof bench.rss bencho.rss long.rss)
 
 # 1: every run all zero; 3: every run exactly 1 and 1
 ok1=$(cond "$r0max" "==" 0)
@@ -510,6 +556,8 @@ TABLE=$WORK/table.md
 	echo "| 7 | \`tbx results --json\` (informative) | $(ms "$rjw") / $(mb "$rjm") | | | < 500 ms, < 32 MB | $(cond "$rjw" "<" 500) / $(cond "$rjm" "<" 32768) |"
 	echo "| 8 | peak RSS of \`tbx refresh\` (max of all runs) | $(mb "$rfm") | | | < 16 MB | $(cond "$rfm" "<" 16384) |"
 	echo "| 8 | peak RSS of \`tbx bench\` (max of all runs) | $(mb "$bnm") | | | < 16 MB | $(cond "$bnm" "<" 16384) |"
+	echo "| 9 | upstream's tag set today: no-op refresh of $n_up stable and experimental backends: manifest GETs / tags/list GETs / registry requests | $rug / $rut / $rur | script: $sug / $sut / $sur | | 0 GETs, 1 tags/list walk | $ok9 |"
+	echo "| 9 | the same, wall time | $(ms "$ruw") | script: $(ms "$suw") | $(ratio "$suw" "$ruw") | | |"
 	echo
 	echo "- Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
 		"status $(rng status.wall), inspect x10 $(rng inspect.wall);" \
