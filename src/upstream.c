@@ -46,10 +46,12 @@ int upstream_parse_tags_page(const char *text, size_t len, const char *repo, str
 			     struct err *e)
 {
 	char *what = xasprintf("tag list of %s", repo);
-	json_object *o = json_parse(text, len, what, e);
+	json_object *o = json_parse(text, len, "answer", e);
 	int rc = -1;
-	if (!o)
+	if (!o) {
+		err_wrap(e, "%s is not JSON", what);
 		goto out;
+	}
 	if (!json_object_is_type(o, json_type_object)) {
 		err_set(e, "%s is not a JSON object", what);
 		goto out;
@@ -294,7 +296,8 @@ int upstream_walk(const struct registry_opts *o, const struct image_ref *ref, lo
 			break;
 		if (strcmp(next, path) == 0) {
 			free(next);
-			err_set(e, "the tag list of %s links a page to itself", ref->repo);
+			err_set(e, "the Link header of the tag list of %s points back to the same "
+				   "page", ref->repo);
 			goto out;
 		}
 		free(path);

@@ -143,7 +143,7 @@ is "$(printf '%s' "$out" | jq -r '.backends[] | select(.backend=="rocm-7.14") | 
 	"a stamp on a later page is found: rocm-7.14 frozen"
 is "$(printf '%s' "$out" | jq -r '.backends[] | select(.backend=="rocm-6.4.4") | .upstream.state')" live \
 	"paginated: rocm-6.4.4 live"
-run via_proxy env TBX_TAGS_PAGE_SIZE=2 tbx refresh --json rocm-7.14
+TBX_TAGS_PAGE_SIZE=2 run via_proxy tbx refresh --json rocm-7.14
 is "$(printf '%s' "$out" | jq -r '.backends[0].upstream.state')" frozen "tags_page_size=2: same answer"
 check "with n=2 in the first request" grep -q 'tags/list?n=2 ' "$T/proxy.log"
 
