@@ -10,6 +10,7 @@ ensure_tags
 lockfile=$TBX_HOME/manifests/images.lock.json
 repo=127.0.0.1:${TB_REGISTRY##*:}
 has_image() { podman image exists "$1"; }
+no_image() { ! podman image exists "$1"; }
 
 # four builds of rocm-6.4.4, each refreshed: d0 (oldest) .. d3 (current)
 run tbx refresh rocm644
@@ -35,7 +36,11 @@ is "$rc" 0 "refresh --prune-legacy"
 for i in "$i3" "$i2" "$i1"; do
 	check "image ${i:0:12} kept (current or one of the 2 previous)" has_image "$i"
 done
-check "the oldest, ${i0:0:12}, pruned" ! has_image "$i0"
+check "the oldest, ${i0:0:12}, pruned" no_image "$i0"
+no_image "$i0" || {
+	printf '# %s\n' "$out" "$err"
+	podman ps -a --format '# {{.Names}} {{.ImageID}} {{.Status}}'
+}
 
 # the registry down: rollback from the kept images
 "$TESTBED" stop-registry "$TB_DIR" >/dev/null 2>&1
@@ -72,8 +77,8 @@ run tbx refresh rocm644
 echo "keep_images = 0" >"$TBX_HOME/tbx.conf"
 run tbx refresh --prune-legacy rocm644
 is "$rc" 0 "keep_images = 0: prune"
-check "the previous images are gone" ! has_image "$i1"
-check "and the other" ! has_image "$i2"
+check "the previous images are gone" no_image "$i1"
+check "and the other" no_image "$i2"
 check "the current one stays" has_image "$i3"
 echo "keep_images = many" >"$TBX_HOME/tbx.conf"
 run tbx refresh --check rocm644
