@@ -114,7 +114,7 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 	      struct imagelock *il, bool check, long keep_images, struct prune_result *r,
 	      struct err *e)
 {
-	struct strv in_use = STRV_INIT, keep = STRV_INIT, repos = STRV_INIT;
+	struct strv in_use = STRV_INIT, keep = STRV_INIT, repos = STRV_INIT, ours = STRV_INIT;
 	json_object *images = NULL;
 	int rc = -1;
 	r->check = check;
@@ -128,6 +128,11 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 		const struct lock_entry *le = imagelock_get(il, bs->v[i].id);
 		if (le && le->image_id)
 			strv_push(&keep, le->image_id);
+		/* every image the lock file names was pulled by tbx: Podman 4.3
+		 * lists a dangling one with no names and no RepoDigests */
+		for (size_t h = 0; le && h < le->n_history; h++)
+			if (le->history[h].image_id)
+				strv_push(&ours, le->history[h].image_id);
 		/* the last keep_images distinct previous images, for rollback */
 		long kept = 0;
 		for (size_t h = 0; le && h < le->n_history && kept < keep_images; h++) {
@@ -147,7 +152,7 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 		if (!id)
 			continue;
 		/* managed: one of its names or digests is of a managed repository */
-		bool managed = false;
+		bool managed = strv_contains(&ours, id);
 		const char *lists[] = { "RepoTags", "RepoDigests", "Names" };
 		for (size_t l = 0; l < 3 && !managed; l++) {
 			json_object *arr = json_arr(img, lists[l]);
@@ -176,6 +181,6 @@ int prune_run(struct podman *p, const struct backends *bs, const char *home,
 	rc = 0;
 out:
 	json_object_put(images);
-	strv_free(&in_use), strv_free(&keep), strv_free(&repos);
+	strv_free(&in_use), strv_free(&keep), strv_free(&repos), strv_free(&ours);
 	return rc;
 }
