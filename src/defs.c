@@ -118,6 +118,23 @@ static int cmp_str(const void *a, const void *b)
 
 /* ---- backends ---- */
 
+static const char *const label_mode_names[] = { "disable", "relabel-shared", "default" };
+
+const char *label_mode_name(enum label_mode m)
+{
+	return m <= LABEL_DEFAULT ? label_mode_names[m] : "?";
+}
+
+static int parse_label_mode(const char *s, enum label_mode *out)
+{
+	for (int m = LABEL_DISABLE; m <= LABEL_DEFAULT; m++)
+		if (strcmp(s, label_mode_names[m]) == 0) {
+			*out = (enum label_mode)m;
+			return 0;
+		}
+	return -1;
+}
+
 void backend_free(struct backend *b)
 {
 	free(b->id), free(b->file), free(b->image), free(b->container);
@@ -322,7 +339,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 					    "optional", "devices",  "groups",  "seccomp",
 					    "env",     "bench",     "expect",  "lineage",
 					    "description", "unsafe_devices", "experimental", "retired",
-					    "successor", NULL };
+					    "successor", "selinux", NULL };
 	memset(b, 0, sizeof(*b));
 	b->id = id_from_path(path);
 	b->file = xstrdup(path);
@@ -332,7 +349,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 			err_set(e, "%s: empty definition", path);
 		return -1;
 	}
-	char *kind = NULL, *seccomp = NULL;
+	char *kind = NULL, *seccomp = NULL, *selinux = NULL;
 	int rc = -1;
 	if (!json_object_is_type(o, json_type_object)) {
 		err_set(e, "%s: a definition must be a JSON object", path);
@@ -343,6 +360,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	    get_string(o, "container", false, &b->container, path, e) < 0 ||
 	    get_string(o, "kind", false, &kind, path, e) < 0 ||
 	    get_string(o, "seccomp", false, &seccomp, path, e) < 0 ||
+	    get_string(o, "selinux", false, &selinux, path, e) < 0 ||
 	    get_string(o, "lineage", false, &b->lineage, path, e) < 0 ||
 	    get_string(o, "description", false, &b->description, path, e) < 0 ||
 	    get_list(o, "aliases", &b->aliases, path, e) < 0 ||
@@ -367,6 +385,15 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 		goto out;
 	}
 	b->seccomp_unconfined = seccomp != NULL;
+	if (selinux && parse_label_mode(selinux, &b->selinux) < 0) {
+		err_set(e, "%s: 'selinux' must be \"disable\", \"relabel-shared\" or \"default\", "
+			"not \"%s\"", path, selinux);
+		goto out;
+	}
+	if (selinux && b->native) {
+		err_set(e, "%s: native backends take no 'selinux' (it applies to containers)", path);
+		goto out;
+	}
 	if (!b->lineage)
 		b->lineage = xstrdup("llama.cpp");
 	if (b->bench.n == 0) {
@@ -385,6 +412,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 out:
 	free(kind);
 	free(seccomp);
+	free(selinux);
 	json_object_put(o);
 	return rc;
 }
@@ -560,6 +588,7 @@ void backend_spec_hash(const struct backend *b, const char *models_root, char ou
 	for (size_t i = 0; i < b->groups.n; i++)
 		hash_field(&s, "group", b->groups.v[i]);
 	hash_field(&s, "seccomp", b->seccomp_unconfined ? "unconfined" : "default");
+	hash_field(&s, "selinux", label_mode_name(b->selinux));
 	for (size_t i = 0; i < b->env.n; i++)
 		hash_field(&s, "env", b->env.v[i]);
 	hash_field(&s, "models", models_root);

@@ -6,6 +6,15 @@
 #include "imageref.h"
 #include "util.h"
 
+/* SELinux labelling of a container ("selinux" in a definition). */
+enum label_mode {
+	LABEL_DISABLE,        /* "disable" (default): label=disable, as toolbox does */
+	LABEL_RELABEL_SHARED, /* "relabel-shared": the models mount gets :z */
+	LABEL_DEFAULT,        /* "default": Podman's labelling, models mount as is */
+};
+/* "disable", "relabel-shared", "default". */
+const char *label_mode_name(enum label_mode m);
+
 struct backend {
 	char *id;        /* file name without .json: "rocm-7.2" */
 	char *file;      /* path it was loaded from */
@@ -24,6 +33,7 @@ struct backend {
 	bool unsafe_devices; /* "unsafe_devices": true: any path under /dev */
 	struct strv groups; /* may contain "keep-groups" */
 	bool seccomp_unconfined;
+	enum label_mode selinux; /* container backends only */
 	struct strv env;    /* "K=V", sorted by key */
 	struct strv bench;  /* argv prefix; native: host binary path first */
 	char *expect_backend; /* substring (or /regex/) of llama-bench's backends */
@@ -56,7 +66,8 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 		  struct err *e);
 void backend_free(struct backend *b);
 /* Hash of everything that shapes the container (image, name, devices,
- * groups, seccomp, env, models root): a change means recreate. */
+ * groups, seccomp, SELinux labelling, env, models root): a change means
+ * recreate. */
 void backend_spec_hash(const struct backend *b, const char *models_root, char out[65]);
 /* The Vulkan ICD file the definition forces (VK_ICD_FILENAMES), or NULL. */
 const char *backend_forced_icd(const struct backend *b);

@@ -32,6 +32,7 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_add_str(labels, LABEL_DIGEST, digest);
 	if (b->home_id)
 		json_add_str(labels, LABEL_HOME, b->home_id);
+	json_add_str(labels, LABEL_SELINUX, label_mode_name(b->selinux));
 	json_object_object_add(s, "labels", labels);
 
 	json_object_object_add(s, "env", json_env_map(&b->env));
@@ -57,6 +58,12 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_object_object_add(s, "annotations", ann);
 	if (b->seccomp_unconfined)
 		json_add_str(s, "seccomp_profile_path", "unconfined");
+	/* SELinux: a container_t process cannot read ~/models (user_home_t) */
+	if (b->selinux == LABEL_DISABLE) {
+		json_object *sel = json_object_new_array();
+		json_object_array_add(sel, json_object_new_string("disable"));
+		json_object_object_add(s, "selinux_opts", sel);
+	}
 
 	json_object *mounts = json_object_new_array();
 	json_object *m = json_object_new_object();
@@ -66,6 +73,8 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_object *mopts = json_object_new_array();
 	json_object_array_add(mopts, json_object_new_string("rbind"));
 	json_object_array_add(mopts, json_object_new_string("ro"));
+	if (b->selinux == LABEL_RELABEL_SHARED) /* relabels the user's files, shared */
+		json_object_array_add(mopts, json_object_new_string("z"));
 	json_object_object_add(m, "options", mopts);
 	json_object_array_add(mounts, m);
 	json_object_object_add(s, "mounts", mounts);

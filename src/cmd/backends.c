@@ -25,6 +25,7 @@ static json_object *backend_json(const struct backend *b)
 	json_add_bool(j, "unsafe_devices", b->unsafe_devices);
 	json_object_object_add(j, "groups", json_strv_array(&b->groups));
 	json_add_str(j, "seccomp", b->seccomp_unconfined ? "unconfined" : NULL);
+	json_add_str(j, "selinux", b->native ? NULL : label_mode_name(b->selinux));
 	json_object_object_add(j, "env", json_env_map(&b->env));
 	json_object_object_add(j, "bench", json_strv_array(&b->bench));
 	json_object *x = json_object_new_object();
@@ -56,8 +57,8 @@ static int run_backends(struct ctx *c, const struct cmd_args *a)
 	for (size_t i = 0; i < c->backends.n; i++)
 		if ((int)strlen(c->backends.v[i].id) > w)
 			w = (int)strlen(c->backends.v[i].id);
-	printf("%-*s %-9s %-22s %-10s %s\n", w, "BACKEND", "KIND", "ALIASES", "LINEAGE",
-	       "IMAGE / BINARY");
+	printf("%-*s %-9s %-22s %-10s %-14s %s\n", w, "BACKEND", "KIND", "ALIASES", "LINEAGE",
+	       "SELINUX", "IMAGE / BINARY");
 	for (size_t i = 0; i < c->backends.n; i++) {
 		const struct backend *b = &c->backends.v[i];
 		struct buf al = BUF_INIT;
@@ -74,9 +75,10 @@ static int run_backends(struct ctx *c, const struct cmd_args *a)
 			buf_addf(&tags, " (retired%s%s%s%s)", b->retired_on ? " " : "",
 				 b->retired_on ? b->retired_on : "", b->successor ? ", successor " : "",
 				 b->successor ? b->successor : "");
-		printf("%-*s %-9s %-22s %-10s %s%s\n", w, b->id, b->native ? "native" : "container",
-		       al.len ? al.p : "-", b->lineage, b->native ? b->bench.v[0] : b->image,
-		       buf_str(&tags));
+		printf("%-*s %-9s %-22s %-10s %-14s %s%s\n", w, b->id,
+		       b->native ? "native" : "container", al.len ? al.p : "-", b->lineage,
+		       b->native ? "-" : label_mode_name(b->selinux),
+		       b->native ? b->bench.v[0] : b->image, buf_str(&tags));
 		buf_free(&tags);
 		buf_free(&al);
 	}
@@ -93,5 +95,9 @@ const struct command cmd_backends = {
 	.args = "[--json]",
 	.summary = "list the backend definitions (containers/*.json)",
 	.options = json_option,
+	.description =
+		"One line per definition: id, kind, aliases, lineage, SELinux labelling of its "
+		"container (disable, relabel-shared or default; '-' for native backends) and the "
+		"image or host binary. --json prints every key of every definition.",
 	.run = run_backends,
 };

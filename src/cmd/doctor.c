@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "freshness.h"
+#include "hoststate.h"
 #include "imagelock.h"
 #include "json.h"
 #include "lock.h"
@@ -321,6 +322,128 @@ static void check_groups(struct ctx *c, struct report *r)
 	}
 }
 
+/* ---- SELinux and the environment ---- */
+
+extern char **environ;
+
+/* ids of container backends using labelling mode m, comma-separated */
+static char *ids_with_label(struct ctx *c, enum label_mode m)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	for (size_t i = 0; c->loaded && i < c->backends.n; i++)
+		if (!c->backends.v[i].native && c->backends.v[i].selinux == m)
+			buf_addf(&b, "%s%s", b.len ? ", " : "", c->backends.v[i].id);
+	return b.len ? buf_detach(&b) : (buf_free(&b), NULL);
+}
+
+/* Enforcing (or permissive): can the containers that keep labelling read
+ * the models root? */
+static void check_models_label(struct ctx *c, struct report *r, enum selinux_mode m)
+{
+	const char *mode = m == SELINUX_ENFORCING ? "enforcing" : "permissive";
+	char *keep = ids_with_label(c, LABEL_DEFAULT);
+	char *relabel = ids_with_label(c, LABEL_RELABEL_SHARED);
+	if (relabel)
+		say(r, LV_OK, "selinux", NULL,
+		    "SELinux is %s; %s relabel%s %s for containers (:z, shared) when created: "
+		    "your files there get the container_file_t label",
+		    mode, relabel, strchr(relabel, ',') ? "" : "s", c->models.root);
+	if (!keep) {
+		if (!relabel)
+			say(r, LV_OK, "selinux", NULL,
+			    "SELinux is %s; every container backend disables labelling "
+			    "(label=disable), so the models root's label does not matter",
+			    mode);
+		goto out;
+	}
+	char *label = hoststate_selinux_label(c->models.root);
+	char *type = selinux_label_type(label);
+	char *fix = xasprintf("set \"selinux\": \"disable\" (tbx's default) or \"relabel-shared\" "
+			      "in the definition of %s, or relabel the directory: chcon -R -t "
+			      "container_file_t %s",
+			      keep, c->models.root);
+	if (!type)
+		say(r, LV_WARN, "selinux", "look at it with 'ls -Zd DIR'",
+		    "SELinux is %s; cannot read the label of the models root %s, which %s "
+		    "(\"selinux\": \"default\") must read",
+		    mode, c->models.root, keep);
+	else if (selinux_type_container_readable(type))
+		say(r, LV_OK, "selinux", NULL,
+		    "SELinux is %s; the models root %s is labelled %s, which containers can read "
+		    "(%s keep%s labelling)",
+		    mode, c->models.root, type, keep, strchr(keep, ',') ? "" : "s");
+	else if (m == SELINUX_ENFORCING)
+		say(r, LV_FAIL, "selinux", fix,
+		    "SELinux is enforcing and the models root %s is labelled %s, which containers "
+		    "cannot read: benches in %s (\"selinux\": \"default\") would fail with "
+		    "'permission denied'",
+		    c->models.root, type, keep);
+	else
+		say(r, LV_WARN, "selinux", fix,
+		    "SELinux is permissive: the models root %s is labelled %s, which containers "
+		    "could not read once it enforces (%s keep%s labelling)",
+		    c->models.root, type, keep, strchr(keep, ',') ? "" : "s");
+	free(label), free(type), free(fix);
+out:
+	free(keep), free(relabel);
+}
+
+static void check_selinux(struct ctx *c, struct report *r)
+{
+	const char *root = host_root();
+	const char *shown = strcmp(root, "/") == 0 ? "" : root;
+	enum selinux_mode m = hoststate_selinux_mode(root);
+	if (m == SELINUX_ABSENT)
+		say(r, LV_OK, "selinux", NULL,
+		    "SELinux is not enabled (no %s/sys/fs/selinux/enforce): labels do not matter",
+		    shown);
+	else if (m == SELINUX_UNKNOWN)
+		say(r, LV_WARN, "selinux", "run 'getenforce'",
+		    "cannot tell SELinux's mode: %s/sys/fs/selinux/enforce is unreadable or not 0/1",
+		    shown);
+	else if (!c->loaded || !c->models.root)
+		say(r, LV_SKIP, "selinux", NULL,
+		    "SELinux is %s; the models root's label is not checked (definitions did not "
+		    "load)",
+		    m == SELINUX_ENFORCING ? "enforcing" : "permissive");
+	else
+		check_models_label(c, r, m);
+}
+
+static void check_env(struct ctx *c, struct report *r)
+{
+	json_object *ge = gpu_env_object(environ, NULL);
+	char *natives = NULL;
+	struct buf nb = BUF_INIT;
+	buf_init(&nb);
+	for (size_t i = 0; c->loaded && i < c->backends.n; i++)
+		if (c->backends.v[i].native)
+			buf_addf(&nb, "%s%s", nb.len ? ", " : "", c->backends.v[i].id);
+	natives = nb.len ? buf_detach(&nb) : (buf_free(&nb), xstrdup("none defined"));
+	if (json_object_object_length(ge) == 0)
+		say(r, LV_OK, "env", NULL,
+		    "no GPU-related variable (HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*...) is set "
+		    "here");
+	json_object_object_foreach(ge, name, v)
+	{
+		const char *val = json_object_get_string(v);
+		char *fix = xasprintf("unset %s before benching, or set it on purpose in a "
+				      "definition's \"env\"",
+				      name);
+		say(r, LV_WARN, "env", fix,
+		    "%s=%s is set: native backends (%s) inherit it and it changes GPU selection or "
+		    "behaviour%s; container backends do not see it",
+		    name, val, natives,
+		    strcmp(name, "HSA_OVERRIDE_GFX_VERSION") == 0
+			    ? " (a stale value made a gfx1151 detect as gfx1100 and crash)"
+			    : "");
+		free(fix);
+	}
+	free(natives);
+	json_object_put(ge);
+}
+
 /* ---- lock, registry ---- */
 
 static void check_lock(struct report *r)
@@ -394,11 +517,15 @@ static int run_doctor(struct ctx *c, const struct cmd_args *a)
 		say(&r, LV_SKIP, "devices", NULL,
 		    "not checked: they are on the remote host (run "
 		    "'tbx doctor' there)");
+		say(&r, LV_SKIP, "selinux", NULL,
+		    "not checked: it is the remote host's (run 'tbx doctor' there)");
 	} else {
 		check_dri(c, &r);
 		check_kfd(c, &r);
 		check_groups(c, &r);
+		check_selinux(c, &r);
 	}
+	check_env(c, &r);
 	check_lock(&r);
 	check_registry(c, &r, offline);
 	bool ok = r.count[LV_FAIL] == 0;
@@ -436,8 +563,15 @@ const struct command cmd_doctor = {
 		"/dev/dri render nodes and /dev/kfd exist and are usable; you are in the video and "
 		"render groups (in this login session, not only in /etc/group); the lock directory "
 		"is private; the registry mirror setting is valid and the registry answers a "
-		"manifest HEAD (no pull counted). A device or group problem FAILs only when a "
-		"definition uses the device. Exits 0 when nothing FAILs, else 1.",
+		"manifest HEAD (no pull counted); SELinux's mode (/sys/fs/selinux/enforce, absent = "
+		"not enabled) and, when it is enabled and a definition keeps labelling "
+		"(\"selinux\": \"default\"), whether containers can read the models root's label "
+		"(FAIL when enforcing); GPU-related variables in your environment "
+		"(HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, "
+		"VK_ICD_FILENAMES, GGML_VK_VISIBLE_DEVICES...), which native backends inherit (WARN "
+		"each). A device or group problem FAILs only when a definition uses the device. "
+		"Host files are read below TBX_HOST_ROOT (default /). Exits 0 when nothing FAILs, "
+		"else 1.",
 	.options = doctor_options,
 	.run = run_doctor,
 };
