@@ -91,6 +91,8 @@ const char *const environment_text[][2] = {
 	{ "XDG_CONFIG_HOME", "where the timer's systemd user units go (systemd/user) and the "
 			     "config file (tbx/config)" },
 	{ "XDG_DATA_HOME", "the default tbx home is ${XDG_DATA_HOME:-~/.local/share}/tbx" },
+	{ "TBX_HOST_ROOT", "root below which the host state of records and doctor's SELinux "
+			   "check are read (default /; tests use fixture trees)" },
 	{ "NO_COLOR", "disable colour" },
 	{ NULL, NULL },
 };

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "trust.h"
 #include "freshness.h"
+#include "hoststate.h"
 #include "imagelock.h"
 #include "json.h"
 #include "lifecycle.h"
@@ -147,6 +148,32 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 		return -1;
 	pl->binary_path = xstrdup(bin);
 	pl->binary_sha256 = xasprintf("sha256:%s", hex);
+	return 0;
+}
+
+/* The host state for the record: the host's files (not a remote
+ * engine's), then what the container (or the host, for a native backend)
+ * shows llama-bench.  Only an interruption fails. */
+static int host_state(struct ctx *c, struct bench_plan *pl)
+{
+	const struct backend *b = pl->b;
+	bool remote = !b->native && c->connection;
+	pl->host_state = remote ? hoststate_unread() : hoststate_read_host(host_root());
+	if (b->native) {
+		hoststate_probe_native(host_root(), b->env.v, pl->host_state);
+		return 0;
+	}
+	struct err e = { 0 };
+	if (hoststate_probe_container(&c->podman, b->container, b->env.v, pl->host_state, &e) < 0) {
+		if (e.exit_code >= EXIT_SIGINT) {
+			c->err = e;
+			return -1;
+		}
+		verbose("host state: no probe in '%s': %s", b->container, e.msg);
+		static const char *const items[] = { "mesa", "rocm", "limits", "gpu_env", NULL };
+		for (size_t i = 0; items[i]; i++)
+			json_object_object_add(pl->host_state, items[i], NULL);
+	}
 	return 0;
 }
 
@@ -305,6 +332,8 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 	if (b->native ? native_checks(c, &pl) < 0 : gate(c, &pl, &bo) < 0)
 		goto out;
 	host_info(c, &pl);
+	if (host_state(c, &pl) < 0)
+		goto out;
 
 	int64_t started = now_unix();
 	bool echo = g_verbosity > 0;

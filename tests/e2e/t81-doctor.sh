@@ -30,7 +30,7 @@ run tbx doctor --json
 is "$rc" 0 "doctor --json"
 is "$(printf '%s' "$out" | jq -r '.ok')" true "--json: ok"
 is "$(printf '%s' "$out" | jq -r '[.checks[].check] | unique | join(",")')" \
-	"backends,config,devices,groups,home,lock,models,podman,registry" "--json: every check"
+	"backends,config,devices,env,groups,home,lock,models,podman,registry,selinux" "--json: every check"
 is "$(printf '%s' "$out" | jq -r '[.checks[].status] - ["ok","warn","fail","skip"] | length')" 0 \
 	"--json: statuses are ok/warn/fail/skip"
 
