@@ -267,14 +267,18 @@ static void test_spec_hash(void **state)
 	char h0[65], h[65];
 	hash_of(def_rocm, ROOT, h0);
 	/* containers carry it: the same definition must always hash the same
-	 * (sha256 of "version=1\nimage=...\ncontainer=...\nseccomp=default\nmodels=...\n") */
-	assert_string_equal(h0, "fcc48b46d3f56e93fcd30b7ea1073aa9d0a1338c8d161c4241ace64a6a7a9198");
+	 * (sha256 of "version=1\nimage=...\ncontainer=...\nseccomp=default\n
+	 * selinux=disable\nmodels=...\n"; selinux joined in issue 20, which
+	 * recreated every container once to add label=disable) */
+	assert_string_equal(h0, "eb0c44be2e7bd94571a5c06f5f8ade6b2eff87e41b3b2c17ea1b33be9a045966");
 	hash_of(def_rocm, "/srv/other", h);
 	assert_string_not_equal(h, h0);
 	const char *shaping[] = {
 		"\"devices\": [\"/dev/dri\"]",
 		"\"groups\": [\"video\"]",
 		"\"seccomp\": \"unconfined\"",
+		"\"selinux\": \"relabel-shared\"",
+		"\"selinux\": \"default\"",
 		"\"env\": {\"HSA_OVERRIDE\": \"1\"}",
 	};
 	for (size_t i = 0; i < sizeof(shaping) / sizeof(shaping[0]); i++) {
@@ -287,6 +291,10 @@ static void test_spec_hash(void **state)
 	}
 	/* what does not shape the container does not recreate it */
 	char *t = with("\"optional\": true");
+	hash_of(t, ROOT, h);
+	assert_string_equal(h, h0);
+	free(t);
+	t = with("\"selinux\": \"disable\""); /* the default, said */
 	hash_of(t, ROOT, h);
 	assert_string_equal(h, h0);
 	free(t);
