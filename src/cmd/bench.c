@@ -415,7 +415,11 @@ const struct command cmd_bench = {
 		"is a discarded warmup, the second is measured. Checks the device lines against "
 		"the definition's expect (exit 3 on a mismatch: wrong ICD, wrong driver, CPU "
 		"fallback). Records backend, command, image digest, llama.cpp build, pp512 and "
-		"tg128 in results/. One bench or refresh runs at a time.",
+		"tg128 in results/, with the host state (kernel and its performance-relevant "
+		"parameters, TTM/GTT limits, power and TuneD profiles, GPU firmware, CPU, memory; "
+		"and where llama-bench runs: Mesa and ROCm versions, memlock and nofile limits, "
+		"GPU-related environment variables), read below TBX_HOST_ROOT (default /). One "
+		"bench or refresh runs at a time.",
 	.options = bench_options,
 	.run = run_bench,
 };
