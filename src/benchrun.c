@@ -45,7 +45,6 @@ void bench_plan_free(struct bench_plan *pl)
 	json_object_put(pl->host_state);
 	free(pl->stale_reason);
 	free(pl->upstream_state), free(pl->upstream_last_build), free(pl->upstream_successor);
-	json_object_put(pl->host_state);
 	memset(pl, 0, sizeof(*pl));
 }
 
@@ -246,7 +245,6 @@ json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warm
 		r.upstream = record_obj_text(u);
 		json_object_put(u);
 	}
-	r.host_state = record_obj_text(pl->host_state);
 	json_object *j = record_to_json(&r);
 	record_free(&r);
 	return j;
