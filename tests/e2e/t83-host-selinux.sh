@@ -5,6 +5,7 @@
 # Strix Halo fixtures in tests/fixtures/host), the container's effective
 # limits, its Mesa version and GPU variables, and a native backend's GPU
 # variables; doctor judges SELinux and the environment from fixtures.
+# Benches use -r 1: the host state does not need five repetitions.
 . "$(dirname "$0")/lib.sh"
 
 FIX=$REPO/tests/fixtures/host
@@ -55,7 +56,7 @@ run tbx refresh rocm72
 like "$err$out" "rocm-7\.2: recreated .*definition changed" "back to the default: recreated again"
 
 # --- records: host state from the fixture root, limits from the container
-TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench rocm72 tiny
+TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench rocm72 tiny -- -r 1
 is "$rc" 0 "bench with the Strix Halo fixture as host root"
 rec=$out
 is "$(printf '%s' "$rec" | jq -r .host_state.kernel_release)" "6.17.7-300.fc43.x86_64" "kernel release"
@@ -76,7 +77,7 @@ is "$(printf '%s' "$rec" | jq -r '.host_state.limits.nofile.soft')" \
 	"$(podman exec llama-rocm-7.2 sh -c 'ulimit -n')" "the limit is the container's own"
 is "$(printf '%s' "$rec" | jq -c .host_state.gpu_env)" "{}" "no GPU variables in this container"
 
-TBX_HOST_ROOT=$FIX/strix-halo-iommu-off run tbx --json bench vulkan-radv tiny
+TBX_HOST_ROOT=$FIX/strix-halo-iommu-off run tbx --json bench vulkan-radv tiny -- -r 1
 is "$rc" 0 "bench with the amd_iommu=off fixture"
 rec=$out
 is "$(printf '%s' "$rec" | jq -r '.host_state.kernel_params.amd_iommu')" off "amd_iommu=off recorded"
@@ -87,7 +88,7 @@ is "$(jq -r .host_state.kernel_params.amd_iommu "$(ls -t "$results"/*vulkan-radv
 	"and the stored record has them"
 
 # the real root: the host's own kernel
-run tbx --json bench rocm72 tiny
+run tbx --json bench rocm72 tiny -- -r 1
 is "$(printf '%s' "$out" | jq -r .host_state.kernel_release)" "$(cat /proc/sys/kernel/osrelease)" \
 	"without TBX_HOST_ROOT: this host's kernel"
 
@@ -102,7 +103,7 @@ cat >"$TBX_HOME/containers/hip-local.json" <<JSON
 {"kind": "native", "bench": ["$T/bin/llama-bench"], "env": {"ROCBLAS_USE_HIPBLASLT": "1"},
  "expect": {"backend": "CPU"}}
 JSON
-HSA_OVERRIDE_GFX_VERSION=11.0.0 TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench hip-local tiny
+HSA_OVERRIDE_GFX_VERSION=11.0.0 TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench hip-local tiny -- -r 1
 is "$rc" 0 "native bench"
 is "$(printf '%s' "$out" | jq -c .host_state.gpu_env)" \
 	'{"HSA_OVERRIDE_GFX_VERSION":"11.0.0","ROCBLAS_USE_HIPBLASLT":"1"}' \
