@@ -1,5 +1,6 @@
 /* hoststate.h - the state of the host (and of where llama-bench runs) at
- * bench time, for the record's "host_state" object (record.h).
+ * bench time, for the record's "host" object (record.h keeps it as
+ * host_state, written into "host" beside name and kernel).
  *
  * Every file is read below one root, TBX_HOST_ROOT (default "/"), so tests
  * point it at a fixture tree (tests/fixtures/host/).  Each item is

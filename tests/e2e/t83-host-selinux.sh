@@ -59,37 +59,37 @@ like "$err$out" "rocm-7\.2: recreated .*definition changed" "back to the default
 TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench rocm72 tiny -- -r 1
 is "$rc" 0 "bench with the Strix Halo fixture as host root"
 rec=$out
-is "$(printf '%s' "$rec" | jq -r .host_state.kernel_release)" "6.17.7-300.fc43.x86_64" "kernel release"
-is "$(printf '%s' "$rec" | jq -c .host_state.kernel_params)" \
+is "$(printf '%s' "$rec" | jq -r .host.kernel_release)" "6.17.7-300.fc43.x86_64" "kernel release"
+is "$(printf '%s' "$rec" | jq -c .host.kernel_params)" \
 	'{"amdgpu.gttsize":"126976","ttm.pages_limit":"32505856","ttm.page_pool_size":"32505856"}' \
 	"the performance-relevant kernel parameters, and only those"
-is "$(printf '%s' "$rec" | jq -r '[.host_state.ttm_pages_limit, .host_state.ttm_page_pool_size, .host_state.amdgpu_gttsize] | join(" ")')" \
+is "$(printf '%s' "$rec" | jq -r '[.host.ttm_pages_limit, .host.ttm_page_pool_size, .host.amdgpu_gttsize] | join(" ")')" \
 	"32505856 32505856 126976" "TTM and GTT limits"
-is "$(printf '%s' "$rec" | jq -r '.host_state.platform_profile + " " + .host_state.tuned_profile')" \
+is "$(printf '%s' "$rec" | jq -r '.host.platform_profile + " " + .host.tuned_profile')" \
 	"performance accelerator-performance" "power and TuneD profiles"
-is "$(printf '%s' "$rec" | jq -r .host_state.cpu_model)" "AMD RYZEN AI MAX+ 395 w/ Radeon 8060S" "CPU model"
-is "$(printf '%s' "$rec" | jq -r .host_state.mem_total_bytes)" "$((130023424 * 1024))" "memory size"
-is "$(printf '%s' "$rec" | jq -r '.host_state.firmware, .host_state.rocm')" "null
+is "$(printf '%s' "$rec" | jq -r .host.cpu_model)" "AMD RYZEN AI MAX+ 395 w/ Radeon 8060S" "CPU model"
+is "$(printf '%s' "$rec" | jq -r .host.mem_total_bytes)" "$((130023424 * 1024))" "memory size"
+is "$(printf '%s' "$rec" | jq -r '.host.firmware, .host.rocm')" "null
 null" "absent items are null, not guessed"
-is "$(printf '%s' "$rec" | jq -r '.host_state.limits.memlock.soft | type')" number "the container's memlock limit"
-is "$(printf '%s' "$rec" | jq -r '.host_state.limits.nofile.hard | type')" number "and its open files limit"
-is "$(printf '%s' "$rec" | jq -r '.host_state.limits.nofile.soft')" \
+is "$(printf '%s' "$rec" | jq -r '.host.limits.memlock.soft | type')" number "the container's memlock limit"
+is "$(printf '%s' "$rec" | jq -r '.host.limits.nofile.hard | type')" number "and its open files limit"
+is "$(printf '%s' "$rec" | jq -r '.host.limits.nofile.soft')" \
 	"$(podman exec llama-rocm-7.2 sh -c 'ulimit -n')" "the limit is the container's own"
-is "$(printf '%s' "$rec" | jq -c .host_state.gpu_env)" "{}" "no GPU variables in this container"
+is "$(printf '%s' "$rec" | jq -c .host.gpu_env)" "{}" "no GPU variables in this container"
 
 TBX_HOST_ROOT=$FIX/strix-halo-iommu-off run tbx --json bench vulkan-radv tiny -- -r 1
 is "$rc" 0 "bench with the amd_iommu=off fixture"
 rec=$out
-is "$(printf '%s' "$rec" | jq -r '.host_state.kernel_params.amd_iommu')" off "amd_iommu=off recorded"
-like "$(printf '%s' "$rec" | jq -r .host_state.mesa)" "^[0-9]+\.[0-9]+" "the container's Mesa version"
-is "$(printf '%s' "$rec" | jq -r '.host_state.gpu_env.GGML_VK_VISIBLE_DEVICES + " " + .host_state.gpu_env.VK_ICD_FILENAMES')" \
+is "$(printf '%s' "$rec" | jq -r '.host.kernel_params.amd_iommu')" off "amd_iommu=off recorded"
+like "$(printf '%s' "$rec" | jq -r .host.mesa)" "^[0-9]+\.[0-9]+" "the container's Mesa version"
+is "$(printf '%s' "$rec" | jq -r '.host.gpu_env.GGML_VK_VISIBLE_DEVICES + " " + .host.gpu_env.VK_ICD_FILENAMES')" \
 	"0 /usr/share/vulkan/icd.d/lvp_icd.json" "the GPU variables llama-bench saw"
-is "$(jq -r .host_state.kernel_params.amd_iommu "$(ls -t "$results"/*vulkan-radv*.json | head -1)")" off \
+is "$(jq -r .host.kernel_params.amd_iommu "$(ls -t "$results"/*vulkan-radv*.json | head -1)")" off \
 	"and the stored record has them"
 
 # the real root: the host's own kernel
 run tbx --json bench rocm72 tiny -- -r 1
-is "$(printf '%s' "$out" | jq -r .host_state.kernel_release)" "$(cat /proc/sys/kernel/osrelease)" \
+is "$(printf '%s' "$out" | jq -r .host.kernel_release)" "$(cat /proc/sys/kernel/osrelease)" \
 	"without TBX_HOST_ROOT: this host's kernel"
 
 # --- a native backend records the GPU variables it inherited and was given
@@ -105,10 +105,10 @@ cat >"$TBX_HOME/containers/hip-local.json" <<JSON
 JSON
 HSA_OVERRIDE_GFX_VERSION=11.0.0 TBX_HOST_ROOT=$FIX/strix-halo run tbx --json bench hip-local tiny -- -r 1
 is "$rc" 0 "native bench"
-is "$(printf '%s' "$out" | jq -c .host_state.gpu_env)" \
+is "$(printf '%s' "$out" | jq -c .host.gpu_env)" \
 	'{"HSA_OVERRIDE_GFX_VERSION":"11.0.0","ROCBLAS_USE_HIPBLASLT":"1"}' \
 	"a native record carries the leaked and the given GPU variables"
-is "$(printf '%s' "$out" | jq -r .host_state.limits.memlock.soft)" 8388608 "and the limits it runs with"
+is "$(printf '%s' "$out" | jq -r .host.limits.memlock.soft)" 8388608 "and the limits it runs with"
 rm -f "$TBX_HOME/containers/hip-local.json"
 
 # --- doctor: SELinux from fixtures, GPU variables in the environment
