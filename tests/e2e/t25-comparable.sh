@@ -17,8 +17,8 @@ run tbx refresh rocm72
 is "$rc" 0 "refresh rocm72"
 
 # --- the effective settings and the key are in the record
-run tbx bench rocm72 tiny -- -r 4
-is "$rc" 0 "bench rocm72 tiny -- -r 4"
+run tbx bench rocm72 tiny -- -r 3
+is "$rc" 0 "bench rocm72 tiny -- -r 3"
 rec=$(newest)
 is "$(jq -r .schema "$rec")" 2 "schema 2"
 is "$(jq -r '.settings | type' "$rec")" object "the effective settings are recorded"
@@ -30,12 +30,12 @@ check "load_mode (or use_mmap folded into it)" jqe '.settings.load_mode | type =
 check "use_mmap itself is not kept beside load_mode" jqe '.settings | has("use_mmap") | not' "$rec"
 is "$(jq -r .run_kind "$rec")" bench "the kind of run"
 key=$(jq -r .config_key "$rec")
-like "$key" '^bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 4$' "the configuration key: kind, backend, file, size, arguments"
+like "$key" '^bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 3$' "the configuration key: kind, backend, file, size, arguments"
 check "the upstream slot is there" jqe 'has("upstream")' "$rec"
 
 # --- -fa 1 is another configuration: never compared
-run tbx bench rocm72 tiny -- -r 4 -fa 1
-is "$rc" 0 "bench with -- -r 4 -fa 1"
+run tbx bench rocm72 tiny -- -r 3 -fa 1
+is "$rc" 0 "bench with -- -r 3 -fa 1"
 like "$out" "first result for this configuration" "not compared with the run without -fa 1"
 unlike "$out" "vs previous" "no comparison line"
 fa=$(newest)
@@ -51,12 +51,12 @@ is "$(jq -r '.[0].config_key' <<<"$out")" "$key" "with its key"
 check "and its settings" jqe '.[0].settings.n_threads' <<<"$out"
 run tbx results --group
 is "$rc" 0 "results --group"
-like "$out" "configuration: bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 4 -fa 1" "a group per key"
+like "$out" "configuration: bench\|rocm-7\.2\|tiny\.gguf\|[0-9]+\|-r 3 -fa 1" "a group per key"
 run tbx report -o "$T/r"
 is "$rc" 0 "report"
 matrix=$(cat "$T"/r/REBENCH-MATRIX-*.md)
-like "$matrix" "\| tiny \(-r 4\) \|" "a row for the run without -fa 1"
-like "$matrix" "\| tiny \(-r 4 -fa 1\) \|" "and one for the run with it"
+like "$matrix" "\| tiny \(-r 3\) \|" "a row for the run without -fa 1"
+like "$matrix" "\| tiny \(-r 3 -fa 1\) \|" "and one for the run with it"
 
 # --- a rebuild whose llama-bench defaults to one thread: same argv from tbx
 if [ "$threads" = 1 ]; then
@@ -65,7 +65,7 @@ else
 	"$TESTBED" rebuild "$TB_DIR" rocm-7.2 --llama-bench-adds "-t 1" >/dev/null 2>&1
 	run tbx refresh rocm72
 	is "$rc" 0 "refresh to the rebuilt image"
-	run tbx bench rocm72 tiny -- -r 4
+	run tbx bench rocm72 tiny -- -r 3
 	is "$rc" 0 "the same bench on the rebuilt image"
 	new=$(newest)
 	is "$(jq -r '.command | join(" ")' "$new")" "$(jq -r '.command | join(" ")' "$rec")" "the same argv"
@@ -76,7 +76,7 @@ else
 		"flagged, naming n_threads, attributed to the image"
 	run tbx report --check
 	is "$rc" 1 "report --check: exit 1"
-	like "$out" "^REGRESSION: tiny \(-r 4\) on rocm-7\.2: (pp512|tg128) .*n_threads $threads -> 1.*; attributed to the image$" \
+	like "$out" "^REGRESSION: tiny \(-r 3\) on rocm-7\.2: (pp512|tg128) .*n_threads $threads -> 1.*; attributed to the image$" \
 		"--check names the setting and the attribution"
 	unlike "$out" "-fa 1" "the -fa 1 run is not in it"
 	# leave a plain image behind for the tests after this one
@@ -89,12 +89,12 @@ if ! printf '%s' "$out" | grep -q TBX_HOST_ROOT; then
 	echo "# skip: this tbx does not read the host state yet"
 else
 	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo
-	run tbx bench rocm72 tiny -- -r 3
+	run tbx bench rocm72 tiny -- -r 1
 	is "$rc" 0 "bench on the strix-halo host fixture"
 	before=$(newest)
 	is "$(jq -r '.host.kernel_params.amd_iommu' "$before")" null "no amd_iommu parameter"
 	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo-iommu-off
-	run tbx bench rocm72 tiny -- -r 3
+	run tbx bench rocm72 tiny -- -r 1
 	is "$rc" 0 "bench again, the kernel booted with amd_iommu=off"
 	after=$(newest)
 	unset TBX_HOST_ROOT
@@ -106,7 +106,7 @@ else
 	mv "$T/slower.json" "$after"
 	run tbx report --check
 	is "$rc" 1 "report --check: exit 1"
-	like "$out" "^REGRESSION: tiny \(-r 3\) on rocm-7\.2: tg128 -20\.0% after kernel_params\.amd_iommu \? -> off; attributed to the host$" \
+	like "$out" "^REGRESSION: tiny \(-r 1\) on rocm-7\.2: tg128 -20\.0% after kernel_params\.amd_iommu \? -> off; attributed to the host$" \
 		"attributed to the host, naming the kernel parameter"
 fi
 
