@@ -47,9 +47,7 @@ static int run_backends(struct ctx *c, const struct cmd_args *a)
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < c->backends.n; i++)
 			json_object_array_add(arr, backend_json(&c->backends.v[i]));
-		char *s = json_pretty(arr);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(arr);
 		json_object_put(arr);
 		return EXIT_OK;
 	}

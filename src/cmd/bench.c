@@ -374,9 +374,7 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 	if (store_write(c->home, rec, &path, &c->err) < 0)
 		goto out;
 	if (c->json) {
-		char *s = json_pretty(rec);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(rec);
 	} else if (g_verbosity >= 0) {
 		print_result(c, &pl, &mr, device, rec, path);
 	}

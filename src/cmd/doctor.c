@@ -533,9 +533,7 @@ static int run_doctor(struct ctx *c, const struct cmd_args *a)
 		json_object *j = json_object_new_object();
 		json_add_bool(j, "ok", ok);
 		json_object_object_add(j, "checks", r.checks);
-		char *s = json_pretty(j);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(j);
 		json_object_put(j);
 	} else {
 		printf("%zu failed, %zu warning%s\n", r.count[LV_FAIL], r.count[LV_WARN],

@@ -184,9 +184,7 @@ static int run_import(struct ctx *c, const struct cmd_args *a)
 			import_log(c, argv[i], &o, &t, out);
 	}
 	if (out) {
-		char *s = json_pretty(out);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(out);
 		json_object_put(out);
 	} else if (g_verbosity >= 0 && argc - first > 1) {
 		printf("%zu imported, %zu failed run%s imported, %zu skipped, %zu error%s\n", t.added,

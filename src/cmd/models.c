@@ -25,9 +25,7 @@ static int run_models(struct ctx *c, const struct cmd_args *a)
 			json_object_array_add(arr, m);
 		}
 		json_object_object_add(j, "models", arr);
-		char *s = json_pretty(j);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(j);
 		json_object_put(j);
 		return EXIT_OK;
 	}

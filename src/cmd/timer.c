@@ -436,9 +436,7 @@ static int timer_status(struct ctx *c, const struct cmd_args *a)
 		json_add_str(j, "last_run", last);
 		json_add_str(j, "last_result", last ? result : NULL);
 		json_add_str(j, "systemd", why);
-		char *s = json_pretty(j);
-		fputs(s, stdout);
-		free(s);
+		cmd_print_json(j);
 		json_object_put(j);
 	} else if (!have_svc && !have_tmr) {
 		printf("not installed (no %s in %s; see 'tbx timer install')\n", TIMER, dir);
