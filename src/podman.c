@@ -344,6 +344,10 @@ int podman_image_list_find(json_object *list, const char *name, const char *dige
 		id += 7, lid -= 7;
 	if ((!digest || !*digest) && lid < 12)
 		return 1;
+	/* a malformed digest names no image (the entry's digests are read
+	 * through digest_is_valid: it could never be among them) */
+	if (digest && *digest && !digest_is_valid(digest))
+		return 1;
 	/* by digest: a repository-qualified match first (the same digest may
 	 * be in several repositories; Digest alone is not qualified) */
 	for (int pass = 0; pass < 2; pass++) {
