@@ -98,6 +98,9 @@ run tbx bench --help
 if ! printf '%s' "$out" | grep -q TBX_HOST_ROOT; then
 	echo "# skip: this tbx does not read the host state yet"
 else
+	# the image was rebuilt above: bring the container up to date first
+	run tbx refresh rocm72
+	is "$rc" 0 "refresh"
 	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo
 	run tbx bench rocm72 tiny -- -r 1
 	is "$rc" 0 "bench on the strix-halo host fixture"
