@@ -90,13 +90,23 @@ static json_object *outcome_json(const struct backend *b, const struct converge_
  * retired ones that were named; a tag list that could not be read is said
  * once per repository.  Returns how many non-retired default backends are
  * frozen (refresh --check fails on those). */
+/* A tag list that failed for the reason the backends' own registry check
+ * already gave (a bad mirror entry, say) is not said a second time. */
+static int said_by_registry_check(const char *why, const struct registry_answer *ans, size_t n)
+{
+	for (size_t j = 0; j < n; j++)
+		if (!ans[j].ok && ans[j].err.msg[0] && strstr(why, ans[j].err.msg))
+			return 1;
+	return 0;
+}
+
 static size_t report_upstream(struct ctx *c, const struct upstream_survey *us,
 			      struct imagelock *il, const struct backend **sel,
-			      struct upstream_info *up, size_t n)
+			      const struct registry_answer *ans, struct upstream_info *up, size_t n)
 {
 	size_t frozen_defaults = 0;
 	for (size_t i = 0; i < us->n; i++)
-		if (!us->v[i].ok && us->v[i].error) {
+		if (!us->v[i].ok && us->v[i].error && !said_by_registry_check(us->v[i].error, ans, n)) {
 			char *s = sanitize_line(us->v[i].error, strlen(us->v[i].error), 300);
 			note("upstream state unknown for %s: %s", us->v[i].name, s);
 			free(s);
@@ -232,7 +242,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM, "interrupted");
 		goto done;
 	}
-	frozen_defaults = report_upstream(c, &us, &il, sel, up, n);
+	frozen_defaults = report_upstream(c, &us, &il, sel, ans, up, n);
 	if (ro.prune) {
 		int prc = prune_run(&c->podman, &c->backends, c->home, &il, ro.check, c->cfg.keep_images,
 				    &pr, &c->err);
