@@ -49,8 +49,16 @@ const char *const record_fields_doc[][2] = {
 	{ "stale, stale_reason", "run with --allow-stale on a stale container, and why" },
 	{ "imported, source, source_env, source_sha256",
 	  "an imported log: its file name, the environment its name says, its content hash" },
-	{ "run_kind", "\"bench\" (the canonical pp512/tg128 run)" },
-	{ "config_key", "\"KIND|BACKEND|MODEL-FILE|BYTES|EXTRA-ARGS\" (\"?\" where unknown): "
+	{ "run_kind", "\"bench\" (the canonical pp512/tg128 run) or \"curve\" (a depth curve, "
+		      "tbx curve or an imported upstream campaign: pp512 and tg128 are null, the "
+		      "numbers are in curve)" },
+	{ "curve", "depths, ubatch, ubatch_from (calibration, option, default, file name), "
+		   "repetitions, cooldown_s, load_flag, partial; prefill and generation {n_prompt, "
+		   "n_gen, partial, error, command, points: [{depth, mean, stddev, samples}]}; "
+		   "warmup (discarded), calibration {ubatch, calibrated_at, candidates}, campaign "
+		   "(imported). Schema: docs/CURVES.md" },
+	{ "config_key", "\"KIND|BACKEND|MODEL-FILE|BYTES|EXTRA-ARGS\" (\"?\" where unknown; KIND "
+			"bench or curve): "
 			"only runs with the same key are compared (matrix rows, history, "
 			"regressions, the line after tbx bench)" },
 	{ "settings", "llama-bench's effective settings as it printed them (null when its "
@@ -78,11 +86,66 @@ static void rec_test_free(struct rec_test *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static void rec_series_free(struct rec_series *s)
+{
+	for (size_t i = 0; i < s->n_points; i++)
+		rec_test_free(&s->points[i].t);
+	free(s->points);
+	free(s->error);
+	strv_free(&s->command);
+	memset(s, 0, sizeof(*s));
+}
+
+static void rec_curve_free(struct rec_curve *c)
+{
+	free(c->depths), free(c->ubatch_from), free(c->load_flag);
+	free(c->calibration), free(c->campaign);
+	rec_series_free(&c->prefill), rec_series_free(&c->generation);
+	rec_test_free(&c->warmup);
+	memset(c, 0, sizeof(*c));
+	c->cooldown_s = -1;
+}
+
+bool record_is_curve(const struct record *r)
+{
+	return str_eq(r->run_kind, RECORD_RUN_CURVE);
+}
+
+const struct rec_point *rec_series_point(const struct rec_series *s, long depth)
+{
+	for (size_t i = 0; i < s->n_points; i++)
+		if (s->points[i].depth == depth)
+			return &s->points[i];
+	return NULL;
+}
+
+void rec_series_add(struct rec_series *s, long depth, const struct rec_test *t)
+{
+	s->points = xrealloc(s->points, (s->n_points + 1) * sizeof(*s->points));
+	struct rec_point *p = &s->points[s->n_points++];
+	memset(p, 0, sizeof(*p));
+	p->depth = depth;
+	rec_test_set(&p->t, t->mean, t->stddev, t->samples, t->n_samples);
+}
+
+void rec_series_from_lb(struct rec_series *s, const struct lb_run *r)
+{
+	for (size_t i = 0; i < r->n_tests; i++) {
+		const struct lb_test *lt = &r->tests[i];
+		if (lt->n_prompt != s->n_prompt || lt->n_gen != s->n_gen)
+			continue;
+		struct rec_test t = { .present = true, .mean = lt->mean, .stddev = lt->stddev,
+				      .samples = lt->samples, .n_samples = lt->n_samples };
+		rec_series_add(s, lt->n_depth, &t);
+	}
+}
+
 void record_init(struct record *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->schema = RECORD_SCHEMA;
 	r->model_bytes = -1;
+	r->curve.cooldown_s = -1;
 }
 
 void record_free(struct record *r)
@@ -104,6 +167,7 @@ void record_free(struct record *r)
 	strv_free(&r->command), strv_free(&r->extra_args), strv_free(&r->devices);
 	rec_test_free(&r->pp512), rec_test_free(&r->tg128);
 	rec_test_free(&r->warmup_pp512), rec_test_free(&r->warmup_tg128);
+	rec_curve_free(&r->curve);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -173,7 +237,7 @@ void record_update_key(struct record *r)
 	if (r->shared_text)
 		return;
 	key_of(r, r->run_kind, r->model_path, r->model, r->model_bytes, &r->extra_args,
-	       r->command.n > 0);
+	       r->command.n > 0 || record_is_curve(r));
 }
 
 char *record_label(const struct record *r)
@@ -226,6 +290,60 @@ static json_object *test_json(const struct record *r, const struct rec_test *t)
 		if (isfinite(t->samples[i]))
 			json_object_array_add(s, num_json(r, t->samples[i]));
 	json_object_object_add(j, "samples", s);
+	return j;
+}
+
+static json_object *longs_json(const long *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_int64(v[i]));
+	return a;
+}
+
+static json_object *series_json(const struct record *r, const struct rec_series *s)
+{
+	if (!s->present)
+		return NULL;
+	json_object *j = json_object_new_object();
+	json_add_int(j, "n_prompt", s->n_prompt);
+	json_add_int(j, "n_gen", s->n_gen);
+	json_add_bool(j, "partial", s->partial);
+	json_add_str(j, "error", s->error);
+	json_object_object_add(j, "command", s->command.n ? json_strv_array(&s->command) : NULL);
+	json_object *pts = json_object_new_array();
+	for (size_t i = 0; i < s->n_points; i++) {
+		json_object *p = test_json(r, &s->points[i].t);
+		json_object *q = json_object_new_object();
+		json_add_int(q, "depth", s->points[i].depth);
+		json_object_object_foreach(p, k, v) json_object_object_add(q, k, json_object_get(v));
+		json_object_put(p);
+		json_object_array_add(pts, q);
+	}
+	json_object_object_add(j, "points", pts);
+	return j;
+}
+
+static json_object *curve_json(const struct record *r)
+{
+	const struct rec_curve *c = &r->curve;
+	if (!c->present)
+		return NULL;
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "depths", longs_json(c->depths, c->n_depths));
+	json_object_object_add(j, "ubatch", c->ubatch > 0 ? json_object_new_int64(c->ubatch) : NULL);
+	json_add_str(j, "ubatch_from", c->ubatch_from);
+	json_object_object_add(j, "repetitions",
+			       c->repetitions > 0 ? json_object_new_int64(c->repetitions) : NULL);
+	json_object_object_add(j, "cooldown_s",
+			       c->cooldown_s >= 0 ? json_object_new_int64(c->cooldown_s) : NULL);
+	json_add_str(j, "load_flag", c->load_flag);
+	json_add_bool(j, "partial", c->partial);
+	json_object_object_add(j, "prefill", series_json(r, &c->prefill));
+	json_object_object_add(j, "generation", series_json(r, &c->generation));
+	json_object_object_add(j, "warmup", test_json(r, &c->warmup));
+	json_object_object_add(j, "calibration", record_obj_parse(c->calibration));
+	json_object_object_add(j, "campaign", record_obj_parse(c->campaign));
 	return j;
 }
 
@@ -314,6 +432,8 @@ json_object *record_to_json(const struct record *r)
 		free(k.config_key), free(k.config_variant);
 		json_object_object_add(j, "settings", record_obj_parse(r->settings));
 		json_object_object_add(j, "upstream", record_obj_parse(r->upstream));
+		if (r->curve.present)
+			json_object_object_add(j, "curve", curve_json(r));
 	}
 	return j;
 }
@@ -350,7 +470,7 @@ void record_set_results(struct record *r, const struct lb_run *m, const struct l
 /* ---- checks ---- */
 
 enum key_type { K_STR, K_NAME, K_DIGEST, K_SHA256, K_TIME, K_STATUS, K_ERROR, K_INT, K_BOOL,
-		K_STRINGS, K_OBJECT, K_HOST, K_TEST, K_WARMUP };
+		K_STRINGS, K_OBJECT, K_HOST, K_TEST, K_WARMUP, K_CURVE };
 
 static const struct {
 	const char *key;
@@ -371,6 +491,7 @@ static const struct {
 	{ "source_env", K_STR },     { "source_sha256", K_SHA256 }, { "schema", K_INT },
 	{ "run_kind", K_STR },       { "config_key", K_STR },      { "settings", K_OBJECT },
 	{ "host_state", K_OBJECT },  { "upstream", K_OBJECT },    { "image_platform_digest", K_DIGEST },
+	{ "curve", K_CURVE },
 };
 
 static bool is_name(const char *s)
@@ -461,6 +582,89 @@ static int check_strings(json_object *a, const char *file, const char *key, stru
 	return 0;
 }
 
+static bool is_count(json_object *v, int64_t max)
+{
+	return json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 0 &&
+	       json_object_get_int64(v) <= max;
+}
+
+/* A member that must be absent, null, or pass ok. */
+#define CURVE_MEMBER(obj, name, ok, what)                                                    \
+	do {                                                                                 \
+		json_object *m_ = json_get(obj, name);                                       \
+		if (m_ && !(ok))                                                              \
+			return err_set(e, "%s: %s.%s must be %s", file, key, name, what);     \
+	} while (0)
+
+static int check_series(json_object *s, const char *file, const char *key, struct err *e)
+{
+	if (!json_object_is_type(s, json_type_object))
+		return err_set(e, "%s: %s must be an object", file, key);
+	json_object *m;
+	CURVE_MEMBER(s, "n_prompt", is_count(m_, 1 << 24), "a whole number of tokens");
+	CURVE_MEMBER(s, "n_gen", is_count(m_, 1 << 24), "a whole number of tokens");
+	CURVE_MEMBER(s, "partial", json_object_is_type(m_, json_type_boolean), "true or false");
+	if ((m = json_get(s, "error")) && check_text(m, file, "error", RECORD_MAX_ERROR, e) < 0)
+		return err_wrap(e, "in %s", key);
+	if ((m = json_get(s, "command")) && check_strings(m, file, "command", e) < 0)
+		return err_wrap(e, "in %s", key);
+	json_object *pts = json_get(s, "points");
+	if (!pts)
+		return 0;
+	if (!json_object_is_type(pts, json_type_array))
+		return err_set(e, "%s: %s.points must be an array", file, key);
+	size_t n = json_object_array_length(pts);
+	if (n > RECORD_MAX_POINTS)
+		return err_set(e, "%s: %s has more than %d points", file, key, RECORD_MAX_POINTS);
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(pts, i);
+		char what[96];
+		snprintf(what, sizeof(what), "%s.points[%zu]", key, i);
+		if (!json_object_is_type(p, json_type_object))
+			return err_set(e, "%s: %s must be an object", file, what);
+		if (!is_count(json_get(p, "depth"), INT32_MAX))
+			return err_set(e, "%s: %s.depth must be a whole number of tokens", file, what);
+		if (check_test(p, file, what, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_curve(json_object *c, const char *file, struct err *e)
+{
+	const char *key = "curve";
+	if (!json_object_is_type(c, json_type_object))
+		return err_set(e, "%s: 'curve' must be an object", file);
+	json_object *d = json_get(c, "depths"), *m;
+	if (d) {
+		if (!json_object_is_type(d, json_type_array) ||
+		    json_object_array_length(d) > RECORD_MAX_POINTS)
+			return err_set(e, "%s: curve.depths must be an array of at most %d depths",
+				       file, RECORD_MAX_POINTS);
+		for (size_t i = 0; i < json_object_array_length(d); i++)
+			if (!is_count(json_object_array_get_idx(d, i), INT32_MAX))
+				return err_set(e, "%s: curve.depths[%zu] must be a whole number of "
+					       "tokens", file, i);
+	}
+	CURVE_MEMBER(c, "ubatch", is_count(m_, 1 << 24), "a whole number");
+	CURVE_MEMBER(c, "repetitions", is_count(m_, RECORD_MAX_SAMPLES), "a whole number");
+	CURVE_MEMBER(c, "cooldown_s", is_count(m_, 86400), "seconds (0 to 86400)");
+	CURVE_MEMBER(c, "partial", json_object_is_type(m_, json_type_boolean), "true or false");
+	CURVE_MEMBER(c, "calibration", json_object_is_type(m_, json_type_object), "an object");
+	CURVE_MEMBER(c, "campaign", json_object_is_type(m_, json_type_object), "an object");
+	static const char *const texts[] = { "ubatch_from", "load_flag" };
+	for (size_t i = 0; i < 2; i++)
+		if ((m = json_get(c, texts[i])) && check_text(m, file, texts[i], RECORD_MAX_TEXT, e) < 0)
+			return err_wrap(e, "in curve");
+	if ((m = json_get(c, "prefill")) && check_series(m, file, "curve.prefill", e) < 0)
+		return -1;
+	if ((m = json_get(c, "generation")) && check_series(m, file, "curve.generation", e) < 0)
+		return -1;
+	if ((m = json_get(c, "warmup")) && check_test(m, file, "curve.warmup", e) < 0)
+		return -1;
+	return 0;
+}
+
 static int check_value(json_object *v, enum key_type type, const char *file, const char *key,
 		       struct err *e)
 {
@@ -523,6 +727,7 @@ static int check_value(json_object *v, enum key_type type, const char *file, con
 		}
 		return 0;
 	case K_TEST: return check_test(v, file, key, e);
+	case K_CURVE: return check_curve(v, file, e);
 	case K_WARMUP:
 		if (!json_object_is_type(v, json_type_object))
 			return err_set(e, "%s: 'warmup' must be an object", file);
@@ -546,6 +751,7 @@ static bool has_type(json_object *v, enum key_type type)
 	case K_STRINGS: return json_object_is_type(v, json_type_array);
 	case K_OBJECT:
 	case K_TEST:
+	case K_CURVE:
 	case K_WARMUP: return json_object_is_type(v, json_type_object);
 	case K_HOST:
 		return json_object_is_type(v, json_type_object) ||
@@ -586,6 +792,55 @@ static void test_from_json(json_object *o, struct rec_test *t)
 		if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
 			t->samples[t->n_samples++] = json_object_get_double(v);
 	}
+}
+
+static void series_from_json(json_object *o, struct rec_series *s)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	s->present = true;
+	s->n_prompt = (int)json_int(o, "n_prompt", 0);
+	s->n_gen = (int)json_int(o, "n_gen", 0);
+	s->partial = json_flag(o, "partial", false);
+	s->error = json_str(o, "error") ? xstrdup(json_str(o, "error")) : NULL;
+	json_object *c = json_arr(o, "command");
+	for (size_t i = 0; c && i < json_object_array_length(c); i++)
+		if (json_object_is_type(json_object_array_get_idx(c, i), json_type_string))
+			strv_push(&s->command, json_object_get_string(json_object_array_get_idx(c, i)));
+	json_object *pts = json_arr(o, "points");
+	size_t n = pts ? json_object_array_length(pts) : 0;
+	for (size_t i = 0; i < n && i < RECORD_MAX_POINTS; i++) {
+		json_object *p = json_object_array_get_idx(pts, i);
+		struct rec_test t = { 0 };
+		test_from_json(p, &t);
+		rec_series_add(s, (long)json_int(p, "depth", 0), &t);
+		rec_test_free(&t);
+	}
+}
+
+static void curve_from_json(json_object *o, struct rec_curve *c)
+{
+	if (!json_object_is_type(o, json_type_object))
+		return;
+	c->present = true;
+	json_object *d = json_arr(o, "depths");
+	c->n_depths = d ? json_object_array_length(d) : 0;
+	if (c->n_depths > RECORD_MAX_POINTS)
+		c->n_depths = RECORD_MAX_POINTS;
+	c->depths = c->n_depths ? xcalloc(c->n_depths, sizeof(long)) : NULL;
+	for (size_t i = 0; i < c->n_depths; i++)
+		c->depths[i] = (long)json_object_get_int64(json_object_array_get_idx(d, i));
+	c->ubatch = (long)json_int(o, "ubatch", 0);
+	c->ubatch_from = dup_or_null(json_str(o, "ubatch_from"));
+	c->repetitions = (long)json_int(o, "repetitions", 0);
+	c->cooldown_s = (long)json_int(o, "cooldown_s", -1);
+	c->load_flag = dup_or_null(json_str(o, "load_flag"));
+	c->partial = json_flag(o, "partial", false);
+	series_from_json(json_get(o, "prefill"), &c->prefill);
+	series_from_json(json_get(o, "generation"), &c->generation);
+	test_from_json(json_obj(o, "warmup"), &c->warmup);
+	c->calibration = record_obj_text(json_get(o, "calibration"));
+	c->campaign = record_obj_text(json_get(o, "campaign"));
 }
 
 static void strv_from_json(struct strv *out, json_object *a)
@@ -697,9 +952,16 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 	r->settings = record_obj_text(json_get(o, "settings"));
 	r->host_state = host_state_text(json_obj(o, "host"));
 	r->upstream = record_obj_text(json_get(o, "upstream"));
+	bool curve = record_is_curve(r);
+	if (curve)
+		curve_from_json(json_get(o, "curve"), &r->curve);
 	key_of(r, r->run_kind, json_str(o, "model_path"), r->model, r->model_bytes, &r->extra_args,
-	       command && json_object_array_length(command) > 0);
-	if (!r->failed && !r->pp512.present && !r->tg128.present) {
+	       curve || (command && json_object_array_length(command) > 0));
+	if (curve && !r->failed && !r->curve.prefill.n_points && !r->curve.generation.n_points) {
+		record_free(r);
+		return err_set(e, "%s: a successful curve record without a point", file);
+	}
+	if (!curve && !r->failed && !r->pp512.present && !r->tg128.present) {
 		record_free(r);
 		return err_set(e, "%s: neither pp512 nor tg128 in a successful record", file);
 	}

@@ -19,6 +19,8 @@
 
 #define RECORD_SCHEMA 2
 #define RECORD_RUN_BENCH "bench" /* the canonical pp512/tg128 run */
+#define RECORD_RUN_CURVE "curve" /* a depth curve (upstream's method): see struct rec_curve */
+#define RECORD_MAX_POINTS 256    /* depths in one curve series */
 #define RECORD_MAX_SAMPLES 10000
 /* The one size limit of a record file: the store reads no bigger one, so
  * none is written (store_write) or imported (bundles).  Strings are
@@ -35,6 +37,42 @@ struct rec_test {
 	double mean, stddev; /* t/s; NaN when unknown */
 	double *samples;     /* t/s; only finite ones are written and read */
 	size_t n_samples;
+};
+
+/* One point of a depth curve: t/s at a context depth (n_depth). */
+struct rec_point {
+	long depth;
+	struct rec_test t;
+};
+
+/* One series of a depth curve: one llama-bench invocation over every depth. */
+struct rec_series {
+	bool present;
+	int n_prompt, n_gen;  /* prefill 2048/0, generation 0/128 */
+	bool partial;         /* it stopped before its last depth */
+	char *error;          /* why it stopped (partial or no point), else NULL */
+	struct strv command;  /* the exact argv of this series; empty = unknown */
+	struct rec_point *points; /* by depth, as run */
+	size_t n_points;
+};
+
+/* The curve of a "curve" record (docs/CURVES.md): the settings asked for
+ * and the two series.  The calibration that chose the micro-batch is kept
+ * as compact JSON text (NULL when none ran or was reused). */
+struct rec_curve {
+	bool present;
+	long *depths;         /* asked for, in order */
+	size_t n_depths;
+	long ubatch;          /* -ub; 0 = unknown */
+	char *ubatch_from;    /* "calibration", "option", "default", "file name" */
+	long repetitions;     /* -r; 0 = unknown */
+	long cooldown_s;      /* pause between series; -1 = unknown */
+	char *load_flag;      /* "--load-mode none" or "-mmp 0"; NULL = unknown */
+	bool partial;         /* a series stopped part-way */
+	struct rec_series prefill, generation;
+	char *calibration;    /* {"ubatch", "calibrated_at", "candidates": [...]} */
+	char *campaign;       /* imported: {"id", "status", ...} from campaign_manifest.json */
+	struct rec_test warmup; /* the discarded warmup (prefill at the first depth) */
 };
 
 struct record {
@@ -88,6 +126,7 @@ struct record {
 			   * members other than name and kernel (hoststate.c) */
 	char *upstream;   /* the tag's upstream state: state, last_build,
 			   * successor (upstream.c) */
+	struct rec_curve curve; /* run_kind "curve" only */
 	/* derived, never read from the file: what must be equal for two runs
 	 * to be compared (record_update_key) */
 	char *config_key;     /* "bench|BACKEND|FILE|BYTES|ARGS" */
@@ -151,6 +190,16 @@ char *record_label(const struct record *r);
  * (and, with warmup, the discarded run's pp512 and tg128). */
 void record_set_results(struct record *r, const struct lb_run *measured,
 			const struct lb_run *warmup);
+
+/* Is this a curve record (run_kind "curve")? */
+bool record_is_curve(const struct record *r);
+/* The point of a series at a depth, or NULL. */
+const struct rec_point *rec_series_point(const struct rec_series *s, long depth);
+/* Append a point (its samples copied). */
+void rec_series_add(struct rec_series *s, long depth, const struct rec_test *t);
+/* The series' points from one llama-bench run: each row with the
+ * series' (n_prompt, n_gen), in the order of depths. */
+void rec_series_from_lb(struct rec_series *s, const struct lb_run *r);
 
 /* Set a test's samples (mean and stddev as given). */
 void rec_test_set(struct rec_test *t, double mean, double stddev, const double *samples,

@@ -361,16 +361,18 @@ int report_build(const struct records *rs, const struct report_opts *o, struct r
 	if (!rs->n)
 		return 0;
 	const struct record **by = xcalloc(rs->n, sizeof(*by));
-	size_t n_models = 0;
-	for (size_t i = 0; i < rs->n; i++)
-		by[i] = &rs->v[i];
-	qsort(by, rs->n, sizeof(*by), cmp_series_order);
-	for (size_t i = 0; i < rs->n; i++)
+	size_t n_models = 0, n = 0;
+	for (size_t i = 0; i < rs->n; i++) /* curves have their own section */
+		if (!record_is_curve(&rs->v[i]))
+			by[n++] = &rs->v[i];
+	r->n_runs = n;
+	qsort(by, n, sizeof(*by), cmp_series_order);
+	for (size_t i = 0; i < n; i++)
 		n_models += i == 0 || !same_row(by[i], by[i - 1]);
-	r->models = xcalloc(n_models, sizeof(*r->models));
-	for (size_t i = 0; i < rs->n;) {
+	r->models = xcalloc(n_models ? n_models : 1, sizeof(*r->models));
+	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
-		while (j < rs->n && same_row(by[j], by[i]))
+		while (j < n && same_row(by[j], by[i]))
 			j++;
 		add_model(r, by + i, j - i);
 		i = j;

@@ -325,13 +325,103 @@ static void test_file_name(void **state)
 	record_free(&a);
 }
 
+/* A curve record: written, read back, written again to the same text; its
+ * points and settings kept; the checks refuse bad curve members. */
+static void fill_curve(struct record *r)
+{
+	static const double s0[] = { 366.706, 366.841, 366.861 };
+	static const double s1[] = { 251.5, 252.25, 250.75 };
+	fill(r, false);
+	struct rec_test *gone[] = { &r->pp512, &r->tg128, &r->warmup_pp512, &r->warmup_tg128 };
+	for (size_t i = 0; i < 4; i++)
+		free(gone[i]->samples), memset(gone[i], 0, sizeof(*gone[i]));
+	r->has_warmup = false;
+	r->run_kind = xstrdup(RECORD_RUN_CURVE);
+	struct rec_curve *c = &r->curve;
+	c->present = true;
+	c->n_depths = 2;
+	c->depths = xcalloc(2, sizeof(long));
+	c->depths[1] = 8192;
+	c->ubatch = 512;
+	c->ubatch_from = xstrdup("calibration");
+	c->repetitions = 3;
+	c->cooldown_s = 10;
+	c->load_flag = xstrdup("--load-mode none");
+	c->partial = true;
+	c->prefill.present = true;
+	c->prefill.n_prompt = 2048;
+	strv_push(&c->prefill.command, "llama-bench");
+	struct rec_test t = { .present = true, .mean = 366.80266666666665, .stddev = 0.084,
+			      .samples = (double *)s0, .n_samples = 3 };
+	rec_series_add(&c->prefill, 0, &t);
+	t.samples = (double *)s1, t.mean = 251.5;
+	rec_series_add(&c->prefill, 8192, &t);
+	c->generation.present = true;
+	c->generation.n_gen = 128;
+	c->generation.partial = true;
+	c->generation.error = xstrdup("llama-bench failed (exit 1): failed to create context");
+	rec_series_add(&c->generation, 0, &t);
+	rec_test_set(&c->warmup, 360.5, NAN, s0, 1);
+	c->calibration = xstrdup("{\"ubatch\":512,\"candidates\":[{\"ubatch\":256,\"mean\":300.5}]}");
+}
+
+static void test_curve(void **state)
+{
+	(void)state;
+	struct record a, b;
+	struct err e = { 0 };
+	fill_curve(&a);
+	char *text = pretty_of(&a);
+	json_object *o = parse(text);
+	assert_int_equal(record_from_json(o, "c.json", &b, &e), 0);
+	char *again = pretty_of(&b);
+	assert_string_equal(text, again);
+	assert_true(record_is_curve(&b));
+	assert_string_equal(b.config_key, "curve|rocm-7.2|qwen.gguf|22837000000|-fa 1");
+	assert_int_equal(b.curve.prefill.n_points, 2);
+	assert_int_equal(rec_series_point(&b.curve.prefill, 8192)->t.n_samples, 3);
+	assert_null(rec_series_point(&b.curve.generation, 8192));
+	assert_true(fabs(rec_series_point(&b.curve.prefill, 0)->t.samples[2] - 366.861) < 1e-12);
+	assert_int_equal(b.curve.cooldown_s, 10);
+	assert_true(b.curve.partial && b.curve.generation.partial && !b.curve.prefill.partial);
+	assert_false(b.pp512.present);
+	/* a record read in summary keeps its curve: reports need it */
+	struct record s;
+	assert_int_equal(record_read(o, "c.json", RECORD_SUMMARY, &s, &e), 0);
+	assert_int_equal(s.curve.generation.n_points, 1);
+	record_free(&s);
+	record_free(&b);
+	/* refused: each names the member */
+	json_object *pts = json_object_object_get(json_object_object_get(json_object_object_get(o, "curve"), "prefill"), "points");
+	json_object_object_add(json_object_array_get_idx(pts, 1), "depth", json_object_new_string("x"));
+	assert_int_equal(record_from_json(o, "c.json", &b, &e), -1);
+	assert_non_null(strstr(e.msg, "curve.prefill.points[1].depth"));
+	json_object_object_add(json_object_array_get_idx(pts, 1), "depth", json_object_new_int(8192));
+	json_object_object_add(json_object_array_get_idx(pts, 0), "mean", json_object_new_double(-3));
+	assert_int_equal(record_from_json(o, "c.json", &b, &e), -1);
+	assert_non_null(strstr(e.msg, "curve.prefill.points[0].mean"));
+	json_object_object_add(json_object_array_get_idx(pts, 0), "mean", json_object_new_double(366.8));
+	json_object_object_add(json_object_object_get(o, "curve"), "ubatch", json_object_new_double(1.5));
+	assert_int_equal(record_from_json(o, "c.json", &b, &e), -1);
+	assert_non_null(strstr(e.msg, "curve.ubatch"));
+	json_object_object_add(json_object_object_get(o, "curve"), "ubatch", json_object_new_int(512));
+	/* no point at all in a successful curve */
+	json_object_array_del_idx(pts, 0, 2);
+	json_object_array_del_idx(json_object_object_get(json_object_object_get(json_object_object_get(o, "curve"), "generation"), "points"), 0, 1);
+	assert_int_equal(record_from_json(o, "c.json", &b, &e), -1);
+	assert_non_null(strstr(e.msg, "without a point"));
+	json_object_put(o);
+	free(text), free(again);
+	record_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_unknowns),
 		cmocka_unit_test(test_schema1_fixtures), cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_old_shapes),     cmocka_unit_test(test_file_name),
-		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_keys),      cmocka_unit_test(test_curve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
