@@ -3,7 +3,7 @@
  *
  * Checks: a loaded record has the fields reports use without checking
  * (file, run_id, backend, lineage, model), its start time prints, its
- * sample arrays are bounded; what record_to_json writes of it reads back
+ * sample arrays and curve points are bounded; what record_to_json writes of it reads back
  * and writes again to the same text; a rejected record says why and holds
  * nothing.
  */
@@ -66,8 +66,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		if (!r.file || !r.run_id || !r.backend || !r.lineage || !r.model)
 			fuzz_fail("record loaded with a missing field");
-		if (!r.failed && !r.pp512.present && !r.tg128.present)
+		if (!r.failed && !record_is_curve(&r) && !r.pp512.present && !r.tg128.present)
 			fuzz_fail("successful record without pp512 or tg128");
+		if (!r.failed && record_is_curve(&r) && !r.curve.prefill.n_points &&
+		    !r.curve.generation.n_points)
+			fuzz_fail("successful curve record without a point");
+		if (r.curve.prefill.n_points > RECORD_MAX_POINTS ||
+		    r.curve.generation.n_points > RECORD_MAX_POINTS ||
+		    r.curve.n_depths > RECORD_MAX_POINTS)
+			fuzz_fail("a curve beyond %d points", RECORD_MAX_POINTS);
+		for (size_t i = 0; i < r.curve.prefill.n_points; i++)
+			check_test("curve.prefill", &r.curve.prefill.points[i].t);
+		for (size_t i = 0; i < r.curve.generation.n_points; i++)
+			check_test("curve.generation", &r.curve.generation.points[i].t);
 		check_test("pp512", &r.pp512);
 		check_test("tg128", &r.tg128);
 		char ts[32];
