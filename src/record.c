@@ -936,8 +936,8 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 	r->failed = str_eq(json_str(o, "status"), "failed");
 	r->imported = json_flag(o, "imported", false);
 	r->stale = json_flag(o, "stale", false);
+	r->stale_reason = dup_or_null(json_str(o, "stale_reason")); /* reports say why */
 	if (full) {
-		r->stale_reason = dup_or_null(json_str(o, "stale_reason"));
 		r->source = dup_or_null(json_str(o, "source"));
 		r->source_env = dup_or_null(json_str(o, "source_env"));
 		r->source_sha256 = dup_or_null(json_str(o, "source_sha256"));

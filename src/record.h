@@ -161,8 +161,8 @@ int record_from_json(json_object *o, const char *file, struct record *r, struct 
 /* The same, leaving out (as unknown) with RECORD_SUMMARY what listings,
  * reports and comparisons never use: model_path, command, extra_args,
  * tbx_version, the image, container and binary details beyond digests,
- * devices, backends, gpu_info, model_type, the warmup, stale_reason and
- * the import source. */
+ * devices, backends, gpu_info, model_type, the warmup and the import
+ * source. */
 #define RECORD_SUMMARY 1u
 /* The checks every record passes before anything reads it: each known
  * key has its type (strings, numbers, booleans, arrays, objects, or null),

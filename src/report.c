@@ -24,12 +24,12 @@
 
 const char *const report_test_names[REPORT_N_TESTS] = { "pp512", "tg128" };
 
-static const char *const test_titles[REPORT_N_TESTS] = {
+const char *const report_test_titles[REPORT_N_TESTS] = {
 	"pp512: prompt processing, 512 tokens",
 	"tg128: text generation, 128 tokens",
 };
 
-static const struct rec_test *test_of(const struct record *rec, int t)
+const struct rec_test *report_test(const struct record *rec, int t)
 {
 	return t == REPORT_PP512 ? &rec->pp512 : &rec->tg128;
 }
@@ -101,7 +101,7 @@ const char *report_build_name(const struct record *rec, char out[24])
 }
 
 /* "2026-05-16 07:12" into out[32]. */
-static const char *minute_of(int64_t t, char out[32])
+const char *report_minute(int64_t t, char out[32])
 {
 	char s[32];
 	format_time(t, s);
@@ -142,7 +142,7 @@ static void md_error(struct buf *b, const char *error)
 }
 
 /* "+3.2%"; a change that rounds to nothing is "+0.0%", never "-0.0%". */
-static void add_pct(struct buf *b, double pct)
+void report_add_pct(struct buf *b, double pct)
 {
 	if (!isfinite(pct)) {
 		buf_adds(b, "n/a");
@@ -196,7 +196,7 @@ static size_t count_hosts(const struct records *rs)
 }
 
 /* The last successful run before runs[i] on the same host, or NULL. */
-static const struct record *previous_ok(const struct report_series *s, size_t i)
+const struct record *report_previous_ok(const struct report_series *s, size_t i)
 {
 	const char *host = s->runs[i]->host;
 	while (i-- > 0)
@@ -208,7 +208,7 @@ static const struct record *previous_ok(const struct report_series *s, size_t i)
 static void judge_latest(struct report_series *s)
 {
 	const struct record *cur = s->runs[s->n - 1];
-	const struct record *prev = cur->failed ? NULL : previous_ok(s, s->n - 1);
+	const struct record *prev = cur->failed ? NULL : report_previous_ok(s, s->n - 1);
 	for (int t = 0; prev && t < REPORT_N_TESTS; t++)
 		s->flag[t] = regress_flag(prev, cur, report_test_names[t], &s->regression[t]);
 }
@@ -299,7 +299,7 @@ static void collect_lineages(struct report *r)
 	free(c);
 }
 
-static struct report_series *find_series(const struct report_model *m, const char *backend,
+struct report_series *report_find_series(const struct report_model *m, const char *backend,
 					 const char *lineage)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -316,7 +316,7 @@ static void number_footnotes(struct report *r)
 	for (size_t l = 0; l < r->n_lineages; l++)
 		for (size_t i = 0; i < r->n_models; i++)
 			for (size_t j = 0; j < r->lineages[l].n; j++) {
-				struct report_series *s = find_series(
+				struct report_series *s = report_find_series(
 					&r->models[i], r->lineages[l].backends[j], r->lineages[l].name);
 				if (s && s->runs[s->n - 1]->failed && !s->footnote)
 					s->footnote = ++k;
@@ -465,32 +465,32 @@ static void add_provenance(struct buf *b, const struct report *r, const struct r
 }
 
 /* The latest successful value of the baseline for a model and test. */
-static const struct rec_test *baseline_value(const struct report *r, const struct report_model *m,
+const struct rec_test *report_baseline_value(const struct report *r, const struct report_model *m,
 					     int t)
 {
-	const struct report_series *s = find_series(m, r->baseline, NULL);
+	const struct report_series *s = report_find_series(m, r->baseline, NULL);
 	if (!s || s->runs[s->n - 1]->failed)
 		return NULL;
-	const struct rec_test *v = test_of(s->runs[s->n - 1], t);
+	const struct rec_test *v = report_test(s->runs[s->n - 1], t);
 	return has_value(v) && v->mean > 0 ? v : NULL;
 }
 
-static const struct rec_test *latest_value(const struct report_series *s, int t)
+const struct rec_test *report_latest_value(const struct report_series *s, int t)
 {
 	if (!s || s->runs[s->n - 1]->failed)
 		return NULL;
-	const struct rec_test *v = test_of(s->runs[s->n - 1], t);
+	const struct rec_test *v = report_test(s->runs[s->n - 1], t);
 	return has_value(v) ? v : NULL;
 }
 
 /* The fastest backend of a lineage's row, or NULL with fewer than two. */
-static const char *winner(const struct report_model *m, const struct report_lineage *l, int t)
+const char *report_fastest(const struct report_model *m, const struct report_lineage *l, int t)
 {
 	const char *best = NULL;
 	double best_mean = -INFINITY;
 	size_t candidates = 0;
 	for (size_t j = 0; j < l->n; j++) {
-		const struct rec_test *v = latest_value(find_series(m, l->backends[j], l->name), t);
+		const struct rec_test *v = report_latest_value(report_find_series(m, l->backends[j], l->name), t);
 		if (!v)
 			continue;
 		candidates++;
@@ -508,7 +508,7 @@ static void add_cell(struct buf *b, const struct report *r, const struct report_
 		return;
 	}
 	const struct record *rec = s->runs[s->n - 1];
-	const struct rec_test *v = test_of(rec, t);
+	const struct rec_test *v = report_test(rec, t);
 	buf_addc(b, ' ');
 	if (rec->failed) {
 		buf_addf(b, "failed[^%d]", s->footnote);
@@ -520,16 +520,16 @@ static void add_cell(struct buf *b, const struct report *r, const struct report_
 		buf_adds(b, best ? "**" : "");
 		if (base && strcmp(s->backend, r->baseline) != 0) {
 			buf_adds(b, " (");
-			add_pct(b, (v->mean - base->mean) / base->mean * 100.0);
+			report_add_pct(b, (v->mean - base->mean) / base->mean * 100.0);
 			buf_addc(b, ')');
 		}
 	}
 	if (s->flag[t]) {
 		bool sig;
-		const struct record *prev = previous_ok(s, s->n - 1);
-		double pct = regress_change(test_of(prev, t), v, &sig);
+		const struct record *prev = report_previous_ok(s, s->n - 1);
+		double pct = regress_change(report_test(prev, t), v, &sig);
 		buf_addf(b, "<br>**%s ", s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
-		add_pct(b, pct);
+		report_add_pct(b, pct);
 		buf_addf(b, " %s**", s->regression[t] ? "regression" : "improvement");
 	}
 	add_provenance(b, r, rec);
@@ -553,16 +553,16 @@ static void add_test_table(struct buf *b, const struct report *r, const struct r
 		const struct report_model *m = &r->models[i];
 		bool any = false;
 		for (size_t j = 0; j < l->n && !any; j++)
-			any = find_series(m, l->backends[j], l->name) != NULL;
+			any = report_find_series(m, l->backends[j], l->name) != NULL;
 		if (!any)
 			continue;
-		const struct rec_test *base = baseline_value(r, m, t);
-		const char *best = rank ? winner(m, l, t) : NULL;
+		const struct rec_test *base = report_baseline_value(r, m, t);
+		const char *best = rank ? report_fastest(m, l, t) : NULL;
 		buf_adds(b, "| ");
 		esc_md(b, m->name);
 		buf_adds(b, " |");
 		for (size_t j = 0; j < l->n; j++)
-			add_cell(b, r, find_series(m, l->backends[j], l->name), t, base,
+			add_cell(b, r, report_find_series(m, l->backends[j], l->name), t, base,
 				 best && strcmp(best, l->backends[j]) == 0);
 		if (rank) {
 			buf_addc(b, ' ');
@@ -585,7 +585,7 @@ static void add_lineage_tables(struct buf *b, const struct report *r, const stru
 		buf_adds(b, ".\n\n");
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		buf_addf(b, "%s %s (t/s)", main_lineage ? "##" : "###", test_titles[t]);
+		buf_addf(b, "%s %s (t/s)", main_lineage ? "##" : "###", report_test_titles[t]);
 		if (!main_lineage) {
 			buf_adds(b, ", ");
 			esc_md(b, l->name);
@@ -614,7 +614,7 @@ static void add_changes(struct buf *b, const struct report *r)
 				buf_adds(b, ": ");
 				esc_md(b, s->flag[t]);
 				buf_addf(b, " (run of %s UTC)\n",
-					 minute_of(s->runs[s->n - 1]->started_at, when));
+					 report_minute(s->runs[s->n - 1]->started_at, when));
 				n++;
 			}
 	if (!n)
@@ -641,7 +641,7 @@ static void add_footnotes(struct buf *b, const struct report *r)
 		esc_md(b, fm->name);
 		buf_adds(b, " on ");
 		esc_md(b, found->backend);
-		buf_addf(b, ", %s UTC (", minute_of(rec->started_at, when));
+		buf_addf(b, ", %s UTC (", report_minute(rec->started_at, when));
 		esc_md(b, report_source(rec, src));
 		buf_adds(b, " \xc2\xb7 ");
 		esc_md(b, report_build_name(rec, build));
@@ -716,16 +716,16 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		md_error(b, cur->error);
 		return;
 	}
-	const struct record *prev = previous_ok(s, i);
+	const struct record *prev = report_previous_ok(s, i);
 	if (!prev) {
 		buf_adds(b, "first run");
 		return;
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
 		bool sig;
-		double pct = regress_change(test_of(prev, t), test_of(cur, t), &sig);
+		double pct = regress_change(report_test(prev, t), report_test(cur, t), &sig);
 		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
-		add_pct(b, pct);
+		report_add_pct(b, pct);
 	}
 	bool flagged = false;
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
@@ -753,7 +753,7 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 {
 	const struct record *rec = s->runs[i];
 	char when[32], src[24], build[24];
-	buf_addf(b, "| %s | ", minute_of(rec->started_at, when));
+	buf_addf(b, "| %s | ", report_minute(rec->started_at, when));
 	esc_md(b, rec->backend);
 	if (strcmp(rec->lineage, REPORT_MAIN_LINEAGE) != 0) {
 		buf_adds(b, " (");
@@ -778,7 +778,7 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 	}
 	buf_adds(b, " |");
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		const struct rec_test *v = test_of(rec, t);
+		const struct rec_test *v = report_test(rec, t);
 		buf_addc(b, ' ');
 		if (rec->failed)
 			buf_adds(b, "failed");
@@ -841,7 +841,7 @@ char *report_history_md(const struct report *r)
 
 /* ---- charts ---- */
 
-static const char *backend_color(const char *backend)
+const char *report_backend_color(const char *backend)
 {
 	/* the usual backends keep their colour in every chart */
 	static const char *const fixed[][2] = {
@@ -867,7 +867,7 @@ char *report_chart_svg(const struct report *r, size_t model)
 	char(*notes)[CHART_NOTE_MAX] = xcalloc(total + 1, sizeof(*notes));
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
 		series[t] = xcalloc(m->n + 1, sizeof(**series));
-		panels[t] = (struct svg_panel){ test_titles[t], "t/s", series[t], m->n };
+		panels[t] = (struct svg_panel){ report_test_titles[t], "t/s", series[t], m->n };
 	}
 	size_t k = 0;
 	for (size_t j = 0; j < m->n; j++) {
@@ -875,7 +875,7 @@ char *report_chart_svg(const struct report *r, size_t model)
 		struct svg_point *pts[REPORT_N_TESTS];
 		for (int t = 0; t < REPORT_N_TESTS; t++) {
 			pts[t] = xcalloc(s->n + 1, sizeof(**pts));
-			series[t][j] = (struct svg_series){ s->backend, backend_color(s->backend),
+			series[t][j] = (struct svg_series){ s->backend, report_backend_color(s->backend),
 							    pts[t], 0 };
 		}
 		for (size_t i = 0; i < s->n; i++, k++) {
@@ -888,7 +888,7 @@ char *report_chart_svg(const struct report *r, size_t model)
 				 report_build_name(rec, build), why ? ": " : "", why ? why : "");
 			free(why);
 			for (int t = 0; t < REPORT_N_TESTS; t++) {
-				const struct rec_test *v = test_of(rec, t);
+				const struct rec_test *v = report_test(rec, t);
 				if (rec->failed || has_value(v)) /* NAN: failed */
 					pts[t][series[t][j].n++] = (struct svg_point){
 						rec->started_at, rec->failed ? NAN : v->mean, v->stddev,
@@ -955,6 +955,8 @@ int report_write(const struct report *r, const char *dir, char **matrix_path, st
 	int rc = write_doc(dfd, matrix, report_matrix_md(r), e);
 	if (rc == 0)
 		rc = write_doc(dfd, "BENCHMARKS.md", report_history_md(r), e);
+	if (rc == 0)
+		rc = write_doc(dfd, "index.html", report_html(r), e);
 	for (size_t i = 0; rc == 0 && i < r->n_models; i++)
 		rc = write_doc(cfd, r->models[i].chart + strlen("charts/"),
 			       report_chart_svg(r, i), e);

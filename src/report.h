@@ -19,6 +19,8 @@
 
 enum { REPORT_PP512, REPORT_TG128, REPORT_N_TESTS };
 extern const char *const report_test_names[REPORT_N_TESTS]; /* "pp512", "tg128" */
+/* "pp512: prompt processing, 512 tokens", ... */
+extern const char *const report_test_titles[REPORT_N_TESTS];
 
 struct report_opts {
 	const char *date;     /* "YYYY-MM-DD" (UTC), shown in titles and file names */
@@ -82,8 +84,15 @@ char *report_history_md(const struct report *r);
 /* The chart of one model (r->models[i]). */
 char *report_chart_svg(const struct report *r, size_t model);
 
-/* Write the matrix, the history and every chart under dir (created).
- * *matrix_path (optional) gets the matrix file's path. */
+/* index.html: the matrix, the warnings, the charts and the history in one
+ * self-contained page (report_html.c). */
+char *report_html(const struct report *r);
+/* Write only the page, atomically, as path (a symbolic link there is
+ * replaced, never written through). */
+int report_write_html(const struct report *r, const char *path, struct err *e);
+
+/* Write the matrix, the history, index.html and every chart under dir
+ * (created).  *matrix_path (optional) gets the matrix file's path. */
 int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e);
 
 /* The significant regressions of the latest results, one line each
@@ -96,5 +105,23 @@ size_t report_regressions(const struct report *r, struct strv *lines);
 const char *report_source(const struct record *rec, char out[24]);
 /* "b9187", the commit when there is no number, or "-", into out[24]. */
 const char *report_build_name(const struct record *rec, char out[24]);
+
+/* For the renderers (report.c, report_html.c): one test of a run; the
+ * series of a backend (in a lineage, or any with NULL); the latest
+ * successful value of a series, of the baseline; the fastest backend of a
+ * lineage's row (NULL with fewer than two values); the successful run
+ * before runs[i] on the same host; a backend's chart colour; "+3.2%"
+ * ("n/a" when not finite); "2026-05-16 07:12" into out[32]. */
+const struct rec_test *report_test(const struct record *rec, int t);
+struct report_series *report_find_series(const struct report_model *m, const char *backend,
+					 const char *lineage);
+const struct rec_test *report_latest_value(const struct report_series *s, int t);
+const struct rec_test *report_baseline_value(const struct report *r, const struct report_model *m,
+					     int t);
+const char *report_fastest(const struct report_model *m, const struct report_lineage *l, int t);
+const struct record *report_previous_ok(const struct report_series *s, size_t i);
+const char *report_backend_color(const char *backend);
+void report_add_pct(struct buf *b, double pct);
+const char *report_minute(int64_t t, char out[32]);
 
 #endif

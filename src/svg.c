@@ -193,7 +193,10 @@ static void draw_value_axis(struct buf *b, const struct frame *f, const char *un
 static void draw_series(struct buf *b, const struct frame *f, const struct svg_series *s,
 			const char *unit)
 {
-	buf_addf(b, "<g stroke=\"%s\" fill=\"%s\">\n", s->color, s->color);
+	/* data-series: what a page's script toggles (report_html.c) */
+	buf_adds(b, "<g data-series=\"");
+	esc_xml(b, s->name);
+	buf_addf(b, "\" stroke=\"%s\" fill=\"%s\">\n", s->color, s->color);
 	/* error bars: mean +- one standard deviation */
 	buf_adds(b, "<path stroke-width=\"1\" stroke-opacity=\"0.5\" d=\"");
 	for (size_t i = 0; i < s->n; i++) {
@@ -302,14 +305,19 @@ static void draw_end_labels(struct buf *b, const struct frame *f, const struct s
 	for (size_t i = 0; i < n; i++) {
 		const struct svg_series *s = &p->series[l[i].series];
 		double lx = l[i].x + 10;
+		struct buf name = BUF_INIT;
+		buf_init(&name);
+		esc_xml(&name, s->name);
 		if (fabs(l[i].label_y - l[i].y) > 3)
-			buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-				    "stroke=\"%s\" stroke-opacity=\"0.6\"/>\n",
-				 l[i].x + 4, l[i].y, lx - 2, l[i].label_y, s->color);
-		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\" font-weight=\"bold\">", lx,
-			 l[i].label_y + 4, s->color);
-		esc_xml(b, s->name);
-		buf_adds(b, "</text>\n");
+			buf_addf(b, "<line data-series=\"%s\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				    "y2=\"%.1f\" stroke=\"%s\" stroke-opacity=\"0.6\"/>\n",
+				 name.p, l[i].x + 4, l[i].y, lx - 2, l[i].label_y, s->color);
+		buf_addf(b,
+			 "<text data-series=\"%s\" x=\"%.1f\" y=\"%.1f\" fill=\"%s\" "
+			 "font-weight=\"bold\">",
+			 name.p, lx, l[i].label_y + 4, s->color);
+		buf_addf(b, "%s</text>\n", name.p);
+		buf_free(&name);
 	}
 	free(l);
 }

@@ -8,7 +8,7 @@
 #include "store.h"
 
 struct report_args {
-	const char *date, *baseline, *out_dir, *host;
+	const char *date, *baseline, *out_dir, *host, *html;
 	bool check, print;
 };
 
@@ -18,6 +18,7 @@ static int run_report(struct ctx *c, const struct cmd_args *args)
 				 .baseline = cmd_value(args, "baseline"),
 				 .out_dir = cmd_value(args, "output"),
 				 .host = cmd_value(args, "host"),
+				 .html = cmd_value(args, "html"),
 				 .check = cmd_has(args, "check"),
 				 .print = cmd_has(args, "print") };
 	int rc;
@@ -51,14 +52,21 @@ static int run_report(struct ctx *c, const struct cmd_args *args)
 	rc = -1;
 	if (report_build(&rs, &o, &r, &c->err) < 0)
 		goto out_records;
-	if (!a.check || a.out_dir) {
+	if (a.out_dir || (!a.check && !a.html)) {
 		dir = a.out_dir ? xstrdup(a.out_dir) : path_join(c->home, "reports");
 		if (report_write(&r, dir, &matrix_path, &c->err) < 0) {
 			err_wrap(&c->err, "cannot write the report to '%s'", dir);
 			goto out;
 		}
-		note("wrote %s, BENCHMARKS.md and %zu chart%s in %s", matrix_path, r.n_models,
-		     r.n_models == 1 ? "" : "s", dir);
+		note("wrote %s, BENCHMARKS.md, index.html and %zu chart%s in %s", matrix_path,
+		     r.n_models, r.n_models == 1 ? "" : "s", dir);
+	}
+	if (a.html) {
+		if (report_write_html(&r, a.html, &c->err) < 0) {
+			err_wrap(&c->err, "cannot write the page '%s'", a.html);
+			goto out;
+		}
+		note("wrote %s", a.html);
 	}
 	if (a.print) {
 		char *md = report_matrix_md(&r);
@@ -92,6 +100,8 @@ static const struct cmd_option report_options[] = {
 	{ "baseline", 0, "BACKEND",
 	  "the backend percentages are taken against (default " REPORT_DEFAULT_BASELINE ")" },
 	{ "output", 'o', "DIR", "where to write the files (default <home>/reports)" },
+	{ "html", 0, "FILE",
+	  "write just the page (index.html's content) as FILE; the other files only with -o" },
 	{ "host", 0, "HOST", "only runs recorded on that host" },
 	{ "check", 0, NULL,
 	  "exit 1 when a latest result is a significant regression, and print it; writes no "
@@ -102,15 +112,19 @@ static const struct cmd_option report_options[] = {
 
 const struct command cmd_report = {
 	.name = "report",
-	.args = "[--date YYYY-MM-DD] [--baseline BACKEND] [-o DIR] [--host HOST] [--check] "
-		"[--print]",
+	.args = "[--date YYYY-MM-DD] [--baseline BACKEND] [-o DIR] [--html FILE] [--host HOST] "
+		"[--check] [--print]",
 	.summary = "write the rebench matrix, the run history and charts from results/",
 	.description =
 		"Writes REBENCH-MATRIX-<date>.md (the latest pp512 and tg128 of every model on "
 		"every backend, with the difference from the baseline, the fastest backend, and "
 		"the image digest and llama.cpp build behind each number; other lineages such as "
 		"lemonade in their own tables), BENCHMARKS.md (every run per model, newest first) "
-		"and charts/<model>.svg. A row is one configuration: a model run with the same "
+		"charts/<model>.svg and index.html: one self-contained page (inline CSS and SVG "
+		"charts, nothing loaded from the network, readable without JavaScript) with the "
+		"matrix, each number's digest, build and settings key, the warnings (regressions "
+		"with what changed, failed and stale runs, frozen or retired channels, imported "
+		"and native rows) and the per-model history. A row is one configuration: a model run with the same "
 		"arguments (\"qwen (-fa 1)\" is another row; an imported log, whose arguments are "
 		"unknown, one of its own); runs are compared only within one row and backend. When "
 		"a backend's latest run differs from its previous one in image digest, build, "
@@ -118,7 +132,7 @@ const struct command cmd_report = {
 		"firmware, Mesa/ROCm, power profile), a change beyond 3 standard errors and 3% is "
 		"flagged with what differed and its attribution (the image, the host, or both); "
 		"--check prints these lines and exits 1. The same records always give the same "
-		"files. Corrupt records are named and skipped.",
+		"files, byte for byte. Corrupt records are named and skipped.",
 	.options = report_options,
 	.run = run_report,
 };

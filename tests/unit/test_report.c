@@ -421,7 +421,7 @@ static void test_determinism(void **state)
 	(void)state;
 	struct home out;
 	home_make(&out, false);
-	const char *files[] = { "REBENCH-MATRIX-2026-05-20.md", "BENCHMARKS.md",
+	const char *files[] = { "REBENCH-MATRIX-2026-05-20.md", "BENCHMARKS.md", "index.html",
 				"charts/" QWEN ".svg", "charts/" GLM ".svg" };
 	/* (and the imported GLM row's chart, named with a hash) */
 	for (int run = 0; run < 2; run++) {
@@ -776,6 +776,256 @@ static void test_source_and_build_names(void **state)
 	assert_string_equal(report_build_name(&rec, s), "b9187");
 }
 
+/* ---- index.html ---- */
+
+/* What report_html may write: every tag and attribute name it uses (the
+ * charts' too).  Anything else in a page came from the data. */
+static const char *const page_tags[] = {
+	"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "header", "h1", "h2",
+	"h3", "p", "nav", "ul", "li", "a", "main", "section", "div", "table", "caption",
+	"thead", "tbody", "tr", "th", "td", "strong", "span", "br", "details", "summary",
+	"dl", "dt", "dd", "figure", "figcaption", "footer", "script", "svg", "rect",
+	"text", "line", "path", "polyline", "circle", "g", NULL
+};
+static const char *const page_attrs[] = {
+	"lang", "charset", "name", "content", "href", "id", "class", "aria-label",
+	"aria-labelledby", "role", "tabindex", "scope", "title", "data-v", "data-series",
+	"xmlns", "width", "height", "viewBox", "font-family", "font-size", "x", "y", "x1",
+	"y1", "x2", "y2", "fill", "stroke", "stroke-width", "stroke-opacity", "points", "d",
+	"r", "cx", "cy", "text-anchor", "font-weight", "transform", NULL
+};
+
+static bool listed(const char *const *list, const char *s, size_t n)
+{
+	for (size_t i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && strncmp(list[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+static void page_fail(const char *page, const char *at, const char *what)
+{
+	print_error("page: %s at byte %zu: %.80s\n", what, (size_t)(at - page), at);
+	fail();
+}
+
+/* The page read as a tokenizer would: only known tags and attributes,
+ * every value double-quoted without '<' or '"', no '>' in text, no
+ * control character but tab and newline, no U+2028/U+2029, nothing from
+ * the data inside the one script and the one style. */
+static void check_page_structure(const char *page)
+{
+	assert_true(str_starts_with(page, "<!DOCTYPE html>\n<html lang=\"en\">"));
+	assert_int_equal(count(page, "<script"), 1);
+	assert_int_equal(count(page, "<style"), 1);
+	assert_lacks(page, "\xe2\x80\xa8");
+	assert_lacks(page, "\xe2\x80\xa9");
+	for (const char *p = page; *p;) {
+		if ((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t')
+			page_fail(page, p, "control character");
+		if (*p == '>')
+			page_fail(page, p, "'>' in text");
+		if (*p != '<') {
+			p++;
+			continue;
+		}
+		bool closing = p[1] == '/';
+		const char *name = p + 1 + closing;
+		size_t n = strspn(name, "!abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+		if (!listed(page_tags, name, n))
+			page_fail(page, p, "unknown tag");
+		bool raw = !closing && ((n == 6 && !strncmp(name, "script", 6)) ||
+					(n == 5 && !strncmp(name, "style", 5)));
+		p = name + n;
+		for (;;) {
+			p += strspn(p, " \n");
+			if (*p == '>' || (p[0] == '/' && p[1] == '>'))
+				break;
+			size_t an = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+			if (n == 8 && !strncmp(name, "!DOCTYPE", 8) && str_starts_with(p, "html"))
+				an = 4;
+			else if (!an || !listed(page_attrs, p, an))
+				page_fail(page, p, "unknown attribute");
+			p += an;
+			if (*p != '=')
+				continue;
+			if (p[1] != '"')
+				page_fail(page, p, "unquoted value");
+			const char *end = strchr(p + 2, '"');
+			if (!end || memchr(p + 2, '<', (size_t)(end - p - 2)))
+				page_fail(page, p, "bad attribute value");
+			p = end + 1;
+		}
+		p += *p == '/' ? 2 : 1;
+		if (raw) { /* our own CSS or script: up to its end tag */
+			const char *end = strstr(p, name[1] == 'c' ? "</script>" : "</style>");
+			if (!end)
+				page_fail(page, p, "unterminated script or style");
+			p = end;
+		}
+	}
+}
+
+/* Every chart inside the page is well-formed XML on its own. */
+static void check_page_charts(const char *page, size_t want)
+{
+	size_t n = 0;
+	for (const char *p = page; (p = strstr(p, "<svg ")); n++) {
+		const char *end = strstr(p, "</svg>");
+		assert_non_null(end);
+		char *svg = xstrndup(p, (size_t)(end - p) + strlen("</svg>"));
+		check_xml(svg);
+		free(svg);
+		p = end;
+	}
+	assert_int_equal(n, want);
+}
+
+static void test_html_page(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	char *page = report_html(&fx.r);
+	check_page_structure(page);
+	check_page_charts(page, fx.r.n_models);
+	assert_contains(page, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
+	assert_contains(page, "<title>tbx report 2026-05-20</title>");
+	/* the only URL is the SVG namespace, which nothing loads */
+	assert_int_equal(count(page, "http"), fx.r.n_models);
+	assert_int_equal(count(page, "http://www.w3.org/2000/svg"), fx.r.n_models);
+	assert_lacks(page, "src=");
+	assert_lacks(page, "url(");
+	assert_lacks(page, "@import");
+	/* the matrix: numbers, deltas, the fastest, each cell's provenance */
+	assert_contains(page, "<caption id=\"cap-0-0\">pp512: prompt processing, 512 tokens (t/s)"
+			      "</caption>");
+	assert_contains(page, "<th scope=\"col\">vulkan-radv (baseline)</th>");
+	assert_contains(page, "<th scope=\"row\">" QWEN "</th><td class=\"num best\" "
+			      "data-v=\"1148.00\" title=\"sha256:9513efa92889 \xc2\xb7 b9193 \xc2\xb7 "
+			      "settings key bench|vulkan-radv|");
+	assert_contains(page, "<strong>1148.00</strong> <span class=\"sd\">\xc2\xb1 44.38</span>");
+	assert_contains(page, "1120.00 <span class=\"sd\">\xc2\xb1 2.24</span> "
+			      "<span class=\"pct neg\">-2.4%</span>");
+	assert_contains(page, "<span class=\"flag reg\">\xe2\x96\xbc -8.0% regression</span>");
+	assert_contains(page, "<details class=\"prov\"><summary>sha256:9513efa92889 \xc2\xb7 "
+			      "b9193</summary>");
+	assert_contains(page, "<dt>settings key</dt><dd>bench|rocm-7.2|");
+	assert_contains(page, "<dt>image</dt><dd>sha256:a8ccfee453b8");
+	/* the warnings */
+	assert_contains(page, "<li class=\"reg\"><strong>REGRESSION</strong> <strong>" QWEN
+			      "</strong> on <strong>rocm-7.2</strong>: tg128 -8.0% after image "
+			      "sha256:587be1cc62ac -&gt; sha256:a8ccfee453b8, build 9187 -&gt; 9193; "
+			      "attributed to the image");
+	assert_contains(page, "<h3>Failed runs</h3>");
+	assert_contains(page, "HIP error: out of memory");
+	assert_contains(page, "<span class=\"badge b-imported\">imported</span>");
+	assert_contains(page, "<span class=\"badge b-native\">native</span>");
+	assert_contains(page, "<h3>Separate lineage: lemonade</h3>");
+	/* the charts and history */
+	assert_contains(page, "<svg role=\"img\" aria-label=\"pp512 and tg128 of " QWEN);
+	assert_contains(page, "<g data-series=\"rocm-7.2\" stroke=");
+	assert_contains(page, "<caption id=\"hist-");
+	assert_lacks(page, "2026-05-21"); /* after the date */
+	/* the same report, the same bytes */
+	char *again = report_html(&fx.r);
+	assert_string_equal(page, again);
+	free(again);
+	free(page);
+	unbuild(&fx);
+}
+
+static void test_html_hostile(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	add_json_record(&rs, hostile_json);
+	add_json_record(&rs, hostile_failed_json);
+	make_hostile(&rs);
+	/* every other string a page shows, hostile too */
+	const char *evil = "\"'><img src=x onerror=alert(1)><script>alert(2)</script>"
+			   "\xe2\x80\xa8\x01</style></svg>";
+	for (size_t i = 0; i < rs.n; i++) {
+		struct record *rec = &rs.v[i];
+		rec->stale = true;
+		rec->stale_reason = xstrdup(evil);
+		rec->binary_sha256 = xstrdup(evil);
+		rec->shared_text = false;
+		rec->upstream = xasprintf("{\"state\": \"retired\", \"successor\": \"%s\", "
+					  "\"last_build\": \"<b>\"}",
+					  "\\\"'><img src=x onerror=alert(1)>\\u2028");
+		rec->settings = xstrdup("{\"<img src=x>\": \"</script><b>\", \"n\": 1}");
+		free(rec->config_key);
+		rec->config_key = xstrdup(evil);
+	}
+	free(rs.v[1].error);
+	rs.v[1].error = xstrdup(evil);
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-03", .baseline = "\"><b>" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	char *page = report_html(&r);
+	check_page_structure(page);
+	check_page_charts(page, r.n_models);
+	assert_lacks(page, "<img");
+	assert_lacks(page, "<b>");
+	assert_lacks(page, "<i>");
+	assert_lacks(page, "\x01");
+	assert_contains(page, "&quot;&#39;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;");
+	assert_contains(page, "retired upstream, last build &lt;b&gt;, successor &quot;&#39;&gt;");
+	assert_contains(page, "benched on a stale container with --allow-stale (&quot;");
+	free(page);
+	report_free(&r);
+	records_free(&rs);
+}
+
+static void test_html_write(void **state)
+{
+	(void)state;
+	struct fixture fx;
+	build(&fx, "2026-05-20", NULL);
+	struct home h;
+	home_make(&h, false);
+	char *page = path_join(h.dir, "page.html"), *target = path_join(h.dir, "target");
+	struct err e = { 0 };
+	/* a planted symbolic link is replaced, never written through */
+	assert_int_equal(symlink(target, page), 0);
+	assert_int_equal(report_write_html(&fx.r, page, &e), 0);
+	assert_false(path_exists(target));
+	struct stat st;
+	assert_int_equal(lstat(page, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	struct buf text = BUF_INIT;
+	assert_int_equal(read_file(page, 1 << 24, &text, &e), 0);
+	char *want = report_html(&fx.r);
+	assert_string_equal(text.p, want);
+	free(want);
+	buf_free(&text);
+	/* a directory in the way: an error naming it, nothing left behind */
+	char *dir = path_join(h.dir, "d");
+	assert_int_equal(mkdir(dir, 0777), 0);
+	assert_int_equal(report_write_html(&fx.r, dir, &e), -1);
+	assert_contains(e.msg, "/d': Is a directory");
+	free(dir), free(page), free(target);
+	home_remove(&h);
+	unbuild(&fx);
+}
+
+static void test_html_empty(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-20" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	char *page = report_html(&r);
+	check_page_structure(page);
+	assert_contains(page, "No runs recorded up to 2026-05-20 (UTC).");
+	free(page);
+	report_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -794,6 +1044,10 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_corrupt_record_skipped),
 		cmocka_unit_test(test_source_and_build_names),
+		cmocka_unit_test(test_html_page),
+		cmocka_unit_test(test_html_hostile),
+		cmocka_unit_test(test_html_write),
+		cmocka_unit_test(test_html_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
