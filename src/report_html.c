@@ -846,7 +846,8 @@ static void add_header(struct buf *b, const struct report *r)
 			newest = r->sorted[i]->started_at;
 	}
 	char when[32];
-	buf_addf(b, "%zu runs of %zu models", r->n_runs, names);
+	buf_addf(b, "%zu run%s of %zu model%s", r->n_runs, r->n_runs == 1 ? "" : "s", names,
+		 names == 1 ? "" : "s");
 	if (names != r->n_models)
 		buf_addf(b, " in %zu configurations", r->n_models);
 	if (r->n_hosts > 1)

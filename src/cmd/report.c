@@ -119,7 +119,7 @@ const struct command cmd_report = {
 		"Writes REBENCH-MATRIX-<date>.md (the latest pp512 and tg128 of every model on "
 		"every backend, with the difference from the baseline, the fastest backend, and "
 		"the image digest and llama.cpp build behind each number; other lineages such as "
-		"lemonade in their own tables), BENCHMARKS.md (every run per model, newest first) "
+		"lemonade in their own tables), BENCHMARKS.md (every run per model, newest first), "
 		"charts/<model>.svg and index.html: one self-contained page (inline CSS and SVG "
 		"charts, nothing loaded from the network, readable without JavaScript) with the "
 		"matrix, each number's digest, build and settings key, the warnings (regressions "

@@ -19,7 +19,8 @@
 #      `podman exec ... llama-bench` runs (target: < 100 ms overhead)
 #   6  tbx's own CPU time (user+sys) during a ~10 s bench (target: < 1%)
 #   7  tbx report / tbx results over 10,000 generated records
-#      (target: < 0.5 s and < 32 MB peak RSS each)
+#      (target: < 0.5 s and < 32 MB peak RSS each); the HTML page alone
+#      (tbx report --html FILE) over the same records (target: < 1 s, < 5 MB)
 #   8  peak RSS of tbx refresh and tbx bench (target: < 16 MB)
 #   9  upstream's tag set today (tests/e2e/defs-upstream): a no-op refresh of
 #      every stable and experimental backend (11) with its one tag list walk,
@@ -443,6 +444,9 @@ for i in $(seq "$REPEAT"); do
 	tm report env TBX_HOME="$RH" "$TBX" report -o "$WORK/reports"
 	tm results env TBX_HOME="$RH" "$TBX" results
 	tm resultsj env TBX_HOME="$RH" "$TBX" results --json
+	rm -f "$WORK/page.html"
+	tm html env TBX_HOME="$RH" "$TBX" report --html "$WORK/page.html"
+	add html.kb "$(($(stat -c %s "$WORK/page.html" 2>/dev/null || echo 0) / 1024))"
 done
 
 # ---------------------------------------------------------------------------
@@ -512,6 +516,7 @@ lw=$(med long.wall) lc=$(med long.cpu) lp=$(med long.pct)
 rpw=$(med report.wall) rpm=$(maxof report.rss)
 rsw=$(med results.wall) rsm=$(maxof results.rss)
 rjw=$(med resultsj.wall) rjm=$(maxof resultsj.rss)
+hw=$(med html.wall) hkb=$(maxof html.kb) hm=$(maxof html.rss)
 rfm=$(maxof refresh0.rss refresh1.rss refreshu.rss)
 ruw=$(med refreshu.wall) suw=$(med scriptu.wall)
 rug=$(med refreshu.get) rut=$(med refreshu.tags) rur=$(med refreshu.reqs)
@@ -553,6 +558,7 @@ TABLE=$WORK/table.md
 	echo "| 6 | tbx CPU (user+sys) during a bench of $(ms "$lw") (\`-- -r $NREP\`) | ${lc} s = ${lp}% | | | < 1% | $(cond "$lp" "<" 1) |"
 	echo "| 7 | \`tbx report\` over $nfiles records: wall / peak RSS | $(ms "$rpw") / $(mb "$rpm") | | | < 500 ms, < 32 MB | $(cond "$rpw" "<" 500) / $(cond "$rpm" "<" 32768) |"
 	echo "| 7 | \`tbx results\` over $nfiles records: wall / peak RSS | $(ms "$rsw") / $(mb "$rsm") | | | < 500 ms, < 32 MB | $(cond "$rsw" "<" 500) / $(cond "$rsm" "<" 32768) |"
+	echo "| 7 | \`tbx report --html FILE\` over $nfiles records: wall / page size (peak RSS $(mb "$hm")) | $(ms "$hw") / $(mb "$hkb") | | | < 1000 ms, < 5 MB | $(cond "$hw" "<" 1000) / $(cond "$hkb" "<" 5120) |"
 	echo "| 7 | \`tbx results --json\` (informative) | $(ms "$rjw") / $(mb "$rjm") | | | < 500 ms, < 32 MB | $(cond "$rjw" "<" 500) / $(cond "$rjm" "<" 32768) |"
 	echo "| 8 | peak RSS of \`tbx refresh\` (max of all runs) | $(mb "$rfm") | | | < 16 MB | $(cond "$rfm" "<" 16384) |"
 	echo "| 8 | peak RSS of \`tbx bench\` (max of all runs) | $(mb "$bnm") | | | < 16 MB | $(cond "$bnm" "<" 16384) |"
@@ -562,7 +568,7 @@ TABLE=$WORK/table.md
 	echo "- Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
 		"status $(rng status.wall), inspect x10 $(rng inspect.wall);" \
 		"bench $(rng bench.wall), bench --offline $(rng bencho.wall), direct x2 $(rng direct.wall);" \
-		"report $(rng report.wall), results $(rng results.wall)."
+		"report $(rng report.wall), report --html $(rng html.wall), results $(rng results.wall)."
 	echo "- Records: $GEN_NAME ($shape)."
 	for k in bench.own bencho.own; do
 		[ -s "$WORK/own.$k" ] || continue
