@@ -361,11 +361,15 @@ int report_build(const struct records *rs, const struct report_opts *o, struct r
 	if (!rs->n)
 		return 0;
 	const struct record **by = xcalloc(rs->n, sizeof(*by));
+	r->curves = xcalloc(rs->n, sizeof(*r->curves));
 	size_t n_models = 0, n = 0;
 	for (size_t i = 0; i < rs->n; i++) /* curves have their own section */
 		if (!record_is_curve(&rs->v[i]))
 			by[n++] = &rs->v[i];
+		else
+			r->curves[r->n_curves++] = &rs->v[i];
 	r->n_runs = n;
+	qsort(r->curves, r->n_curves, sizeof(*r->curves), cmp_series_order);
 	qsort(by, n, sizeof(*by), cmp_series_order);
 	for (size_t i = 0; i < n; i++)
 		n_models += i == 0 || !same_row(by[i], by[i - 1]);
@@ -400,6 +404,7 @@ void report_free(struct report *r)
 		free(r->lineages[i].backends);
 	free(r->lineages);
 	free(r->sorted);
+	free(r->curves);
 	memset(r, 0, sizeof(*r));
 }
 

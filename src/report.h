@@ -65,6 +65,9 @@ struct report {
 	struct report_lineage *lineages; /* llama.cpp first, then by name */
 	size_t n_lineages;
 	const struct record **sorted; /* by model, backend, time: the series' runs */
+	/* depth curves (run_kind "curve"): by model, configuration, backend, time */
+	const struct record **curves;
+	size_t n_curves;
 };
 
 /* A date given as YYYY-MM-DD (strictly) into the end of that day (the

@@ -19,6 +19,7 @@
 #include "escape.h"
 #include "json.h"
 #include "regress.h"
+#include "svg.h"
 
 #define HISTORY_ROWS 30  /* runs per model in the page's table (all are in the chart) */
 #define TEXT_SHOWN_MAX 300 /* an error or flag in a list */
@@ -633,6 +634,8 @@ static void add_older_counts(struct buf *b, const struct report *r)
 			 failed, stale);
 }
 
+static size_t add_curve_warnings(struct buf *b, const struct report *r);
+
 static void add_warnings(struct buf *b, const struct report *r)
 {
 	buf_adds(b, "<section id=\"warnings\" aria-labelledby=\"warnings-h\">\n"
@@ -655,9 +658,11 @@ static void add_warnings(struct buf *b, const struct report *r)
 	n += add_warning_list(b, r, "Native rows",
 			      "Host-built llama-bench binaries: no image digest.", pick_native,
 			      say_native);
+	n += add_curve_warnings(b, r);
 	if (!n)
 		buf_adds(b, "<p>None: no regression or improvement, no failed or stale latest run, "
-			    "no frozen or retired channel, no imported or native row.</p>\n");
+			    "no frozen or retired channel, no imported or native row, no failed or "
+			    "partial curve.</p>\n");
 	add_older_counts(b, r);
 	buf_adds(b, "</section>\n");
 }
@@ -821,6 +826,305 @@ static void add_history(struct buf *b, const struct report *r)
 	buf_adds(b, "</section>\n");
 }
 
+/* ---- depth curves ---- */
+
+/* The curves of one row (a model run one way): the latest per backend. */
+struct curve_row {
+	char *label;
+	const struct record **latest; /* by backend id */
+	size_t n;
+	long *depths; /* every depth asked for or measured, ascending */
+	size_t n_depths;
+};
+
+static bool same_curve_row(const struct record *a, const struct record *b)
+{
+	return strcmp(a->model, b->model) == 0 && str_eq(a->config_variant, b->config_variant);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void add_depths(struct curve_row *c, const struct rec_series *s, size_t *cap)
+{
+	for (size_t i = 0; i < s->n_points; i++) {
+		if (c->n_depths == *cap)
+			c->depths = xrealloc(c->depths, (*cap = *cap * 2 + 8) * sizeof(long));
+		c->depths[c->n_depths++] = s->points[i].depth;
+	}
+}
+
+/* r->curves[*i...] of one row into c; *i moves past them. */
+static void curve_row_next(const struct report *r, size_t *i, struct curve_row *c)
+{
+	memset(c, 0, sizeof(*c));
+	size_t end = *i + 1, cap = 0;
+	while (end < r->n_curves && same_curve_row(r->curves[end], r->curves[*i]))
+		end++;
+	c->label = record_label(r->curves[*i]);
+	c->latest = xcalloc(end - *i, sizeof(*c->latest));
+	for (size_t k = *i; k < end; k++) {
+		if (k + 1 < end && strcmp(r->curves[k + 1]->backend, r->curves[k]->backend) == 0)
+			continue; /* the store's order: the last of a backend is its latest */
+		c->latest[c->n++] = r->curves[k];
+		add_depths(c, &r->curves[k]->curve.prefill, &cap);
+		add_depths(c, &r->curves[k]->curve.generation, &cap);
+	}
+	qsort(c->depths, c->n_depths, sizeof(long), cmp_long);
+	size_t u = 0;
+	for (size_t k = 0; k < c->n_depths; k++)
+		if (!u || c->depths[k] != c->depths[u - 1])
+			c->depths[u++] = c->depths[k];
+	c->n_depths = u;
+	*i = end;
+}
+
+static void curve_row_free(struct curve_row *c)
+{
+	free(c->label);
+	free(c->latest);
+	free(c->depths);
+}
+
+static const struct rec_series *series_of(const struct record *rec, int k)
+{
+	return k == 0 ? &rec->curve.prefill : &rec->curve.generation;
+}
+
+/* "prefill (-p 2048 -n 0)" */
+static void add_series_title(struct buf *b, const struct curve_row *c, int k)
+{
+	int np = k == 0 ? 2048 : 0, ng = k == 0 ? 0 : 128; /* upstream's, when unknown */
+	for (size_t j = 0; j < c->n; j++)
+		if (series_of(c->latest[j], k)->present) {
+			np = series_of(c->latest[j], k)->n_prompt;
+			ng = series_of(c->latest[j], k)->n_gen;
+			break;
+		}
+	buf_addf(b, "%s (-p %d -n %d)", k == 0 ? "prefill" : "generation", np, ng);
+}
+
+static void add_curve_chart(struct buf *b, const struct curve_row *c, size_t ci)
+{
+	struct svg_series *series[2];
+	struct svg_panel panels[2];
+	char(*notes)[48] = xcalloc(c->n + 1, sizeof(*notes));
+	char titles[2][64];
+	for (int k = 0; k < 2; k++) {
+		struct buf t = BUF_INIT;
+		buf_init(&t);
+		add_series_title(&t, c, k);
+		snprintf(titles[k], sizeof(titles[k]), "%s", t.p);
+		buf_free(&t);
+		series[k] = xcalloc(c->n + 1, sizeof(**series));
+		panels[k] = (struct svg_panel){ titles[k], "t/s", series[k], c->n };
+		for (size_t j = 0; j < c->n; j++) {
+			const struct record *rec = c->latest[j];
+			const struct rec_series *s = series_of(rec, k);
+			char src[24], build[24];
+			snprintf(notes[j], sizeof(notes[j]), "%s \xc2\xb7 %s", report_source(rec, src),
+				 report_build_name(rec, build));
+			struct svg_point *pts = xcalloc(s->n_points + 1, sizeof(*pts));
+			for (size_t i = 0; i < s->n_points; i++)
+				pts[i] = (struct svg_point){ s->points[i].depth, s->points[i].t.mean,
+							     s->points[i].t.stddev, notes[j] };
+			series[k][j] = (struct svg_series){ rec->backend,
+							    report_backend_color(rec->backend), pts,
+							    s->n_points };
+		}
+	}
+	char *title = xasprintf("%s: t/s by context depth", c->label);
+	char *svg = svg_depth_chart(title, panels, 2);
+	buf_addf(b, "<figure class=\"chart\" id=\"curve-chart-%zu\">\n", ci);
+	if (str_starts_with(svg, "<svg ")) {
+		buf_adds(b, "<svg role=\"img\" aria-label=\"prefill and generation speed of ");
+		add_text(b, c->label, DETAIL_SHOWN_MAX);
+		buf_adds(b, " by context depth, one line per backend\" ");
+		buf_adds(b, svg + strlen("<svg "));
+	} else {
+		buf_adds(b, svg);
+	}
+	buf_adds(b, "<figcaption>The latest curve of each backend: tokens per second at each "
+		    "context depth (mean and one standard deviation); hover a point for its "
+		    "digest and build.</figcaption>\n</figure>\n");
+	free(svg);
+	free(title);
+	for (int k = 0; k < 2; k++) {
+		for (size_t j = 0; j < c->n; j++)
+			free((void *)series[k][j].pts);
+		free(series[k]);
+	}
+	free(notes);
+}
+
+/* The fastest backend at a depth (index into c->latest), or -1 with
+ * fewer than two values. */
+static long fastest_at(const struct curve_row *c, int k, long depth)
+{
+	long best = -1;
+	size_t n = 0;
+	for (size_t j = 0; j < c->n; j++) {
+		const struct rec_point *p = rec_series_point(series_of(c->latest[j], k), depth);
+		if (!p || !isfinite(p->t.mean))
+			continue;
+		n++;
+		if (best < 0 || p->t.mean > rec_series_point(series_of(c->latest[best], k), depth)->t.mean)
+			best = (long)j;
+	}
+	return n >= 2 ? best : -1;
+}
+
+static void add_curve_cell(struct buf *b, const struct record *rec, int k, long depth, bool best)
+{
+	const struct rec_series *s = series_of(rec, k);
+	const struct rec_point *p = rec_series_point(s, depth);
+	if (!p || !isfinite(p->t.mean)) {
+		buf_addf(b, "<td class=\"num none\" data-v=\"\" title=\"%s\">\xe2\x80\x93</td>",
+			 rec->failed ? "the curve failed" : s->partial ? "the series stopped before this depth"
+							      : "not measured at this depth");
+		return;
+	}
+	buf_addf(b, "<td class=\"num%s\" data-v=\"%.2f\">", best ? " best" : "", p->t.mean);
+	add_mean_sd(b, &p->t, best);
+	const struct rec_point *first = s->n_points ? &s->points[0] : NULL;
+	if (first && first != p && first->t.mean > 0 && isfinite(first->t.mean)) {
+		buf_adds(b, " ");
+		add_pct_span(b, (p->t.mean - first->t.mean) / first->t.mean * 100.0);
+	}
+	if (best)
+		buf_adds(b, " <span class=\"badge\">fastest</span>");
+	buf_adds(b, "</td>");
+}
+
+static void add_curve_table(struct buf *b, const struct curve_row *c, size_t ci, int k)
+{
+	buf_addf(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+		    "aria-labelledby=\"ccap-%zu-%d\">\n<table class=\"curve sortable\">"
+		    "<caption id=\"ccap-%zu-%d\">",
+		 ci, k, ci, k);
+	add_series_title(b, c, k);
+	buf_adds(b, " of ");
+	add_text(b, c->label, DETAIL_SHOWN_MAX);
+	buf_adds(b, ", t/s by depth</caption>\n<thead><tr><th scope=\"col\">depth (tokens)</th>");
+	for (size_t j = 0; j < c->n; j++) {
+		buf_adds(b, "<th scope=\"col\">");
+		add_text(b, c->latest[j]->backend, 256);
+		buf_adds(b, "</th>");
+	}
+	buf_adds(b, "</tr></thead>\n<tbody>\n");
+	for (size_t d = 0; d < c->n_depths; d++) {
+		long best = fastest_at(c, k, c->depths[d]);
+		buf_addf(b, "<tr><th scope=\"row\" data-v=\"%ld\">%ld</th>", c->depths[d],
+			 c->depths[d]);
+		for (size_t j = 0; j < c->n; j++)
+			add_curve_cell(b, c->latest[j], k, c->depths[d], best == (long)j);
+		buf_adds(b, "</tr>\n");
+	}
+	buf_adds(b, "</tbody></table>\n</div>\n");
+}
+
+/* What each backend's latest curve ran with. */
+static void add_curve_runs(struct buf *b, const struct curve_row *c)
+{
+	buf_adds(b, "<ul class=\"warn\">\n");
+	for (size_t j = 0; j < c->n; j++) {
+		const struct record *rec = c->latest[j];
+		const struct rec_curve *cv = &rec->curve;
+		buf_adds(b, "<li><strong>");
+		add_text(b, rec->backend, 256);
+		buf_adds(b, "</strong>: ");
+		if (cv->ubatch > 0) {
+			buf_addf(b, "-ub %ld", cv->ubatch);
+			if (cv->ubatch_from) {
+				buf_adds(b, " (");
+				add_text(b, cv->ubatch_from, 64);
+				buf_adds(b, ")");
+			}
+			buf_adds(b, ", ");
+		}
+		if (cv->repetitions > 0)
+			buf_addf(b, "-r %ld, ", cv->repetitions);
+		if (cv->load_flag) {
+			add_text(b, cv->load_flag, 64);
+			buf_adds(b, ", ");
+		}
+		if (cv->cooldown_s >= 0)
+			buf_addf(b, "%ld s between the series", cv->cooldown_s);
+		else
+			buf_adds(b, "cooldown unknown");
+		add_badges(b, rec);
+		if (cv->partial && !rec->failed)
+			buf_adds(b, " <span class=\"badge b-failed\">partial</span>");
+		add_provenance(b, rec);
+		buf_adds(b, "</li>\n");
+	}
+	buf_adds(b, "</ul>\n");
+}
+
+static void add_curves(struct buf *b, const struct report *r)
+{
+	buf_adds(b, "<section id=\"curves\" aria-labelledby=\"curves-h\">\n"
+		    "<h2 id=\"curves-h\">Depth curves</h2>\n<p class=\"note\">How prefill and "
+		    "generation speed fall as the context fills (upstream's method: one "
+		    "llama-bench call per series over every depth, docs/CURVES.md). The latest "
+		    "curve of each model on each backend; in each cell the change from the "
+		    "backend's first depth.</p>\n");
+	size_t ci = 0;
+	for (size_t i = 0; i < r->n_curves; ci++) {
+		struct curve_row c;
+		curve_row_next(r, &i, &c);
+		buf_addf(b, "<section class=\"model\" id=\"curve-%zu\" aria-labelledby=\"curve-%zu-h\">\n"
+			    "<h3 id=\"curve-%zu-h\">",
+			 ci, ci, ci);
+		add_text(b, c.label, DETAIL_SHOWN_MAX);
+		buf_adds(b, "</h3>\n");
+		add_curve_chart(b, &c, ci);
+		for (int k = 0; k < 2; k++)
+			add_curve_table(b, &c, ci, k);
+		add_curve_runs(b, &c);
+		buf_adds(b, "</section>\n");
+		curve_row_free(&c);
+	}
+	buf_adds(b, "</section>\n");
+}
+
+/* Warnings: the latest curves that failed or stopped part-way. */
+static size_t add_curve_warnings(struct buf *b, const struct report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_curves;) {
+		struct curve_row c;
+		curve_row_next(r, &i, &c);
+		for (size_t j = 0; j < c.n; j++) {
+			const struct record *rec = c.latest[j];
+			if (!rec->failed && !rec->curve.partial)
+				continue;
+			if (!n++)
+				buf_adds(b, "<h3>Failed or partial curves</h3>\n<p class=\"note\">The latest "
+					    "depth curve of these failed or stopped before its last "
+					    "depth.</p>\n<ul class=\"warn\">\n");
+			buf_adds(b, "<li><strong>");
+			add_text(b, c.label, TEXT_SHOWN_MAX);
+			buf_adds(b, "</strong> on <strong>");
+			add_text(b, rec->backend, 256);
+			buf_adds(b, "</strong>: ");
+			const char *why = rec->failed ? rec->error : NULL;
+			for (int k = 0; k < 2 && !why; k++)
+				why = series_of(rec, k)->error;
+			add_text(b, why ? why : "stopped part-way (no error recorded)", TEXT_SHOWN_MAX);
+			add_when(b, rec);
+			buf_adds(b, "</li>\n");
+		}
+		curve_row_free(&c);
+	}
+	if (n)
+		buf_adds(b, "</ul>\n");
+	return n;
+}
+
 /* ---- the page ---- */
 
 static void add_head(struct buf *b, const struct report *r)
@@ -834,7 +1138,7 @@ static void add_head(struct buf *b, const struct report *r)
 static void add_header(struct buf *b, const struct report *r)
 {
 	buf_addf(b, "<header>\n<h1>Rebench report %s</h1>\n<p class=\"lead\">", r->date);
-	if (!r->n_models) {
+	if (!r->n_models && !r->n_curves) {
 		buf_addf(b, "No runs recorded up to %s (UTC).</p>\n</header>\n", r->date);
 		return;
 	}
@@ -845,19 +1149,33 @@ static void add_header(struct buf *b, const struct report *r)
 		if (r->sorted[i]->started_at > newest)
 			newest = r->sorted[i]->started_at;
 	}
+	for (size_t i = 0; i < r->n_curves; i++)
+		if (r->curves[i]->started_at > newest)
+			newest = r->curves[i]->started_at;
 	char when[32];
-	buf_addf(b, "%zu run%s of %zu model%s", r->n_runs, r->n_runs == 1 ? "" : "s", names,
-		 names == 1 ? "" : "s");
-	if (names != r->n_models)
-		buf_addf(b, " in %zu configurations", r->n_models);
+	if (r->n_runs) {
+		buf_addf(b, "%zu run%s of %zu model%s", r->n_runs, r->n_runs == 1 ? "" : "s", names,
+			 names == 1 ? "" : "s");
+		if (names != r->n_models)
+			buf_addf(b, " in %zu configurations", r->n_models);
+	}
+	if (r->n_curves)
+		buf_addf(b, "%s%zu depth curve%s", r->n_runs ? " and " : "", r->n_curves,
+			 r->n_curves == 1 ? "" : "s");
 	if (r->n_hosts > 1)
 		buf_addf(b, " from %zu hosts", r->n_hosts);
 	buf_addf(b, ", up to %s (UTC); the newest run is of %s UTC. Baseline: ", r->date,
 		 report_minute(newest, when));
 	add_text(b, r->baseline, 256);
 	buf_adds(b, ".</p>\n<nav aria-label=\"sections\"><ul><li><a href=\"#warnings\">Warnings</a>"
-		    "</li><li><a href=\"#matrix\">Backend matrix</a></li><li><a href=\"#history\">"
-		    "History</a></li></ul></nav>\n</header>\n");
+		    "</li>");
+	if (r->n_models)
+		buf_adds(b, "<li><a href=\"#matrix\">Backend matrix</a></li>");
+	if (r->n_curves)
+		buf_adds(b, "<li><a href=\"#curves\">Depth curves</a></li>");
+	if (r->n_models)
+		buf_adds(b, "<li><a href=\"#history\">History</a></li>");
+	buf_adds(b, "</ul></nav>\n</header>\n");
 }
 
 char *report_html(const struct report *r)
@@ -867,11 +1185,14 @@ char *report_html(const struct report *r)
 	add_head(&b, r);
 	add_header(&b, r);
 	buf_adds(&b, "<main>\n");
-	if (r->n_models) {
+	if (r->n_models || r->n_curves)
 		add_warnings(&b, r);
+	if (r->n_models)
 		add_matrix(&b, r);
+	if (r->n_curves)
+		add_curves(&b, r);
+	if (r->n_models)
 		add_history(&b, r);
-	}
 	buf_adds(&b, "</main>\n<footer><p>Written by tbx report from the records in results/: the "
 		     "same records give the same page. Works offline: nothing here is loaded from "
 		     "elsewhere.</p></footer>\n");

@@ -110,7 +110,8 @@ static void value_axis(double lo, double hi, struct axis *a)
 }
 
 struct frame {
-	int64_t t0, t1; /* whole days */
+	bool depth;     /* x is a context depth (svg_depth_chart), else a time */
+	int64_t t0, t1; /* whole days, or the depth range */
 	double top;     /* plot area top in pixels */
 	struct axis y;
 };
@@ -170,6 +171,37 @@ static void draw_time_axis(struct buf *b, const struct frame *f, bool has_failur
 		 has_failures ? "; \xc3\x97 on the axis: a failed run" : "");
 }
 
+/* "8k" for multiples of 1024, else the number of tokens. */
+static void add_depth(struct buf *b, int64_t d)
+{
+	if (d && d % 1024 == 0)
+		buf_addf(b, "%lldk", (long long)(d / 1024));
+	else
+		buf_addf(b, "%lld", (long long)d);
+}
+
+static void draw_depth_axis(struct buf *b, const struct frame *f, bool has_failures)
+{
+	int64_t step = 1;
+	while ((f->t1 - f->t0) / step > 8)
+		step *= 2;
+	double bottom = f->top + PLOT_H;
+	for (int64_t d = f->t0; d <= f->t1; d += step) {
+		double x = px_x(f, d);
+		buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eeeeee\"/>\n",
+			 x, f->top, x, bottom);
+		buf_addf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333333\"/>\n",
+			 x, bottom, x, bottom + 4);
+		buf_addf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, bottom + 17);
+		add_depth(b, d);
+		buf_adds(b, "</text>\n");
+	}
+	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\">context "
+		    "depth (tokens)%s</text>\n",
+		 MARGIN_LEFT + PLOT_W / 2, bottom + 33,
+		 has_failures ? "; \xc3\x97 on the axis: no value" : "");
+}
+
 static void draw_value_axis(struct buf *b, const struct frame *f, const char *unit)
 {
 	int n = (int)lround((f->y.hi - f->y.lo) / f->y.step);
@@ -219,8 +251,6 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 	buf_adds(b, "\"/>\n");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svg_point *p = &s->pts[i];
-		char d[32];
-		format_time(p->t, d);
 		double x = px_x(f, p->t), bottom = f->top + PLOT_H;
 		if (isfinite(p->y)) {
 			buf_adds(b, "<circle cx=\"");
@@ -234,10 +264,17 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 			buf_adds(b, "l8 -8m0 8l-8 -8\"><title>");
 		}
 		esc_xml(b, s->name);
-		buf_addc(b, ' ');
-		buf_add(b, d, 10); /* "2026-05-16 07:12" */
-		buf_addc(b, ' ');
-		buf_add(b, d + 11, 5);
+		if (f->depth) {
+			buf_adds(b, " at depth ");
+			add_depth(b, p->t);
+		} else {
+			char d[32];
+			format_time(p->t, d);
+			buf_addc(b, ' ');
+			buf_add(b, d, 10); /* "2026-05-16 07:12" */
+			buf_addc(b, ' ');
+			buf_add(b, d + 11, 5);
+		}
 		buf_adds(b, ": ");
 		if (!isfinite(p->y)) {
 			buf_adds(b, "failed");
@@ -322,8 +359,8 @@ static void draw_end_labels(struct buf *b, const struct frame *f, const struct s
 	free(l);
 }
 
-static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int64_t t0,
-		       int64_t t1)
+static void draw_panel(struct buf *b, const struct svg_panel *p, double top, bool depth,
+		       int64_t t0, int64_t t1)
 {
 	double lo = INFINITY, hi = -INFINITY;
 	bool has_failures = false;
@@ -344,7 +381,7 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int
 	buf_adds(b, " (");
 	esc_xml(b, p->unit);
 	buf_adds(b, ")</text>\n");
-	struct frame f = { .t0 = t0, .t1 = t1, .top = top + PANEL_HEAD };
+	struct frame f = { .depth = depth, .t0 = t0, .t1 = t1, .top = top + PANEL_HEAD };
 	if (!isfinite(lo)) {
 		buf_addf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#555555\">no "
 			    "data</text>\n",
@@ -353,14 +390,17 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, int
 	}
 	value_axis(fmax(lo, 0), hi, &f.y);
 	draw_value_axis(b, &f, p->unit);
-	draw_time_axis(b, &f, has_failures);
+	if (depth)
+		draw_depth_axis(b, &f, has_failures);
+	else
+		draw_time_axis(b, &f, has_failures);
 	for (size_t i = 0; i < p->n; i++)
 		if (p->series[i].n)
 			draw_series(b, &f, &p->series[i], p->unit);
 	draw_end_labels(b, &f, p);
 }
 
-char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n_panels)
+static char *chart(const char *title, const struct svg_panel *panels, size_t n_panels, bool depth)
 {
 	int64_t tmin = INT64_MAX, tmax = INT64_MIN;
 	for (size_t k = 0; k < n_panels; k++)
@@ -373,6 +413,13 @@ char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n
 	if (tmin > tmax)
 		tmin = tmax = 0;
 	int64_t t0 = floor_day(tmin), t1 = floor_day(tmax) + DAY;
+	if (depth) { /* from 0 (or below) to a power of two past the deepest point */
+		t0 = tmin < 0 ? tmin : 0;
+		for (t1 = 1; t1 < tmax && t1 < INT64_MAX / 2; t1 *= 2)
+			;
+		if (t1 - t0 < 2)
+			t1 = t0 + 2;
+	}
 	int height = TITLE_H + (int)n_panels * PANEL_H + 8;
 
 	struct buf b = BUF_INIT;
@@ -388,7 +435,17 @@ char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n
 	esc_xml(&b, title);
 	buf_adds(&b, "</text>\n");
 	for (size_t k = 0; k < n_panels; k++)
-		draw_panel(&b, &panels[k], TITLE_H + (double)k * PANEL_H, t0, t1);
+		draw_panel(&b, &panels[k], TITLE_H + (double)k * PANEL_H, depth, t0, t1);
 	buf_adds(&b, "</svg>\n");
 	return buf_detach(&b);
+}
+
+char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n_panels)
+{
+	return chart(title, panels, n_panels, false);
+}
+
+char *svg_depth_chart(const char *title, const struct svg_panel *panels, size_t n_panels)
+{
+	return chart(title, panels, n_panels, true);
 }

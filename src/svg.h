@@ -12,7 +12,7 @@
 #include "util.h"
 
 struct svg_point {
-	int64_t t;        /* unix time */
+	int64_t t;        /* unix time (svg_depth_chart: the depth) */
 	double y, sd;     /* value (NAN: a failed run, drawn as a cross on the time
 			   * axis) and its standard deviation (NAN: none) */
 	const char *note; /* extra tooltip text ("sha256:... b9187", the error), or NULL */
@@ -35,6 +35,10 @@ struct svg_panel {
 /* The whole SVG document (caller frees).  Empty series are skipped; a
  * panel without points says "no data". */
 char *svg_time_chart(const char *title, const struct svg_panel *panels, size_t n_panels);
+
+/* The same with a context depth (tokens) on the x axis instead of a
+ * time: each point's t is its depth (depth curves, report_html.c). */
+char *svg_depth_chart(const char *title, const struct svg_panel *panels, size_t n_panels);
 
 /* A deterministic colour for a name that has no fixed one: a hash into a
  * colour-blind-friendly palette. */

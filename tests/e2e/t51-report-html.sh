@@ -9,6 +9,8 @@
 #     DOM holds every number of the matrix, the page's script ran without a
 #     console error, screenshots at 1280 and 390 px are not blank (kept in
 #     build/report-screenshots/ for CI);
+#   - depth curves (curve records, docs/CURVES.md) in their own section:
+#     every point's number in the DOM;
 #   - a hostile record (HTML, quotes, control characters in every string
 #     field): no element or attribute of the page, as parsed by html5lib and
 #     as chromium built it, came from the record.
@@ -26,6 +28,44 @@ HC=$REPO/tests/tools/html-check.py
 SHOTS=$REPO/build/report-screenshots
 mkdir -p "$SHOTS"
 D=2026-05-20
+
+# depth curves of the fixtures' Qwen on two backends, one stopped part-way;
+# every point's mean (as the page prints it) into curve-numbers
+"$PY" - "$R" "$T/curve-numbers" <<'PY'
+import json, sys
+d, numbers = sys.argv[1], []
+def curve(run_id, t, backend, pf, gen, depths_gen):
+    depths = [0, 8192, 16384, 32768, 65536]
+    def pts(base, drop, ds):
+        out = []
+        for dep in ds:
+            m = round(base * (1 - dep / drop), 2)
+            numbers.append("%.2f" % m)
+            out.append({"depth": dep, "mean": m, "stddev": 0.25, "samples": [m - 0.25, m + 0.25]})
+        return out
+    partial = len(depths_gen) < len(depths)
+    r = {"schema": 2, "run_id": run_id, "status": "ok", "started_at": t, "finished_at": t,
+         "backend": backend, "lineage": "llama.cpp", "model": "Qwen3.6-35B-A3B-UD-Q4_K_XL",
+         "model_path": "/home/bench/models/Qwen3.6-35B-A3B-UD-Q4_K_XL.gguf",
+         "model_bytes": 22837000000, "command": ["llama-bench"], "extra_args": [],
+         "host": {"name": "strix"}, "image_digest": "sha256:" + "c" * 64,
+         "build_commit": "1a68ec937", "build_number": 9193, "run_kind": "curve",
+         "pp512": None, "tg128": None, "settings": {"n_ubatch": 512, "flash_attn": 1},
+         "curve": {"depths": depths, "ubatch": 512, "ubatch_from": "calibration",
+                   "repetitions": 3, "cooldown_s": 10, "load_flag": "--load-mode none",
+                   "partial": partial,
+                   "prefill": {"n_prompt": 2048, "n_gen": 0, "partial": False,
+                               "points": pts(pf, 100000, depths)},
+                   "generation": {"n_prompt": 0, "n_gen": 128, "partial": partial,
+                                  "error": "llama-bench failed (exit 1)" if partial else None,
+                                  "points": pts(gen, 150000, depths_gen)}}}
+    with open("%s/20260517T0%s0000Z-%s-curve-%s.json" % (d, run_id[-1], backend, run_id), "w") as f:
+        json.dump(r, f)
+curve("curve-1", "2026-05-17T01:00:00Z", "rocm-7.2", 1003.17, 51.3, [0, 8192, 16384, 32768, 65536])
+curve("curve-2", "2026-05-17T02:00:00Z", "vulkan-radv", 1107.41, 56.9, [0, 8192, 16384])
+with open(sys.argv[2], "w") as f:
+    f.write("\n".join(numbers) + "\n")
+PY
 
 # skip REASON CHECK...: one TAP skip per check that cannot run
 skip() {
@@ -103,12 +143,22 @@ rec("h3", "2026-05-02T02:00:00Z", "lemonade", lineage=evil, imported=True, image
     kind=None, source=evil, source_env=evil, command=[], extra_args=[])
 rec("h4", "2026-05-02T03:00:00Z", "hip-local", kind="native", image_digest=None,
     binary_sha256="3" * 64, binary_path=evil)
+point = {"depth": 0, "mean": 10.0, "stddev": 0.1, "samples": [10.0]}
+rec("h5", "2026-05-02T04:00:00Z", "rocm-7.2", run_kind="curve", pp512=None, tg128=None,
+    curve={"depths": [0, 4096], "ubatch": 512, "ubatch_from": evil, "repetitions": 3,
+           "cooldown_s": 10, "load_flag": evil, "partial": True,
+           "prefill": {"n_prompt": 2048, "n_gen": 0, "partial": True, "error": evil,
+                       "command": [evil], "points": [point]},
+           "generation": {"n_prompt": 0, "n_gen": 128, "partial": False, "error": None,
+                          "command": [evil], "points": [point, dict(point, depth=4096)]},
+           "calibration": {"ubatch": 512, "note": evil}, "campaign": {"id": evil}})
 PY
 run env TBX_HOME="$H" "$TBX_BIN" report --html "$T/hostile.html" --baseline vulkan-radv --date $D
 is "$rc" 0 "report over hostile records exits 0"
 unlike "$err" "skipping" "every hostile record is read (none skipped)"
 like "$(cat "$T/hostile.html")" "REGRESSION" "the hostile runs are in the page (a regression flagged)"
 like "$(cat "$T/hostile.html")" "retired upstream" "the hostile upstream state is shown"
+like "$(cat "$T/hostile.html")" "<h3>Failed or partial curves</h3>" "the hostile curve is shown"
 like "$(cat "$T/hostile.html")" "&lt;img src=x onerror=alert\(1\)&gt;" "the markup is shown as text"
 
 # ---- structure (html5lib) ----
@@ -168,6 +218,9 @@ if command -v chromium >/dev/null 2>&1 && "$PY" -c 'import html5lib' 2>/dev/null
 	run "$PY" "$HC" numbers "$T/r/REBENCH-MATRIX-$D.md" "$T/dom.html"
 	is "$rc" 0 "the DOM holds every number of the matrix ($out)"
 	[ "$rc" = 0 ] || echo "# $err"
+	missing=$(grep -vxFf <(grep -oE '[0-9]+\.[0-9]{2}' "$T/dom.html" | sort -u) "$T/curve-numbers")
+	is "$missing" "" "the DOM holds every point of the depth curves ($(wc -l <"$T/curve-numbers") numbers)"
+	like "$(cat "$T/dom.html")" "<h3>Failed or partial curves</h3>" "a partial curve is flagged"
 	like "$(cat "$T/dom.html")" '<button type="button" class="sort">' "the script ran: sort buttons"
 	like "$(cat "$T/dom.html")" "<legend>Backends shown</legend>" "the script ran: chart toggles"
 	run "$PY" "$HC" elements "$T/dom.html" --after-script
@@ -203,7 +256,7 @@ else
 	why="chromium is not installed (scripts/install-deps.sh installs it)"
 	command -v chromium >/dev/null 2>&1 || why="python3-html5lib is not installed"
 	skip "$why" "chromium opens the page" "no console message" "every number" \
-		"sort buttons" "chart toggles" "DOM elements" "1280 px console" "1280 px screenshot" \
+		"curve points" "partial curve" "sort buttons" "chart toggles" "DOM elements" "1280 px console" "1280 px screenshot" \
 		"390 px console" "390 px screenshot" "hostile console" "hostile DOM" "hostile text" \
 		"hostile 390 px" "checker: script error" "checker: blank"
 fi

@@ -1026,6 +1026,73 @@ static void test_html_empty(void **state)
 	report_free(&r);
 }
 
+/* Depth curves: two backends, one stopped part-way; every string hostile
+ * in the third. */
+#define CURVE_JSON(id, t, backend, model, extra) \
+	"{\"schema\": 2, \"run_id\": \"" id "\", \"started_at\": \"" t "\", \"backend\": \"" \
+	backend "\", \"model\": \"" model "\", \"run_kind\": \"curve\", \"build_number\": 9193, " \
+	"\"image_digest\": \"sha256:" \
+	"1111111111111111111111111111111111111111111111111111111111111111\", " \
+	"\"curve\": {\"depths\": [0, 8192, 65536], \"ubatch\": 512, \"repetitions\": 3, " extra "}}"
+#define CURVE_POINTS(a, b, c) \
+	"\"points\": [{\"depth\": 0, \"mean\": " a ", \"stddev\": 0.5}, {\"depth\": 8192, " \
+	"\"mean\": " b ", \"stddev\": 0.5}, {\"depth\": 65536, \"mean\": " c ", \"stddev\": 0.5}]"
+
+static void test_html_curves(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	add_json_record(&rs, CURVE_JSON("c1", "2026-05-01T00:00:00Z", "rocm-7.2", "qwen",
+					"\"prefill\": {\"n_prompt\": 2048, \"n_gen\": 0, " CURVE_POINTS(
+						"1000.25", "900.5", "400") "}, \"generation\": {\"n_prompt\": 0, "
+						"\"n_gen\": 128, " CURVE_POINTS("50", "45", "30.125") "}"));
+	add_json_record(&rs, CURVE_JSON("c2", "2026-05-01T01:00:00Z", "vulkan-radv", "qwen",
+					"\"partial\": true, \"prefill\": {\"n_prompt\": 2048, \"n_gen\": 0, "
+					CURVE_POINTS("1100", "990", "500") "}, \"generation\": {\"n_prompt\": "
+					"0, \"n_gen\": 128, \"partial\": true, \"error\": \"killed <b>\", "
+					"\"points\": [{\"depth\": 0, \"mean\": 55}]}"));
+	add_json_record(&rs, CURVE_JSON("c3", "2026-05-01T02:00:00Z", "vulkan-radv",
+					"<img src=x onerror=alert(1)>\\u2028",
+					"\"ubatch_from\": \"<b>\", \"load_flag\": \"\\\"><i>\", "
+					"\"prefill\": {\"n_prompt\": 2048, \"n_gen\": 0, " CURVE_POINTS(
+						"1", "2", "3") "}"));
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-03" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	assert_int_equal(r.n_models, 0); /* curves are not bench rows */
+	assert_int_equal(r.n_curves, 3);
+	char *page = report_html(&r);
+	check_page_structure(page);
+	check_page_charts(page, 2); /* one per curve row */
+	assert_lacks(page, "<img");
+	assert_lacks(page, "<b>");
+	assert_lacks(page, "<i>");
+	assert_contains(page, "3 depth curves, up to 2026-05-03");
+	assert_contains(page, "<a href=\"#curves\">Depth curves</a>");
+	assert_lacks(page, "id=\"matrix\"");
+	assert_contains(page, "<caption id=\"ccap-1-0\">prefill (-p 2048 -n 0) of qwen, t/s by depth");
+	assert_contains(page, "<th scope=\"col\">rocm-7.2</th><th scope=\"col\">vulkan-radv</th>");
+	/* depth 8192: vulkan-radv fastest, -10.0% from its depth 0 */
+	assert_contains(page, "<tr><th scope=\"row\" data-v=\"8192\">8192</th><td class=\"num\" "
+			      "data-v=\"900.50\">900.50 <span class=\"sd\">\xc2\xb1 0.50</span> "
+			      "<span class=\"pct neg\">-10.0%</span></td><td class=\"num best\" "
+			      "data-v=\"990.00\"><strong>990.00</strong>");
+	assert_contains(page, "30.12 <span class=\"sd\">"); /* generation at 64k */
+	assert_contains(page, "title=\"the series stopped before this depth\"");
+	assert_contains(page, "<h3>Failed or partial curves</h3>");
+	assert_contains(page, "on <strong>vulkan-radv</strong>: killed &lt;b&gt;");
+	assert_contains(page, "-ub 512 (&lt;b&gt;), -r 3, &quot;&gt;&lt;i&gt;, cooldown unknown");
+	assert_contains(page, ">64k</text>"); /* the chart's depth axis */
+	assert_contains(page, "rocm-7.2 at depth 8k: 900.50 \xc2\xb1 0.50 t/s");
+	char *again = report_html(&r);
+	assert_string_equal(page, again);
+	free(again);
+	free(page);
+	report_free(&r);
+	records_free(&rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1115,7 @@ int main(void)
 		cmocka_unit_test(test_html_hostile),
 		cmocka_unit_test(test_html_write),
 		cmocka_unit_test(test_html_empty),
+		cmocka_unit_test(test_html_curves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
