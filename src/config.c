@@ -108,6 +108,13 @@ static int set_key(struct config *c, const char *key, const char *val, const cha
 					"%s: tags_page_size '%s' must be a number from 1 to 10000",
 					where, val);
 		c->tags_page_size = l;
+	} else if (strcmp(key, "adopt") == 0) {
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+			c->adopt = true;
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+			c->adopt = false;
+		else
+			return err_setx(e, EXIT_USAGE, "%s: adopt '%s' must be yes or no", where, val);
 	} else {
 		return err_setx(e, EXIT_USAGE, "%s: unknown setting '%s'", where, key);
 	}

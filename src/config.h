@@ -22,6 +22,7 @@ struct config {
 	int64_t frozen_after_s;  /* frozen_after / TBX_FROZEN_AFTER: default 14d */
 	long keep_images;        /* keep_images / TBX_KEEP_IMAGES: previous images kept, 2 */
 	long tags_page_size;     /* tags_page_size / TBX_TAGS_PAGE_SIZE: tags/list n, 1000 */
+	bool adopt;              /* adopt = yes|no: refresh adopts containers tbx did not make */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);

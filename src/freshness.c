@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "adopt.h"
 #include "json.h"
 #include "lifecycle.h"
 
@@ -90,11 +91,17 @@ void freshness_judge(const struct backend *b, const char *models_root, json_obje
 	f->state = xstrdup(json_str(json_obj(c, "State"), "Status") ?
 				   json_str(json_obj(c, "State"), "Status") : "unknown");
 	f->image_id = xstrdup(json_str(c, "Image") ? json_str(c, "Image") : "");
+	f->origin = origin_name(container_origin(c));
 	char sd1[24], sd2[24];
 	enum container_fit fit = container_matches(c, b, models_root, le ? le->image_id : NULL);
 	f->verdict = VERDICT_FRESH;
 
-	if (fit == CONTAINER_FOREIGN) {
+	if (fit == CONTAINER_FOREIGN && !container_label(c, LABEL_BACKEND)) {
+		char *what = origin_describe(c);
+		stale(f, "container '%s' is %s, not made by tbx (`tbx refresh --adopt` adopts it)",
+		      b->container, what);
+		free(what);
+	} else if (fit == CONTAINER_FOREIGN) {
 		stale(f, "container '%s' was not made by tbx for this backend", b->container);
 	} else if (!le || !le->digest || !le->image_id) {
 		stale(f, "no digest recorded in images.lock.json (never refreshed by tbx)");

@@ -21,6 +21,8 @@ struct freshness {
 	char reason[512];       /* why not fresh; or a note ("pinned") */
 	char *container_id;
 	char *state;            /* "running", "exited"... */
+	const char *origin;     /* who made the container: "tbx", "toolbox", "distrobox",
+				 * "other" (origin_name); NULL when there is none */
 	char *image_id;         /* what the container runs */
 	char *digest;           /* lock file's digest (the tag's) */
 	char *platform_digest;  /* its linux/amd64 manifest's when the tag is an index */

@@ -5,15 +5,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adopt.h"
 #include "json.h"
 #include "registry.h"
 #include "sha256.h"
 
-json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
-			    const char *image_id, const char *digest)
+json_object *container_tbx_labels(const struct backend *b, const char *models_root,
+				  const char *digest)
 {
 	char hash[65];
 	backend_spec_hash(b, models_root, hash);
+	json_object *labels = json_object_new_object();
+	json_add_str(labels, LABEL_BACKEND, b->id);
+	json_add_str(labels, LABEL_SPEC_HASH, hash);
+	json_add_str(labels, LABEL_DIGEST, digest);
+	if (b->home_id)
+		json_add_str(labels, LABEL_HOME, b->home_id);
+	json_add_str(labels, LABEL_SELINUX, label_mode_name(b->selinux));
+	return labels;
+}
+
+json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
+			    const char *image_id, const char *digest)
+{
 	json_object *s = json_object_new_object();
 	json_add_str(s, "name", name);
 	json_add_str(s, "image", image_id);
@@ -26,14 +40,7 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	json_add_int(s, "stop_timeout", 1);
 	json_add_bool(s, "privileged", false);
 
-	json_object *labels = json_object_new_object();
-	json_add_str(labels, LABEL_BACKEND, b->id);
-	json_add_str(labels, LABEL_SPEC_HASH, hash);
-	json_add_str(labels, LABEL_DIGEST, digest);
-	if (b->home_id)
-		json_add_str(labels, LABEL_HOME, b->home_id);
-	json_add_str(labels, LABEL_SELINUX, label_mode_name(b->selinux));
-	json_object_object_add(s, "labels", labels);
+	json_object_object_add(s, "labels", container_tbx_labels(b, models_root, digest));
 
 	json_object_object_add(s, "env", json_env_map(&b->env));
 
@@ -158,15 +165,41 @@ int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err 
 	return has_new == 0 || has_old == 0;
 }
 
+json_object *lifecycle_adopt_spec(struct podman *p, const struct backend *b, const char *models_root,
+				  json_object *current, const char *name, const char *image_id,
+				  const char *digest, struct err *e)
+{
+	json_object *img = NULL;
+	const char *old_image = json_str(current, "Image");
+	if (!old_image) {
+		err_set(e, "cannot carry Image: missing from the inspect answer");
+		return NULL;
+	}
+	/* what the container had from its old image is left to the new one */
+	if (podman_image_inspect(p, old_image, &img, e) < 0)
+		return NULL;
+	json_object *labels = container_tbx_labels(b, models_root, digest);
+	json_add_str(labels, LABEL_ORIGIN, origin_name(container_origin(current)));
+	json_object *spec = adopt_spec(current, img, name, image_id, labels, e);
+	json_object_put(labels);
+	json_object_put(img);
+	if (!spec)
+		err_wrap(e, "'%s'", b->container);
+	return spec;
+}
+
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,
-		      const char *image_id, const char *digest, struct err *e)
+		      json_object *carry_from, const char *image_id, const char *digest,
+		      struct err *e)
 {
 	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
 	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
 	char *id = NULL;
 	int rc = -1;
-	json_object *spec = container_spec(b, new_name, models_root, image_id, digest);
-	if (podman_container_create(p, spec, &id, e) < 0)
+	json_object *spec = carry_from ? lifecycle_adopt_spec(p, b, models_root, carry_from, new_name,
+							      image_id, digest, e)
+				       : container_spec(b, new_name, models_root, image_id, digest);
+	if (!spec || podman_container_create(p, spec, &id, e) < 0)
 		goto out;
 	if (podman_container_start(p, new_name, e) < 0) {
 		struct err ignore = { 0 };
@@ -225,6 +258,9 @@ enum container_fit container_matches(json_object *inspect, const struct backend 
 		return CONTAINER_FOREIGN;
 	if (!image_id || !str_eq(json_str(inspect, "Image"), image_id))
 		return CONTAINER_OLD_IMAGE;
+	/* an adopted container's configuration is its own, not the definition's */
+	if (container_origin(inspect) != ORIGIN_TBX)
+		return CONTAINER_FITS;
 	backend_spec_hash(b, models_root, hash);
 	if (!str_eq(container_label(inspect, LABEL_SPEC_HASH), hash))
 		return CONTAINER_OLD_SPEC;
@@ -413,6 +449,21 @@ static void converge_record(const struct backend *b, struct lock_entry *le,
 		lock_entry_set_pinned(le, true);
 }
 
+/* A container tbx did not make: -1 (the backend fails, nothing changed)
+ * unless adopting; then -1 too when it cannot be carried. */
+static int converge_adoptable(const struct backend *b, json_object *cont, bool adopt,
+			      struct err *e)
+{
+	if (adopt)
+		return 0;
+	char *what = origin_describe(cont);
+	err_set(e, "container '%s' is %s, not made by tbx: left alone; `tbx refresh --adopt` (or "
+		   "adopt = yes in the config) replaces it with one that keeps its configuration "
+		   "and runs the new image", b->container, what);
+	free(what);
+	return -1;
+}
+
 int lifecycle_converge(struct podman *p, const struct backend *b, const char *models_root,
 		       struct lock_entry *le, const struct converge_target *t,
 		       const struct converge_opts *o, struct converge_outcome *out, struct err *e)
@@ -425,6 +476,14 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 	out->old_digest = le->digest ? xstrdup(le->digest) : NULL;
 	out->pinned = le->pinned && le->digest;
 	if (!o->check && lifecycle_recover(p, b, o->event, o->ctx, e) < 0)
+		goto out;
+	int has = podman_container_inspect(p, b->container, &cont, e);
+	if (has < 0)
+		goto out;
+	/* one tbx did not make: replaced only when adopting, before any pull */
+	bool adopting = has == 0 && !container_label(cont, LABEL_BACKEND);
+	out->origin = has == 0 ? container_origin(cont) : ORIGIN_TBX;
+	if (adopting && converge_adoptable(b, cont, o->adopt, e) < 0)
 		goto out;
 	if (converge_choose(b, le, t, &digest, &pull_ref, e) < 0)
 		goto out;
@@ -450,17 +509,34 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 	out->new_digest = xstrdup(digest);
 	out->platform_digest = platform;
 	platform = NULL;
-	int has = podman_container_inspect(p, b->container, &cont, e);
-	if (has < 0)
-		goto out;
 	enum container_fit fit = container_matches(has == 0 ? cont : NULL, b, models_root, image_id);
 	if (fit != CONTAINER_FITS) {
+		/* adopted now or before: remade from its own configuration */
+		json_object *carry = has == 0 && (adopting || out->origin != ORIGIN_TBX) ? cont : NULL;
 		out->action = has == 1 ? CONVERGE_CREATED : CONVERGE_RECREATED;
-		snprintf(out->why, sizeof(out->why), "%s%s", o->check ? "would recreate: " : "",
-			 container_fit_reason(fit));
-		if (!o->check &&
-		    lifecycle_replace(p, b, models_root, image_id, out->new_digest, e) < 0)
+		out->adopted = adopting;
+		if (adopting) {
+			char *what = origin_describe(cont);
+			snprintf(out->why, sizeof(out->why), "%s %s", o->check ? "would adopt" : "adopted",
+				 what);
+			free(what);
+		} else {
+			snprintf(out->why, sizeof(out->why), "%s%s", o->check ? "would recreate: " : "",
+				 container_fit_reason(fit));
+		}
+		if (o->check && carry) {
+			/* say now what could not be carried */
+			json_object *spec = lifecycle_adopt_spec(p, b, models_root, carry, b->container,
+								 image_id, out->new_digest, e);
+			if (!spec)
+				goto out;
+			json_object_put(spec);
+		}
+		if (!o->check && lifecycle_replace(p, b, models_root, carry, image_id,
+						   out->new_digest, e) < 0)
 			goto out;
+		if (adopting && !o->check)
+			out->origin = container_origin(cont);
 		out->recreated = true;
 	} else if (out->pulled) {
 		out->action = CONVERGE_UPDATED;

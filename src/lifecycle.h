@@ -9,6 +9,7 @@
 #define TBX_LIFECYCLE_H
 
 #include <json-c/json.h>
+#include "adopt.h"
 #include "defs.h"
 #include "imagelock.h"
 #include "podman.h"
@@ -23,6 +24,11 @@
 #define LABEL_SELINUX "tbx.selinux"
 #define SUFFIX_NEW "-tbx-new"
 #define SUFFIX_OLD "-tbx-old"
+
+/* tbx's labels on b's container (backend, spec hash, digest, home,
+ * SELinux choice). Caller puts it. */
+json_object *container_tbx_labels(const struct backend *b, const char *models_root,
+				  const char *digest);
 
 /* The SpecGenerator for backend b's container. Caller puts it. */
 json_object *container_spec(const struct backend *b, const char *name, const char *models_root,
@@ -49,9 +55,20 @@ int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_
  * there)?  1 yes, 0 no, -1 error.  lifecycle_recover() finishes it. */
 int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err *e);
 
-/* Create, start and swap in a container for b running image_id. */
+/* Create, start and swap in a container for b running image_id: made
+ * from b's definition, or, when carry_from is the current container's
+ * inspect answer (one tbx adopts or adopted), from that container's own
+ * configuration (lifecycle_adopt_spec). */
 int lifecycle_replace(struct podman *p, const struct backend *b, const char *models_root,
-		      const char *image_id, const char *digest, struct err *e);
+		      json_object *carry_from, const char *image_id, const char *digest,
+		      struct err *e);
+
+/* The spec remaking the container of inspect answer current under name
+ * with image_id (adopt_spec over the old image's inspect answer), with
+ * tbx's labels and tbx.origin.  NULL with e naming what cannot be carried. */
+json_object *lifecycle_adopt_spec(struct podman *p, const struct backend *b, const char *models_root,
+				  json_object *current, const char *name, const char *image_id,
+				  const char *digest, struct err *e);
 
 /* Find the local image of b's repository for digest (the tag's or a
  * platform manifest's), from Podman's image list: by the digest, else by
@@ -72,6 +89,8 @@ enum container_fit {
 	CONTAINER_FITS,
 	CONTAINER_MISSING,   /* no container of that name */
 	CONTAINER_FOREIGN,   /* not labelled by tbx for this backend */
+	/* (an adopted container, tbx.origin set, fits whatever the definition's
+	 * spec hash: its configuration is its own) */
 	CONTAINER_OLD_IMAGE, /* runs another image */
 	CONTAINER_OLD_SPEC,  /* made from another definition (spec hash) */
 };
@@ -100,6 +119,9 @@ struct converge_target {
 struct converge_opts {
 	bool check; /* decide only: no recovery, no pull, no container, no lock change */
 	bool pin;   /* pin the lock entry to the digest reached */
+	/* replace a container tbx did not make (toolbox, distrobox, by hand),
+	 * keeping its configuration; without it such a backend fails, untouched */
+	bool adopt;
 	converge_event_fn event; /* recoveries, and a pull about to start (may be NULL) */
 	/* to tell a tag's digest from its platform manifest's (HEADs) and to
 	 * explain a failed pull of an index (a GET); NULL: not asked */
@@ -116,6 +138,8 @@ struct converge_outcome {
 	char *pull_ref;                /* pulled (or would be), NULL when present */
 	bool pulled, recreated;
 	bool pinned;                   /* the entry was pinned before */
+	bool adopted;                  /* a container tbx did not make was (or would be) adopted */
+	enum container_origin origin;  /* who made the container (after: tbx.origin) */
 	char why[1024];                /* what changed, or what failed */
 };
 void converge_outcome_free(struct converge_outcome *o);

@@ -88,7 +88,9 @@ int pin_switch_print(struct ctx *c, const struct backend *b, struct imagelock *i
 {
 	struct registry_opts ro;
 	registry_opts_from(&c->cfg, &ro);
-	struct converge_opts o = { .event = print_converge_event, .registry = &ro };
+	/* adopt = yes in the config lets pin and rollback adopt too */
+	struct converge_opts o = { .event = print_converge_event, .registry = &ro,
+				   .adopt = c->cfg.adopt };
 	struct converge_outcome out;
 	if (ctx_podman(c) < 0)
 		return -1;

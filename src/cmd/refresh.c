@@ -15,7 +15,7 @@
 #include "upstream.h"
 
 struct refresh_opts {
-	bool include_optional, include_experimental, prune, check, no_wait;
+	bool include_optional, include_experimental, prune, check, no_wait, adopt;
 };
 
 static bool stderr_tty(void)
@@ -81,6 +81,8 @@ static json_object *outcome_json(const struct backend *b, const struct converge_
 	json_add_str(j, "platform_digest", o->platform_digest ? o->platform_digest : o->new_digest);
 	json_add_bool(j, "pull", o->pulled);
 	json_add_bool(j, "recreate", o->recreated);
+	json_add_bool(j, "adopted", o->adopted);
+	json_add_str(j, "origin", origin_name(o->origin));
 	json_add_str(j, o->action == CONVERGE_FAILED ? "error" : "detail", o->why);
 	json_object_object_add(j, "upstream", upstream_info_json(up, true));
 	return j;
@@ -175,6 +177,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 				   .no_wait = c->no_wait };
 	if (ctx_load(c) < 0 || ctx_podman(c) < 0)
 		return -1;
+	ro.adopt = cmd_has(a, "adopt") || c->cfg.adopt;
 	const struct backend **sel = NULL;
 	size_t n = 0;
 	if (select_backends(c, a->argc, a->argv, &ro, &sel, &n) < 0)
@@ -214,6 +217,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 	struct converge_opts co = {
 		.registry = &regopts,
 		.check = ro.check,
+		.adopt = ro.adopt,
 		.event = event,
 		.progress = stderr_tty() ? progress : NULL,
 	};
@@ -301,6 +305,12 @@ static const struct cmd_option refresh_options[] = {
 	  "backend's last keep_images previous images, default 2, are kept for rollback)" },
 	{ "check", 0, NULL, "say what would change, change nothing (no lock taken); exits 1 when a "
 			    "default backend's channel is frozen upstream" },
+	{ "adopt", 0, NULL,
+	  "replace a container tbx did not make (a toolbox, a distrobox, one made by hand) with "
+	  "one that keeps its own configuration (entrypoint, mounts, devices, groups, user "
+	  "namespace, security options, env, labels...) and runs the new image; without it such "
+	  "a backend is reported, left alone and fails (exit 1). Also 'adopt = yes' in the config "
+	  "file" },
 	{ "no-wait", 0, NULL, "fail at once when a bench or refresh holds the lock" },
 	{ "json", 0, NULL, "print the outcome as JSON" },
 	{ NULL, 0, NULL, NULL },
@@ -308,8 +318,8 @@ static const struct cmd_option refresh_options[] = {
 
 const struct command cmd_refresh = {
 	.name = "refresh",
-	.args = "[--include-amdvlk] [--include-experimental] [--prune-legacy] [--check] [--no-wait] "
-		"[BACKEND...]",
+	.args = "[--include-amdvlk] [--include-experimental] [--prune-legacy] [--check] [--adopt] "
+		"[--no-wait] [BACKEND...]",
 	.summary = "check images against their registry, pull what changed, recreate what needs it",
 	.description =
 		"For each backend, asks the registry for the tag's digest with a manifest HEAD "
@@ -318,8 +328,11 @@ const struct command cmd_refresh = {
 		"container is created and started under a temporary name before the old one is "
 		"removed, so a failure or a kill leaves a working container. Failures are per "
 		"backend: the others still refresh; the exit code is 1 if any failed. Pinned "
-		"backends keep their digest. Retired backends (upstream no longer builds the "
-		"tag) are refreshed only when named. Also walks the registry's tag list once "
+		"backends keep their digest. A container tbx did not make (toolbox, distrobox, "
+		"by hand) is replaced only with --adopt, from its own configuration (the fields "
+		"carried: docs/ADOPTION.md); once adopted it stays managed and keeps its "
+		"configuration. Retired backends (upstream no longer builds the tag) are "
+		"refreshed only when named. Also walks the registry's tag list once "
 		"per repository (not a manifest GET: no pull is counted) and says which "
 		"channels upstream stopped rebuilding: a channel whose newest stamp tag "
 		"(<tag>_YYYYmmddTHHMMSS) is more than frozen_after (default 14d) older than "

@@ -20,6 +20,7 @@ static json_object *freshness_json(const struct backend *b, const struct freshne
 	json_add_str(j, "kind", b->native ? "native" : "container");
 	json_add_str(j, "container", b->container);
 	json_add_str(j, "state", f->state);
+	json_add_str(j, "origin", b->native ? NULL : f->origin);
 	json_add_str(j, "image", b->native ? b->bench.v[0] : b->image);
 	json_add_str(j, "digest", f->digest);
 	json_add_str(j, "platform_digest", f->platform_digest ? f->platform_digest : f->digest);
@@ -56,8 +57,9 @@ static void print_row(const struct backend *b, const struct freshness *f,
 	if (f->verified_at)
 		format_age(now_unix() - f->verified_at, age, sizeof(age)), strcat(age, " ago");
 	const char *verdict = verdict_name(f->verdict);
-	printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s%s%s\n", b->id, verdict,
+	printf("%-16s %-8s %-24s %-9s %-9s %-20s %-6s %-16s %s%s%s\n", b->id, verdict,
 	       b->native ? "(host)" : b->container, f->state ? f->state : "-",
+	       f->origin ? f->origin : "-",
 	       b->native ? "-" : short_digest(f->digest, sd), f->pinned ? "yes" : "no",
 	       b->native ? "-" : age, f->reason, line[0] ? "; " : "", line);
 }
@@ -95,8 +97,8 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 	if (upstream_check(c->home, &c->cfg, sel, k, UPSTREAM_CACHE_ONLY, &us, &c->err) < 0)
 		goto out;
 	if (!out_json && g_verbosity >= 0) {
-		printf("%-16s %-8s %-24s %-9s %-20s %-6s %-16s %s\n", "BACKEND", "VERDICT",
-		       "CONTAINER", "STATE", "DIGEST", "PINNED", "VERIFIED", "REASON");
+		printf("%-16s %-8s %-24s %-9s %-9s %-20s %-6s %-16s %s\n", "BACKEND", "VERDICT",
+		       "CONTAINER", "STATE", "ORIGIN", "DIGEST", "PINNED", "VERIFIED", "REASON");
 	}
 	for (size_t i = 0; i < k; i++) {
 		struct freshness f;
@@ -209,7 +211,9 @@ const struct command cmd_status = {
 		"is more than frozen_after, default 14d, older than its repository's newest) or "
 		"retired, and names its successor; that comes from the tag list walked by the last "
 		"refresh (cached in cache/upstream.json), so status itself only sends HEADs. Exits "
-		"0 whatever the verdicts (bench is the gate).",
+		"0 whatever the verdicts (bench is the gate). ORIGIN says who made the container: "
+		"tbx, or toolbox, distrobox or other (by hand) for one tbx did not make or adopted "
+		"with refresh --adopt.",
 	.options = status_options,
 	.run = run_status,
 };
