@@ -152,8 +152,6 @@ static int check_standalone(struct carry *k)
 		return refuse(k->e, "IsInfra", "the container is a pod's infra container");
 	if (json_flag(k->c, "IsService", false))
 		return refuse(k->e, "IsService", "the container is a kube play service container");
-	if (!json_is_default(json_get(k->c, "Dependencies")))
-		return refuse(k->e, "Dependencies", "other containers depend on it or it on them");
 	const char *rootfs = json_str(k->c, "Rootfs");
 	if (rootfs && *rootfs)
 		return refuse(k->e, "Rootfs", "it runs a root filesystem, not an image");
@@ -166,6 +164,14 @@ static int check_standalone(struct carry *k)
 			      "the container is owned by a systemd unit (update that unit instead)");
 	if (!json_is_default(json_get(k->cfg, "Secrets")))
 		return refuse(k->e, "Config.Secrets", "secrets are not carried");
+	return 0;
+}
+
+/* after the namespaces: one shared with another container is named there */
+static int check_dependencies(struct carry *k)
+{
+	if (!json_is_default(json_get(k->c, "Dependencies")))
+		return refuse(k->e, "Dependencies", "other containers depend on it or it on them");
 	return 0;
 }
 
@@ -294,19 +300,23 @@ static int carry_labels(struct carry *k, json_object *extra)
 	json_object *labels = json_obj(k->cfg, "Labels");
 	json_object *ilabels = json_obj(k->icfg, "Labels");
 	json_object *out = json_object_new_object();
-	json_object_object_foreach(labels, key, val)
-	{
-		if (!json_object_is_type(val, json_type_string)) {
-			json_object_put(out);
-			return refuse(k->e, "Config.Labels", "a value is not a string");
+	if (labels) {
+		json_object_object_foreach(labels, key, val)
+		{
+			if (!json_object_is_type(val, json_type_string)) {
+				json_object_put(out);
+				return refuse(k->e, "Config.Labels", "a value is not a string");
+			}
+			const char *iv = json_str(ilabels, key);
+			if (iv && strcmp(iv, json_object_get_string(val)) == 0)
+				continue; /* the old image's: the new image brings its own */
+			json_add_str(out, key, json_object_get_string(val));
 		}
-		const char *iv = json_str(ilabels, key);
-		if (iv && strcmp(iv, json_object_get_string(val)) == 0)
-			continue; /* the old image's: the new image brings its own */
-		json_add_str(out, key, json_object_get_string(val));
 	}
-	json_object_object_foreach(extra, xkey, xval)
-		json_add_str(out, xkey, json_object_get_string(xval));
+	if (extra) {
+		json_object_object_foreach(extra, xkey, xval)
+			json_add_str(out, xkey, json_object_get_string(xval));
+	}
 	json_object_object_add(k->spec, "labels", out);
 	return 0;
 }
@@ -315,6 +325,10 @@ static int carry_labels(struct carry *k, json_object *extra)
  * or from the run itself. */
 static bool annotation_from_engine(const char *key)
 {
+	/* io.podman.annotations.label=disable is kept: where SELinux does not
+	 * run, it is the only trace of --security-opt label=disable */
+	if (strcmp(key, "io.podman.annotations.label") == 0)
+		return false;
 	return strncmp(key, "io.kubernetes.cri-o.", 20) == 0 ||
 	       strncmp(key, "io.podman.annotations.", 22) == 0 ||
 	       strcmp(key, "io.container.manager") == 0 ||
@@ -325,15 +339,17 @@ static int carry_annotations(struct carry *k)
 {
 	json_object *ann = json_obj(k->cfg, "Annotations");
 	json_object *out = json_object_new_object();
-	json_object_object_foreach(ann, key, val)
-	{
-		if (!json_object_is_type(val, json_type_string)) {
-			json_object_put(out);
-			return refuse(k->e, "Config.Annotations", "a value is not a string");
+	if (ann) {
+		json_object_object_foreach(ann, key, val)
+		{
+			if (!json_object_is_type(val, json_type_string)) {
+				json_object_put(out);
+				return refuse(k->e, "Config.Annotations", "a value is not a string");
+			}
+			if (annotation_from_engine(key))
+				continue;
+			json_add_str(out, key, json_object_get_string(val));
 		}
-		if (annotation_from_engine(key))
-			continue;
-		json_add_str(out, key, json_object_get_string(val));
 	}
 	json_object_object_add(k->spec, "annotations", out);
 	const char *v = json_str(ann, "io.podman.annotations.autoremove");
@@ -434,6 +450,15 @@ static int carry_devices(struct carry *k)
 	return 0;
 }
 
+/* Podman's inspect shows SecurityOpt from these annotations, which its
+ * CLI sets and its API does not: set them, so the next carry sees them. */
+static void annotate(struct carry *k, const char *key, const char *val)
+{
+	json_object *ann = json_obj(k->spec, "annotations");
+	if (ann)
+		json_add_str(ann, key, val);
+}
+
 static int carry_security(struct carry *k)
 {
 	json_add_bool(k->spec, "privileged", json_flag(k->host, "Privileged", false));
@@ -457,8 +482,10 @@ static int carry_security(struct carry *k)
 				strv_push(&selinux, o + 6);
 		} else if (strncmp(o, "seccomp=", 8) == 0) {
 			json_add_str(k->spec, "seccomp_profile_path", o + 8);
+			annotate(k, "io.podman.annotations.seccomp", o + 8);
 		} else if (strncmp(o, "apparmor=", 9) == 0) {
 			json_add_str(k->spec, "apparmor_profile", o + 9);
+			annotate(k, "io.podman.annotations.apparmor", o + 9);
 		} else if (strcmp(o, "no-new-privileges") == 0 ||
 			   strcmp(o, "no-new-privileges=true") == 0) {
 			json_add_bool(k->spec, "no_new_privileges", true);
@@ -477,6 +504,8 @@ static int carry_security(struct carry *k)
 	}
 	if (selinux.n)
 		json_object_object_add(k->spec, "selinux_opts", strv_json(&selinux));
+	if (strv_contains(&selinux, "disable"))
+		annotate(k, "io.podman.annotations.label", "disable");
 	if (mask.n)
 		json_object_object_add(k->spec, "mask", strv_json(&mask));
 	if (unmask.n)
@@ -533,8 +562,11 @@ static int carry_ulimits(struct carry *k)
 			*q = (char)tolower((unsigned char)*q);
 		json_add_str(r, "type", lower);
 		free(lower);
-		json_add_int(r, "hard", json_int(l, "Hard", 0));
-		json_add_int(r, "soft", json_int(l, "Soft", 0));
+		/* "unlimited" is 2^64-1: beyond int64 */
+		json_object_object_add(r, "hard", json_object_new_uint64(
+							  json_object_get_uint64(json_get(l, "Hard"))));
+		json_object_object_add(r, "soft", json_object_new_uint64(
+							  json_object_get_uint64(json_get(l, "Soft"))));
 		json_object_array_add(out, r);
 	}
 	json_object_object_add(k->spec, "r_limits", out);
@@ -602,21 +634,23 @@ static int carry_mounts(struct carry *k)
 		strv_free(&opts);
 	}
 	json_object *tmpfs = json_obj(k->host, "Tmpfs");
-	json_object_object_foreach(tmpfs, tdst, topts)
-	{
-		json_object *o = json_object_new_object();
-		json_add_str(o, "type", "tmpfs");
-		json_add_str(o, "source", "tmpfs");
-		json_add_str(o, "destination", tdst);
-		json_object *oa = json_object_new_array();
-		const char *s = json_object_is_type(topts, json_type_string)
-					? json_object_get_string(topts) : "";
-		char *dup = xstrdup(s), *save = NULL;
-		for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			json_object_array_add(oa, json_object_new_string(t));
-		free(dup);
-		json_object_object_add(o, "options", oa);
-		json_object_array_add(mounts, o);
+	if (tmpfs) {
+		json_object_object_foreach(tmpfs, tdst, topts)
+		{
+			json_object *o = json_object_new_object();
+			json_add_str(o, "type", "tmpfs");
+			json_add_str(o, "source", "tmpfs");
+			json_add_str(o, "destination", tdst);
+			json_object *oa = json_object_new_array();
+			const char *s = json_object_is_type(topts, json_type_string)
+						? json_object_get_string(topts) : "";
+			char *dup = xstrdup(s), *save = NULL;
+			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save))
+				json_object_array_add(oa, json_object_new_string(t));
+			free(dup);
+			json_object_object_add(o, "options", oa);
+			json_object_array_add(mounts, o);
+		}
 	}
 	json_object_object_add(k->spec, "mounts", mounts);
 	json_object_object_add(k->spec, "volumes", vols);
@@ -734,10 +768,12 @@ static int carry_namespaces(struct carry *k)
 	if (str_eq(json_str(k->host, "NetworkMode"), "bridge")) {
 		json_object *nets = json_obj(json_obj(k->c, "NetworkSettings"), "Networks");
 		json_object *out = json_object_new_object();
-		json_object_object_foreach(nets, nname, nval)
-		{
-			(void)nval;
-			json_object_object_add(out, nname, json_object_new_object());
+		if (nets) {
+			json_object_object_foreach(nets, nname, nval)
+			{
+				(void)nval;
+				json_object_object_add(out, nname, json_object_new_object());
+			}
 		}
 		json_object_object_add(k->spec, "networks", out);
 	}
@@ -833,7 +869,7 @@ json_object *adopt_spec(json_object *inspect, json_object *image_inspect, const 
 	    carry_env(&k) < 0 || carry_labels(&k, extra_labels) < 0 || carry_annotations(&k) < 0 ||
 	    carry_process(&k) < 0 || carry_devices(&k) < 0 || carry_security(&k) < 0 ||
 	    carry_ulimits(&k) < 0 || carry_mounts(&k) < 0 || carry_namespaces(&k) < 0 ||
-	    carry_host_rest(&k) < 0) {
+	    carry_host_rest(&k) < 0 || check_dependencies(&k) < 0) {
 		json_object_put(k.spec);
 		return NULL;
 	}
