@@ -109,7 +109,8 @@ const char *const files_text[][2] = {
 	{ "~/.config/systemd/user/tbx-refresh.{service,timer}", "the nightly refresh units "
 								"written by 'tbx timer install'" },
 	{ "tbx.conf", "settings: registry_mirror, max_age, registry_timeout, podman_timeout, "
-		      "auth_file, frozen_after, keep_images, tags_page_size (and safe_home, only in "
+		      "auth_file, frozen_after, keep_images, tags_page_size, adopt (yes: adopt "
+		      "containers tbx did not make, as refresh --adopt) (and safe_home, only in "
 		      "~/.config/tbx/config or TBX_CONFIG)" },
 	{ NULL, NULL },
 };
