@@ -5,8 +5,10 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -26,7 +28,29 @@ char *podman_default_url(void)
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	if (geteuid() != 0 && xdg && *xdg)
 		return xasprintf("unix://%s/podman/podman.sock", xdg);
+	/* never root's socket for a user: systemd's runtime directory */
+	if (geteuid() != 0)
+		return xasprintf("unix:///run/user/%u/podman/podman.sock", (unsigned)geteuid());
 	return xstrdup("unix:///run/podman/podman.sock");
+}
+
+/* A rootless service's socket belongs to its user, and so do the
+ * containers behind it: used by anyone else (root included), tbx would
+ * make and replace that user's containers as the wrong user. */
+static int check_socket_owner(const char *path, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid == 0 ||
+	    st.st_uid == geteuid())
+		return 0;
+	struct passwd *pw = getpwuid(st.st_uid);
+	char owner[128];
+	snprintf(owner, sizeof(owner), "%s", pw && pw->pw_name ? pw->pw_name : "another user");
+	return err_setx(e, EXIT_REFUSED,
+			"the Podman socket '%s' belongs to %s (uid %u), not to you (uid %u): a "
+			"rootless Podman service is its user's own; run tbx as that user, or "
+			"name your own socket with --url",
+			path, owner, (unsigned)st.st_uid, (unsigned)geteuid());
 }
 
 int podman_open(struct podman *p, const char *url, struct err *e)
@@ -42,6 +66,8 @@ int podman_open(struct podman *p, const char *url, struct err *e)
 				url);
 	if (url[0] != '/')
 		return err_setx(e, EXIT_USAGE, "Podman socket '%s' is not an absolute path", url);
+	if (check_socket_owner(url, e) < 0)
+		return -1;
 	p->socket = xstrdup(url);
 	char host[256] = "";
 	gethostname(host, sizeof(host) - 1);

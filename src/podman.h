@@ -25,11 +25,14 @@ struct podman {
 	char *tmpdir;  /* holds the forwarded socket, removed on close */
 };
 
-/* url: "unix:///run/podman/podman.sock" or a plain path. */
+/* url: "unix:///run/podman/podman.sock" or a plain path.  A socket owned
+ * by another user than you and root (someone's rootless service) is
+ * refused (exit 3), never used in that user's place. */
 int podman_open(struct podman *p, const char *url, struct err *e);
 void podman_close(struct podman *p);
 /* The default socket: CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock
- * when not root, else /run/podman/podman.sock.  Caller frees. */
+ * when not root (/run/user/UID/podman/podman.sock without XDG_RUNTIME_DIR:
+ * never root's), else /run/podman/podman.sock.  Caller frees. */
 char *podman_default_url(void);
 
 /* GET _ping (fast); *version is the API version from its

@@ -25,7 +25,8 @@ const struct command *const commands[] = {
 static const struct cmd_option global_options[] = {
 	{ "url", 0, "unix:///PATH",
 	  "Podman API socket (else CONTAINER_HOST, else $XDG_RUNTIME_DIR/podman/podman.sock when "
-	  "not root, else /run/podman/podman.sock)" },
+	  "not root - /run/user/UID/podman/podman.sock without XDG_RUNTIME_DIR, never root's - "
+	  "else /run/podman/podman.sock); another user's rootless socket is refused (exit 3)" },
 	{ "connection", 0, "NAME",
 	  "use a Podman system connection (podman system connection list); remote sockets are "
 	  "reached through ssh" },
@@ -52,8 +53,9 @@ const char *const exit_codes_text[][2] = {
 	       "manifest, a regression was found...)" },
 	{ "2", "usage error (bad option or argument, unknown backend or model, a bad setting in "
 	       "the config file)" },
-	{ "3", "refused: stale or missing container, the device seen is not the one expected, or "
-	       "a home or config file someone else could have written (see TBX_SAFE_HOME)" },
+	{ "3", "refused: stale or missing container, the device seen is not the one expected, "
+	       "a home or config file someone else could have written (see TBX_SAFE_HOME), or "
+	       "another user's rootless Podman socket" },
 	{ "130", "interrupted by SIGINT (Ctrl-C)" },
 	{ "143", "terminated by SIGTERM" },
 	{ NULL, NULL },

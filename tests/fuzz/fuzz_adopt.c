@@ -9,6 +9,8 @@
  * ("cannot carry ...") on one printable line.  container_origin and
  * origin_describe answer for anything.
  */
+#include <strings.h>
+
 #include "adopt.h"
 #include "fuzz.h"
 #include "json.h"
