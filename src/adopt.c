@@ -460,6 +460,22 @@ static void annotate(struct carry *k, const char *key, const char *val)
 		json_add_str(ann, key, val);
 }
 
+/* A HostConfig list of strings as a spec list (left out when empty). */
+static int carry_list(struct carry *k, const char *field, const char *spec_key)
+{
+	struct strv v = { 0 };
+	if (strings_of(json_get(k->host, field), &v) < 0) {
+		char f[64];
+		snprintf(f, sizeof(f), "HostConfig.%s", field);
+		strv_free(&v);
+		return refuse(k->e, f, "not a list of strings");
+	}
+	if (v.n)
+		json_object_object_add(k->spec, spec_key, strv_json(&v));
+	strv_free(&v);
+	return 0;
+}
+
 static int carry_security(struct carry *k)
 {
 	json_add_bool(k->spec, "privileged", json_flag(k->host, "Privileged", false));
@@ -511,30 +527,9 @@ static int carry_security(struct carry *k)
 		json_object_object_add(k->spec, "mask", strv_json(&mask));
 	if (unmask.n)
 		json_object_object_add(k->spec, "unmask", strv_json(&unmask));
-	struct strv caps = { 0 };
-	if (strings_of(json_get(k->host, "CapAdd"), &caps) < 0) {
-		refuse(k->e, "HostConfig.CapAdd", "not a list of strings");
-		strv_free(&caps);
+	if (carry_list(k, "CapAdd", "cap_add") < 0 || carry_list(k, "CapDrop", "cap_drop") < 0 ||
+	    carry_list(k, "GroupAdd", "groups") < 0)
 		goto out;
-	}
-	if (caps.n)
-		json_object_object_add(k->spec, "cap_add", strv_json(&caps));
-	strv_free(&caps);
-	if (strings_of(json_get(k->host, "CapDrop"), &caps) < 0) {
-		refuse(k->e, "HostConfig.CapDrop", "not a list of strings");
-		strv_free(&caps);
-		goto out;
-	}
-	if (caps.n)
-		json_object_object_add(k->spec, "cap_drop", strv_json(&caps));
-	strv_free(&caps);
-	if (strings_of(json_get(k->host, "GroupAdd"), &caps) < 0) {
-		refuse(k->e, "HostConfig.GroupAdd", "not a list of strings");
-		strv_free(&caps);
-		goto out;
-	}
-	json_object_object_add(k->spec, "groups", strv_json(&caps));
-	strv_free(&caps);
 	rc = 0;
 out:
 	strv_free(&v), strv_free(&selinux), strv_free(&mask), strv_free(&unmask);
