@@ -961,7 +961,7 @@ int report_write(const struct report *r, const char *dir, char **matrix_path, st
 	if (rc == 0)
 		rc = write_doc(dfd, "BENCHMARKS.md", report_history_md(r), e);
 	if (rc == 0)
-		rc = write_doc(dfd, "index.html", report_html(r), e);
+		rc = report_write_html_at(r, dfd, "index.html", e);
 	for (size_t i = 0; rc == 0 && i < r->n_models; i++)
 		rc = write_doc(cfd, r->models[i].chart + strlen("charts/"),
 			       report_chart_svg(r, i), e);

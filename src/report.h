@@ -91,8 +91,10 @@ char *report_chart_svg(const struct report *r, size_t model);
  * self-contained page (report_html.c). */
 char *report_html(const struct report *r);
 /* Write only the page, atomically, as path (a symbolic link there is
- * replaced, never written through). */
+ * replaced, never written through), or as name in dirfd; made and written
+ * a piece at a time (one model's chart at a time in memory). */
 int report_write_html(const struct report *r, const char *path, struct err *e);
+int report_write_html_at(const struct report *r, int dirfd, const char *name, struct err *e);
 
 /* Write the matrix, the history, index.html and every chart under dir
  * (created).  *matrix_path (optional) gets the matrix file's path. */

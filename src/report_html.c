@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "report.h"
 
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,25 @@ static const char page_js[] =
 	"\tfig.insertBefore(box, fig.firstChild);\n"
 	"});\n"
 	"}());\n";
+
+/* The page is made in pieces: written to a file, the buffer is flushed
+ * after each section and each model, so the charts of 10,000 runs are
+ * never all in memory at once. */
+struct page {
+	struct buf b;
+	struct atomic_file *out; /* NULL: keep the whole page in b */
+	struct err *e;
+	int rc;
+};
+
+static void page_flush(struct page *pg)
+{
+	if (!pg->out)
+		return;
+	if (pg->rc == 0)
+		pg->rc = atomic_file_write(pg->out, pg->b.p, pg->b.len, pg->e);
+	buf_reset(&pg->b);
+}
 
 /* ---- text ---- */
 
@@ -815,14 +835,17 @@ static void add_model_history(struct buf *b, const struct report *r, size_t mi)
 	free(rows);
 }
 
-static void add_history(struct buf *b, const struct report *r)
+static void add_history(struct page *pg, const struct report *r)
 {
+	struct buf *b = &pg->b;
 	buf_adds(b, "<section id=\"history\" aria-labelledby=\"history-h\">\n"
 		    "<h2 id=\"history-h\">History</h2>\n<p class=\"note\">Every run of each "
 		    "configuration over time, one line per backend; a \xc3\x97 on the time axis is a "
 		    "failed run. Below each chart, its latest runs; BENCHMARKS.md has them all.</p>\n");
-	for (size_t i = 0; i < r->n_models; i++)
+	for (size_t i = 0; i < r->n_models; i++) {
 		add_model_history(b, r, i);
+		page_flush(pg);
+	}
 	buf_adds(b, "</section>\n");
 }
 
@@ -1064,8 +1087,9 @@ static void add_curve_runs(struct buf *b, const struct curve_row *c)
 	buf_adds(b, "</ul>\n");
 }
 
-static void add_curves(struct buf *b, const struct report *r)
+static void add_curves(struct page *pg, const struct report *r)
 {
+	struct buf *b = &pg->b;
 	buf_adds(b, "<section id=\"curves\" aria-labelledby=\"curves-h\">\n"
 		    "<h2 id=\"curves-h\">Depth curves</h2>\n<p class=\"note\">How prefill and "
 		    "generation speed fall as the context fills (upstream's method: one "
@@ -1087,6 +1111,7 @@ static void add_curves(struct buf *b, const struct report *r)
 		add_curve_runs(b, &c);
 		buf_adds(b, "</section>\n");
 		curve_row_free(&c);
+		page_flush(pg);
 	}
 	buf_adds(b, "</section>\n");
 }
@@ -1178,32 +1203,54 @@ static void add_header(struct buf *b, const struct report *r)
 	buf_adds(b, "</ul></nav>\n</header>\n");
 }
 
+static int render(const struct report *r, struct page *pg)
+{
+	struct buf *b = &pg->b;
+	add_head(b, r);
+	add_header(b, r);
+	buf_adds(b, "<main>\n");
+	if (r->n_models || r->n_curves)
+		add_warnings(b, r);
+	if (r->n_models)
+		add_matrix(b, r);
+	page_flush(pg);
+	if (r->n_curves)
+		add_curves(pg, r);
+	if (r->n_models)
+		add_history(pg, r);
+	buf_adds(b, "</main>\n<footer><p>Written by tbx report from the records in results/: the "
+		    "same records give the same page. Works offline: nothing here is loaded from "
+		    "elsewhere.</p></footer>\n");
+	buf_addf(b, "<script>\n%s</script>\n</body>\n</html>\n", page_js);
+	page_flush(pg);
+	return pg->rc;
+}
+
 char *report_html(const struct report *r)
 {
-	struct buf b = BUF_INIT;
-	buf_init(&b);
-	add_head(&b, r);
-	add_header(&b, r);
-	buf_adds(&b, "<main>\n");
-	if (r->n_models || r->n_curves)
-		add_warnings(&b, r);
-	if (r->n_models)
-		add_matrix(&b, r);
-	if (r->n_curves)
-		add_curves(&b, r);
-	if (r->n_models)
-		add_history(&b, r);
-	buf_adds(&b, "</main>\n<footer><p>Written by tbx report from the records in results/: the "
-		     "same records give the same page. Works offline: nothing here is loaded from "
-		     "elsewhere.</p></footer>\n");
-	buf_addf(&b, "<script>\n%s</script>\n</body>\n</html>\n", page_js);
-	return buf_detach(&b);
+	struct page pg = { .b = BUF_INIT };
+	buf_init(&pg.b);
+	render(r, &pg);
+	return buf_detach(&pg.b);
+}
+
+int report_write_html_at(const struct report *r, int dirfd, const char *name, struct err *e)
+{
+	struct atomic_file f;
+	if (atomic_file_begin(&f, dirfd, name, 0666, e) < 0)
+		return -1;
+	struct page pg = { .b = BUF_INIT, .out = &f, .e = e };
+	buf_init(&pg.b);
+	int rc = render(r, &pg);
+	buf_free(&pg.b);
+	if (rc < 0) {
+		atomic_file_abort(&f);
+		return -1;
+	}
+	return atomic_file_commit(&f, e);
 }
 
 int report_write_html(const struct report *r, const char *path, struct err *e)
 {
-	char *page = report_html(r);
-	int rc = write_file_atomic(path, page, strlen(page), 0666, e);
-	free(page);
-	return rc;
+	return report_write_html_at(r, AT_FDCWD, path, e);
 }

@@ -386,48 +386,77 @@ int temp_file_create(int dirfd, const char *name, int mode, char **tmp_name, str
 	return err_set(e, "cannot create a temporary file for '%s': every name tried exists", name);
 }
 
+int atomic_file_begin(struct atomic_file *f, int dirfd, const char *name, int mode,
+		      struct err *e)
+{
+	f->dirfd = dirfd;
+	f->name = name;
+	f->tmp = NULL;
+	f->fd = temp_file_create(dirfd, name, mode, &f->tmp, e);
+	return f->fd < 0 ? -1 : 0;
+}
+
+int atomic_file_write(struct atomic_file *f, const void *data, size_t len, struct err *e)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(f->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_set(e, "cannot write '%s': %s", f->name, strerror(n < 0 ? errno : EIO));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+void atomic_file_abort(struct atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	if (f->tmp)
+		unlinkat(f->dirfd, f->tmp, 0);
+	free(f->tmp);
+	f->fd = -1;
+	f->tmp = NULL;
+}
+
+int atomic_file_commit(struct atomic_file *f, struct err *e)
+{
+	if (fsync(f->fd) < 0) {
+		err_set(e, "cannot write '%s': %s", f->name, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
+	}
+	int rc = close(f->fd);
+	f->fd = -1;
+	if (rc < 0) {
+		err_set(e, "cannot write '%s': %s", f->name, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
+	}
+	if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0) {
+		err_set(e, "cannot rename '%s' to '%s': %s", f->tmp, f->name, strerror(errno));
+		atomic_file_abort(f);
+		return -1;
+	}
+	free(f->tmp);
+	f->tmp = NULL;
+	return 0;
+}
+
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode,
 			 struct err *e)
 {
-	char *tmp = NULL;
-	int fd = temp_file_create(dirfd, name, mode, &tmp, e);
-	if (fd < 0)
+	struct atomic_file f;
+	if (atomic_file_begin(&f, dirfd, name, mode, e) < 0)
 		return -1;
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t n = write(fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err_set(e, "cannot write '%s': %s", name, strerror(n < 0 ? errno : EIO));
-			goto fail;
-		}
-		p += n;
-		left -= (size_t)n;
+	if (atomic_file_write(&f, data, len, e) < 0) {
+		atomic_file_abort(&f);
+		return -1;
 	}
-	if (fsync(fd) < 0) {
-		err_set(e, "cannot write '%s': %s", name, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		err_set(e, "cannot write '%s': %s", name, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(dirfd, tmp, dirfd, name) < 0) {
-		err_set(e, "cannot rename '%s' to '%s': %s", tmp, name, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, tmp, 0);
-	free(tmp);
-	return -1;
+	return atomic_file_commit(&f, e);
 }
 
 int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e)

@@ -99,6 +99,20 @@ int temp_file_create(int dirfd, const char *name, int mode, char **tmp_name, str
 int write_file_atomic(const char *path, const void *data, size_t len, int mode, struct err *e);
 int write_file_atomic_at(int dirfd, const char *name, const void *data, size_t len, int mode,
 			 struct err *e);
+/* The same in steps, for a document written piece by piece: begin makes
+ * the temporary file (temp_file_create), write appends, commit syncs and
+ * renames it over name (a failed commit removes it), abort removes it;
+ * after a failed write, call abort.  commit and abort free what begin took. */
+struct atomic_file {
+	int dirfd, fd;
+	const char *name; /* not owned */
+	char *tmp;
+};
+int atomic_file_begin(struct atomic_file *f, int dirfd, const char *name, int mode,
+		      struct err *e);
+int atomic_file_write(struct atomic_file *f, const void *data, size_t len, struct err *e);
+int atomic_file_commit(struct atomic_file *f, struct err *e);
+void atomic_file_abort(struct atomic_file *f);
 /* mkdir -p with the given mode for created directories. */
 int mkdir_p(const char *path, int mode, struct err *e);
 /* Remove "<name>.tmp.<pid>[.<random>]" files left in dir by

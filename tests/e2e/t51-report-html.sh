@@ -243,6 +243,39 @@ if command -v chromium >/dev/null 2>&1 && "$PY" -c 'import html5lib' 2>/dev/null
 	chrome "$T/hshot.log" --screenshot="$SHOTS/hostile-390.png" --window-size=390,2400 \
 		"file://$T/hostile.html" >/dev/null
 	is "$(console "$T/hshot.log")" "" "the hostile page: no console message at 390 px"
+	# the script works: a copy of the page with a test script after the
+	# page's clicks a sort button twice and a chart's first checkbox
+	cat >"$T/clicks.js" <<'JS'
+(function () {
+	var out = [], col = function (t) {
+		return Array.prototype.map.call(t.tBodies[0].rows, function (r) {
+			return r.cells[1].getAttribute("data-v");
+		}).join(",");
+	};
+	try {
+		var table = document.querySelector("table.matrix");
+		var button = table.tHead.rows[0].cells[1].querySelector("button.sort");
+		button.click();
+		out.push("up:" + col(table));
+		button.click();
+		out.push("down:" + col(table));
+		var fig = document.querySelector("figure.chart");
+		fig.querySelector("fieldset.toggles input").click();
+		out.push("hidden:" + fig.querySelectorAll("[data-series][style]").length);
+	} catch (e) {
+		out.push("error:" + e);
+	}
+	var p = document.createElement("p");
+	p.id = "clicks";
+	p.textContent = out.join(" ");
+	document.body.appendChild(p);
+}());
+JS
+	{ sed '/^<\/body>$/,$d' "$P"; printf '<script>\n'; cat "$T/clicks.js"; printf '</script>\n</body>\n</html>\n'; } >"$T/clicks.html"
+	chrome "$T/clicks.log" --dump-dom "file://$T/clicks.html" >"$T/clicks-dom.html"
+	like "$(grep -o '<p id="clicks">[^<]*' "$T/clicks-dom.html")" \
+		'up:1092\.00,1148\.00, down:1148\.00,1092\.00, hidden:[1-9]' \
+		"the script sorts a column both ways (unmeasured last) and hides a backend's lines"
 	# the browser checks can fail: a script error is seen, a blank page is blank
 	sed 's#</body>#<script>undefinedFunction();</script></body>#' "$P" >"$T/bad-js.html"
 	chrome "$T/bad-js.log" --dump-dom "file://$T/bad-js.html" >/dev/null
@@ -258,7 +291,7 @@ else
 	skip "$why" "chromium opens the page" "no console message" "every number" \
 		"curve points" "partial curve" "sort buttons" "chart toggles" "DOM elements" "1280 px console" "1280 px screenshot" \
 		"390 px console" "390 px screenshot" "hostile console" "hostile DOM" "hostile text" \
-		"hostile 390 px" "checker: script error" "checker: blank"
+		"hostile 390 px" "clicks" "checker: script error" "checker: blank"
 fi
 
 done_testing

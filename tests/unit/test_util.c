@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -201,6 +202,41 @@ static void test_temp_file_not_planted(void **state)
 	free(prefix), free(tmp), free(other), free(planted), free(path), free(dir);
 }
 
+/* An atomic write in steps: nothing under the name until commit; abort
+ * leaves nothing at all. */
+static void test_atomic_file_steps(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	char *path = path_join(dir, "index.html");
+	struct err e = { 0 };
+	struct atomic_file f;
+	assert_int_equal(atomic_file_begin(&f, AT_FDCWD, path, 0644, &e), 0);
+	assert_int_equal(atomic_file_write(&f, "<p>", 3, &e), 0);
+	assert_false(path_exists(path));
+	assert_int_equal(atomic_file_write(&f, "x</p>\n", 6, &e), 0);
+	assert_int_equal(atomic_file_commit(&f, &e), 0);
+	struct buf text = BUF_INIT;
+	assert_int_equal(read_file(path, 100, &text, &e), 0);
+	assert_string_equal(text.p, "<p>x</p>\n");
+	assert_int_equal(atomic_file_begin(&f, AT_FDCWD, path, 0644, &e), 0);
+	assert_int_equal(atomic_file_write(&f, "half", 4, &e), 0);
+	atomic_file_abort(&f);
+	buf_reset(&text);
+	assert_int_equal(read_file(path, 100, &text, &e), 0);
+	assert_string_equal(text.p, "<p>x</p>\n"); /* the old file, and no temporary one */
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t files = 0;
+	for (struct dirent *de; (de = readdir(d));)
+		files += de->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(files, 1);
+	buf_free(&text);
+	unlink(path), rmdir(dir);
+	free(path), free(dir);
+}
+
 /* Temporary files of a process that died are found by their pid, with or
  * without the random suffix; a live process's are kept. */
 static void test_stale_temp_files(void **state)
@@ -240,6 +276,7 @@ int main(void)
 		cmocka_unit_test(test_messages_sanitized),
 		cmocka_unit_test(test_read_file_fifo),
 		cmocka_unit_test(test_temp_file_not_planted),
+		cmocka_unit_test(test_atomic_file_steps),
 		cmocka_unit_test(test_stale_temp_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
