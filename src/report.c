@@ -696,15 +696,10 @@ char *report_matrix_md(const struct report *r)
 
 /* ---- the history ---- */
 
-struct hist_row {
-	const struct report_series *s;
-	size_t i;
-};
-
-static int cmp_hist_row(const void *a, const void *b)
+static int cmp_newest(const void *a, const void *b)
 {
-	const struct record *x = ((const struct hist_row *)a)->s->runs[((const struct hist_row *)a)->i];
-	const struct record *y = ((const struct hist_row *)b)->s->runs[((const struct hist_row *)b)->i];
+	const struct record *x = ((const struct report_run *)a)->s->runs[((const struct report_run *)a)->i];
+	const struct record *y = ((const struct report_run *)b)->s->runs[((const struct report_run *)b)->i];
 	if (x->started_at != y->started_at)
 		return x->started_at > y->started_at ? -1 : 1; /* newest first */
 	int c = strcmp(y->run_id, x->run_id);
@@ -713,44 +708,76 @@ static int cmp_hist_row(const void *a, const void *b)
 	return c ? c : (x > y ? -1 : x < y);
 }
 
+struct report_run *report_model_runs(const struct report_model *m, size_t *n)
+{
+	*n = 0;
+	for (size_t j = 0; j < m->n; j++)
+		*n += m->series[j].n;
+	struct report_run *runs = xcalloc(*n + 1, sizeof(*runs));
+	size_t k = 0;
+	for (size_t j = 0; j < m->n; j++)
+		for (size_t i = 0; i < m->series[j].n; i++)
+			runs[k].s = &m->series[j], runs[k++].i = i;
+	qsort(runs, *n, sizeof(*runs), cmp_newest);
+	return runs;
+}
+
+void report_change(const struct report_series *s, size_t i, struct report_change *c)
+{
+	memset(c, 0, sizeof(*c));
+	const struct record *cur = s->runs[i];
+	c->prev = cur->failed ? NULL : report_previous_ok(s, i);
+	if (!c->prev)
+		return;
+	bool flagged = false;
+	for (int t = 0; t < REPORT_N_TESTS; t++) {
+		bool sig;
+		c->pct[t] = regress_change(report_test(c->prev, t), report_test(cur, t), &sig);
+		c->flag[t] = regress_flag(c->prev, cur, report_test_names[t], &c->regression[t]);
+		flagged |= c->flag[t] != NULL;
+	}
+	/* the same arguments, other effective values: the build's defaults */
+	if (!flagged)
+		c->settings = regress_settings_change(c->prev, cur);
+}
+
+void report_change_free(struct report_change *c)
+{
+	for (int t = 0; t < REPORT_N_TESTS; t++)
+		free(c->flag[t]);
+	free(c->settings);
+	memset(c, 0, sizeof(*c));
+}
+
 static void add_change_cell(struct buf *b, const struct report_series *s, size_t i)
 {
-	const struct record *cur = s->runs[i];
-	if (cur->failed) {
+	if (s->runs[i]->failed) {
 		buf_adds(b, "failed: ");
-		md_error(b, cur->error);
+		md_error(b, s->runs[i]->error);
 		return;
 	}
-	const struct record *prev = report_previous_ok(s, i);
-	if (!prev) {
+	struct report_change c;
+	report_change(s, i, &c);
+	if (!c.prev) {
 		buf_adds(b, "first run");
 		return;
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		bool sig;
-		double pct = regress_change(report_test(prev, t), report_test(cur, t), &sig);
 		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
-		report_add_pct(b, pct);
+		report_add_pct(b, c.pct[t]);
 	}
-	bool flagged = false;
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		bool regression;
-		char *flag = regress_flag(prev, cur, report_test_names[t], &regression);
-		if (!flag)
+		if (!c.flag[t])
 			continue;
-		buf_adds(b, regression ? "<br>**REGRESSION: " : "<br>**improvement: ");
-		esc_md(b, flag);
+		buf_adds(b, c.regression[t] ? "<br>**REGRESSION: " : "<br>**improvement: ");
+		esc_md(b, c.flag[t]);
 		buf_adds(b, "**");
-		free(flag);
-		flagged = true;
 	}
-	/* the same arguments, other effective values: the build's defaults */
-	char *settings = flagged ? NULL : regress_settings_change(prev, cur);
-	if (settings) {
+	if (c.settings) {
 		buf_adds(b, "<br>settings not in the arguments changed: ");
-		esc_md(b, settings);
+		esc_md(b, c.settings);
 	}
-	free(settings);
+	report_change_free(&c);
 }
 
 static void add_history_row(struct buf *b, const struct report *r, const struct report_series *s,
@@ -800,16 +827,8 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 
 static void add_model_history(struct buf *b, const struct report *r, const struct report_model *m)
 {
-	size_t n = 0;
-	for (size_t j = 0; j < m->n; j++)
-		n += m->series[j].n;
-	struct hist_row *rows = xcalloc(n, sizeof(*rows));
-	n = 0;
-	for (size_t j = 0; j < m->n; j++)
-		for (size_t i = 0; i < m->series[j].n; i++)
-			rows[n].s = &m->series[j], rows[n++].i = i;
-	qsort(rows, n, sizeof(*rows), cmp_hist_row);
-
+	size_t n;
+	struct report_run *rows = report_model_runs(m, &n);
 	buf_adds(b, "## ");
 	esc_md(b, m->name);
 	buf_adds(b, "\n\n![pp512 and tg128 of ");

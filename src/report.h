@@ -105,6 +105,28 @@ int report_write(const struct report *r, const char *dir, char **matrix_path, st
  * Returns how many. */
 size_t report_regressions(const struct report *r, struct strv *lines);
 
+/* Every run of a model, newest first (caller frees); *n gets how many. */
+struct report_run {
+	const struct report_series *s;
+	size_t i; /* s->runs[i] */
+};
+struct report_run *report_model_runs(const struct report_model *m, size_t *n);
+
+/* What changed at runs[i] of a series, against the previous successful
+ * run on its host (prev; NULL for a failed or a first run): each test's
+ * change in percent, its flag (regress_flag; NULL when not significant),
+ * and, when nothing is flagged, the effective settings that changed
+ * without the arguments changing (regress_settings_change, or NULL). */
+struct report_change {
+	const struct record *prev;
+	double pct[REPORT_N_TESTS];
+	char *flag[REPORT_N_TESTS];
+	bool regression[REPORT_N_TESTS];
+	char *settings;
+};
+void report_change(const struct report_series *s, size_t i, struct report_change *c);
+void report_change_free(struct report_change *c);
+
 /* Provenance of a run for tables: "sha256:0123456789ab", "imported" or
  * "native" into out[24]. */
 const char *report_source(const struct record *rec, char out[24]);

@@ -689,58 +689,44 @@ static void add_warnings(struct buf *b, const struct report *r)
 
 /* ---- the history ---- */
 
-struct hist_row {
-	const struct report_series *s;
-	size_t i;
-};
-
-static const struct record *row_rec(const struct hist_row *h)
+static const struct record *row_rec(const struct report_run *h)
 {
 	return h->s->runs[h->i];
 }
 
-static int cmp_newest(const void *a, const void *b)
-{
-	const struct record *x = row_rec(a), *y = row_rec(b);
-	if (x->started_at != y->started_at)
-		return x->started_at > y->started_at ? -1 : 1;
-	int c = strcmp(y->run_id, x->run_id);
-	if (!c)
-		c = strcmp(x->backend, y->backend);
-	return c ? c : (x > y ? -1 : x < y);
-}
-
 static void add_change(struct buf *b, const struct report_series *s, size_t i)
 {
-	const struct record *cur = s->runs[i];
-	if (cur->failed) {
-		add_text(b, cur->error ? cur->error : "no error message recorded", TEXT_SHOWN_MAX);
+	if (s->runs[i]->failed) {
+		add_text(b, s->runs[i]->error ? s->runs[i]->error : "no error message recorded",
+			 TEXT_SHOWN_MAX);
 		return;
 	}
-	const struct record *prev = report_previous_ok(s, i);
-	if (!prev) {
+	struct report_change c;
+	report_change(s, i, &c);
+	if (!c.prev) {
 		buf_adds(b, "first run");
 		return;
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		bool sig;
 		buf_addf(b, "%s%s ", t ? ", " : "", report_test_names[t]);
-		add_pct_span(b, regress_change(report_test(prev, t), report_test(cur, t), &sig));
+		add_pct_span(b, c.pct[t]);
 	}
 	for (int t = 0; t < REPORT_N_TESTS; t++) {
-		bool regression;
-		char *flag = regress_flag(prev, cur, report_test_names[t], &regression);
-		if (!flag)
+		if (!c.flag[t])
 			continue;
-		buf_addf(b, "<span class=\"flag %s\">%s: ", regression ? "reg" : "imp",
-			 regression ? "REGRESSION" : "improvement");
-		add_text(b, flag, DETAIL_SHOWN_MAX);
+		buf_addf(b, "<span class=\"flag %s\">%s: ", c.regression[t] ? "reg" : "imp",
+			 c.regression[t] ? "REGRESSION" : "improvement");
+		add_text(b, c.flag[t], DETAIL_SHOWN_MAX);
 		buf_adds(b, "</span>");
-		free(flag);
 	}
+	if (c.settings) {
+		buf_adds(b, "<br>settings not in the arguments changed: ");
+		add_text(b, c.settings, DETAIL_SHOWN_MAX);
+	}
+	report_change_free(&c);
 }
 
-static void add_history_row(struct buf *b, const struct report *r, const struct hist_row *h)
+static void add_history_row(struct buf *b, const struct report *r, const struct report_run *h)
 {
 	const struct record *rec = row_rec(h);
 	char when[32], src[24], build[24];
@@ -777,39 +763,42 @@ static void add_history_row(struct buf *b, const struct report *r, const struct 
 	buf_adds(b, "</td></tr>\n");
 }
 
-/* The chart, inline: svg_time_chart's document with an accessible name. */
-static void add_chart(struct buf *b, const struct report *r, size_t i)
+/* <figure class="chart" id=ID> and a chart (svg.c's document, freed) with
+ * an accessible name "WHAT LABEL HOW"; the caller adds the caption. */
+static void add_figure(struct buf *b, const char *id, char *svg, const char *what,
+		       const char *label, const char *how)
 {
-	const struct report_model *m = &r->models[i];
-	char *svg = report_chart_svg(r, i);
-	buf_addf(b, "<figure class=\"chart\" id=\"chart-%zu\">\n", i);
+	buf_addf(b, "<figure class=\"chart\" id=\"%s\">\n", id);
 	if (str_starts_with(svg, "<svg ")) {
-		buf_adds(b, "<svg role=\"img\" aria-label=\"pp512 and tg128 of ");
-		add_text(b, m->name, DETAIL_SHOWN_MAX);
-		buf_adds(b, " over time, one line per backend\" ");
+		buf_addf(b, "<svg role=\"img\" aria-label=\"%s ", what);
+		add_text(b, label, DETAIL_SHOWN_MAX);
+		buf_addf(b, " %s\" ", how);
 		buf_adds(b, svg + strlen("<svg "));
 	} else {
 		buf_adds(b, svg);
 	}
+	free(svg);
+}
+
+/* The chart, inline: svg_time_chart's document with an accessible name. */
+static void add_chart(struct buf *b, const struct report *r, size_t i)
+{
+	const struct report_model *m = &r->models[i];
+	char id[32];
+	snprintf(id, sizeof(id), "chart-%zu", i);
+	add_figure(b, id, report_chart_svg(r, i), "pp512 and tg128 of", m->name,
+		   "over time, one line per backend");
 	buf_adds(b, "<figcaption>pp512 and tg128 of ");
 	add_text(b, m->name, DETAIL_SHOWN_MAX);
 	buf_adds(b, " per backend over time: mean and one standard deviation; hover a point "
 		    "for its digest and build.</figcaption>\n</figure>\n");
-	free(svg);
 }
 
 static void add_model_history(struct buf *b, const struct report *r, size_t mi)
 {
 	const struct report_model *m = &r->models[mi];
-	size_t n = 0;
-	for (size_t j = 0; j < m->n; j++)
-		n += m->series[j].n;
-	struct hist_row *rows = xcalloc(n, sizeof(*rows));
-	n = 0;
-	for (size_t j = 0; j < m->n; j++)
-		for (size_t i = 0; i < m->series[j].n; i++)
-			rows[n].s = &m->series[j], rows[n++].i = i;
-	qsort(rows, n, sizeof(*rows), cmp_newest);
+	size_t n;
+	struct report_run *rows = report_model_runs(m, &n);
 
 	buf_addf(b, "<section class=\"model\" id=\"model-%zu\" aria-labelledby=\"model-%zu-h\">\n"
 		    "<h3 id=\"model-%zu-h\">",
@@ -960,20 +949,13 @@ static void add_curve_chart(struct buf *b, const struct curve_row *c, size_t ci)
 		}
 	}
 	char *title = xasprintf("%s: t/s by context depth", c->label);
-	char *svg = svg_depth_chart(title, panels, 2);
-	buf_addf(b, "<figure class=\"chart\" id=\"curve-chart-%zu\">\n", ci);
-	if (str_starts_with(svg, "<svg ")) {
-		buf_adds(b, "<svg role=\"img\" aria-label=\"prefill and generation speed of ");
-		add_text(b, c->label, DETAIL_SHOWN_MAX);
-		buf_adds(b, " by context depth, one line per backend\" ");
-		buf_adds(b, svg + strlen("<svg "));
-	} else {
-		buf_adds(b, svg);
-	}
+	char id[32];
+	snprintf(id, sizeof(id), "curve-chart-%zu", ci);
+	add_figure(b, id, svg_depth_chart(title, panels, 2), "prefill and generation speed of",
+		   c->label, "by context depth, one line per backend");
 	buf_adds(b, "<figcaption>The latest curve of each backend: tokens per second at each "
 		    "context depth (mean and one standard deviation); hover a point for its "
 		    "digest and build.</figcaption>\n</figure>\n");
-	free(svg);
 	free(title);
 	for (int k = 0; k < 2; k++) {
 		for (size_t j = 0; j < c->n; j++)
