@@ -715,11 +715,13 @@ static const char *created_with(json_object *cfg, const char *flag)
 {
 	json_object *cc = json_arr(cfg, "CreateCommand");
 	size_t n = cc ? json_object_array_length(cc) : 0, fl = strlen(flag);
-	const char *found = NULL;
+	const char *found = NULL, *image = json_str(cfg, "Image");
 	for (size_t i = 0; i < n; i++) {
 		const char *a = json_object_get_string(json_object_array_get_idx(cc, i));
 		if (!a)
 			continue;
+		if (image && strcmp(a, image) == 0)
+			break; /* the container's own command follows */
 		if (strcmp(a, flag) == 0 && i + 1 < n)
 			found = json_object_get_string(json_object_array_get_idx(cc, ++i));
 		else if (strncmp(a, flag, fl) == 0 && a[fl] == '=')
@@ -730,24 +732,32 @@ static const char *created_with(json_object *cfg, const char *flag)
 
 static int carry_namespaces(struct carry *k)
 {
-	static const struct { const char *field, *spec_key, *flag; } ns[] = {
-		{ "NetworkMode", "netns", "--network" }, { "PidMode", "pidns", "--pid" },
-		{ "IpcMode", "ipcns", "--ipc" },         { "UTSMode", "utsns", "--uts" },
-		{ "UsernsMode", "userns", "--userns" },  { "CgroupMode", "cgroupns", "--cgroupns" },
+	/* shown: what Podman 4 shows when the mode is ambiguous ("shareable"
+	 * for --ipc host; "private" with the maps for --userns keep-id): then
+	 * the CLI's create command, else what tbx recorded (label), decides */
+	static const struct {
+		const char *field, *spec_key, *flag, *label, *shown;
+	} ns[] = {
+		{ "NetworkMode", "netns", "--network", NULL, NULL },
+		{ "PidMode", "pidns", "--pid", NULL, NULL },
+		{ "IpcMode", "ipcns", "--ipc", LABEL_IPC, "shareable" },
+		{ "UTSMode", "utsns", "--uts", NULL, NULL },
+		{ "UsernsMode", "userns", "--userns", LABEL_USERNS, "private" },
+		{ "CgroupMode", "cgroupns", "--cgroupns", NULL, NULL },
 	};
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		const char *mode = json_str(k->host, ns[i].field);
-		if (strcmp(ns[i].field, "IpcMode") == 0) {
+		if (ns[i].label) {
 			const char *cli = created_with(k->cfg, ns[i].flag);
-			const char *kept = json_str(json_obj(k->cfg, "Labels"), LABEL_IPC);
+			const char *kept = json_str(json_obj(k->cfg, "Labels"), ns[i].label);
 			if (cli)
 				mode = cli;
-			else if (kept && str_eq(mode, "shareable"))
+			else if (kept && str_eq(mode, ns[i].shown))
 				mode = kept; /* what tbx carried last time */
-			else if (str_eq(mode, "shareable"))
-				mode = NULL; /* Podman's default */
-			if (mode && strcmp(mode, "shareable") != 0)
-				json_add_str(json_obj(k->spec, "labels"), LABEL_IPC, mode);
+			if (mode && (cli || kept))
+				json_add_str(json_obj(k->spec, "labels"), ns[i].label, mode);
+			if (str_eq(mode, "shareable"))
+				mode = NULL; /* Podman's default IPC */
 		}
 		bool bad;
 		json_object *o = namespace_of(mode, &bad);
@@ -775,7 +785,7 @@ static int carry_namespaces(struct carry *k)
 	}
 	/* explicit maps (--uidmap/--gidmap): "container:host:size" strings */
 	json_object *idm = json_obj(k->host, "IDMappings");
-	if (idm && str_eq(json_str(k->host, "UsernsMode"), "private")) {
+	if (idm && str_eq(json_str(json_obj(k->spec, "userns"), "nsmode"), "private")) {
 		static const char *const sides[][2] = { { "UidMap", "UIDMap" },
 							{ "GidMap", "GIDMap" } };
 		json_object *maps = json_object_new_object();

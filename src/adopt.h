@@ -16,9 +16,11 @@
 #define LABEL_TOOLBOX "com.github.containers.toolbox"
 #define LABEL_TOOLBOX_OLD "com.github.debarshiray.toolbox" /* toolbox before 0.0.90 */
 
-/* The IPC mode tbx carried: Podman 4 inspect shows "shareable" for
- * --ipc host too, and a container tbx made has no CreateCommand to tell. */
+/* The IPC and user namespace modes tbx carried: Podman 4's inspect shows
+ * "shareable" for --ipc host too, and "private" with the maps for --userns
+ * keep-id, and a container tbx made has no CreateCommand to tell. */
 #define LABEL_IPC "tbx.ipc"
+#define LABEL_USERNS "tbx.userns"
 
 enum container_origin { ORIGIN_TBX, ORIGIN_TOOLBOX, ORIGIN_DISTROBOX, ORIGIN_OTHER };
 const char *origin_name(enum container_origin o); /* "tbx", "toolbox", "distrobox", "other" */

@@ -228,6 +228,52 @@ static void test_plain_leaves_image_defaults(void **state)
 	json_object_put(s), json_object_put(c), json_object_put(img);
 }
 
+/* --userns keep-id: Podman 4 shows "private" and the maps; the create
+ * command says keep-id, carried as that (which also writes the passwd
+ * entry) and recorded for the next time */
+static void test_keep_id(void **state)
+{
+	(void)state;
+	json_object *c = fixture("podman-4.3-plain.json");
+	json_object *host = json_obj(c, "HostConfig"), *cfg = json_obj(c, "Config");
+	json_add_str(host, "UsernsMode", "private");
+	struct err e = { 0 };
+	json_object *idm = json_tokener_parse(
+		"{\"UidMap\": [\"0:1:1001\", \"1001:0:1\", \"1002:1002:64535\"], "
+		"\"GidMap\": [\"0:1:1001\", \"1001:0:1\", \"1002:1002:64535\"]}");
+	json_object_object_add(host, "IDMappings", idm);
+	/* without a create command: the maps, explicitly */
+	json_object *s = spec_of(c, NULL, &e);
+	assert_non_null(s);
+	assert_string_equal(ns_mode(s, "userns"), "private");
+	json_object *uid = json_arr(json_obj(s, "idmappings"), "UIDMap");
+	assert_int_equal(json_object_array_length(uid), 3);
+	assert_int_equal(json_int(json_object_array_get_idx(uid, 1), "container_id", -1), 1001);
+	assert_int_equal(json_int(json_object_array_get_idx(uid, 1), "host_id", -1), 0);
+	json_object_put(s);
+	json_object *cc = json_tokener_parse(
+		"[\"podman\", \"create\", \"--userns\", \"keep-id\", \"--name\", \"x\", "
+		"\"docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14\", \"sleep\", \"--ipc=host\"]");
+	json_object_object_add(cfg, "CreateCommand", cc);
+	json_add_str(cfg, "Image", "docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14");
+	s = spec_of(c, NULL, &e);
+	assert_non_null(s);
+	assert_string_equal(ns_mode(s, "userns"), "keep-id");
+	assert_null(json_get(s, "idmappings"));
+	assert_string_equal(json_str(json_obj(s, "labels"), "tbx.userns"), "keep-id");
+	assert_null(json_get(s, "ipcns")); /* the container's own argument, not an option */
+	json_object_put(s);
+	/* made by tbx later: no create command, the label says it */
+	json_object_object_del(cfg, "CreateCommand");
+	json_object *labels = json_object_new_object();
+	json_add_str(labels, "tbx.userns", "keep-id");
+	json_object_object_add(cfg, "Labels", labels);
+	s = spec_of(c, NULL, &e);
+	assert_string_equal(ns_mode(s, "userns"), "keep-id");
+	json_object_put(s);
+	json_object_put(c);
+}
+
 static void refused(const char *file, void (*mutate)(json_object *), const char *field)
 {
 	json_object *c = fixture(file);
@@ -345,6 +391,7 @@ int main(void)
 		cmocka_unit_test(test_handmade_43),
 		cmocka_unit_test(test_handmade_5),
 		cmocka_unit_test(test_plain_leaves_image_defaults),
+		cmocka_unit_test(test_keep_id),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_origins),
 	};
