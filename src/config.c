@@ -208,6 +208,7 @@ int config_load(const char *home, struct config *c, struct err *e)
 	c->frozen_after_s = 14 * 86400;
 	c->keep_images = 2;
 	c->tags_page_size = 1000;
+	c->token_cache = home ? path_join(home, "cache/registry-tokens.json") : NULL;
 	enum conf_origin origin = CONF_HOME;
 	char *path = home ? path_join(home, "tbx.conf") : NULL;
 	if (getenv("TBX_CONFIG") && *getenv("TBX_CONFIG")) {
@@ -246,6 +247,7 @@ void config_free(struct config *c)
 	free(c->path);
 	free(c->registry_mirror);
 	free(c->auth_file);
+	free(c->token_cache);
 	strv_free(&c->safe_homes);
 	memset(c, 0, sizeof(*c));
 }

@@ -23,6 +23,7 @@ struct config {
 	long keep_images;        /* keep_images / TBX_KEEP_IMAGES: previous images kept, 2 */
 	long tags_page_size;     /* tags_page_size / TBX_TAGS_PAGE_SIZE: tags/list n, 1000 */
 	bool adopt;              /* adopt = yes|no: refresh adopts containers tbx did not make */
+	char *token_cache;       /* <home>/cache/registry-tokens.json (registry_tokens.h) */
 };
 
 int config_load(const char *home, struct config *c, struct err *e);

@@ -98,7 +98,7 @@ static const char *where(const struct http_req *req)
 		if (rc_ != CURLE_OK) {                                             \
 			err_set(e, "cannot set up request to %s: %s", where(req),  \
 				curl_easy_strerror(rc_));                          \
-			goto out;                                                  \
+			return -1;                                                 \
 		}                                                                  \
 	} while (0)
 
@@ -107,24 +107,25 @@ static void global_init(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
-{
-	static pthread_once_t initialised = PTHREAD_ONCE_INIT;
-	int ret = -1;
-	struct curl_slist *hdrs = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct transfer t = { .req = req, .resp = resp, .e = e };
+/* One transfer's handle and what it owns. */
+struct xfer {
+	struct transfer t;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+};
 
-	pthread_once(&initialised, global_init);
-	http_last_was_connect_error = false;
+/* Set up x->h for req (the handle is made by the caller). */
+static int xfer_setup(struct xfer *x, const struct http_req *req, struct http_resp *resp,
+		      struct err *e)
+{
+	CURL *h = x->h;
+	x->t = (struct transfer){ .req = req, .resp = resp, .e = e };
+	x->errbuf[0] = '\0';
 	resp->status = 0;
 	buf_init(&resp->body);
-	CURL *h = curl_easy_init();
-	if (!h)
-		return err_set(e, "cannot set up request to %s", where(req));
-
 	SETOPT(h, CURLOPT_URL, req->url);
-	SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+	SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
 	SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -140,13 +141,13 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
 		SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(req->body ? req->body_len : 0));
 		char *ct = xasprintf("Content-Type: %s",
 				     req->content_type ? req->content_type : "application/json");
-		hdrs = curl_slist_append(hdrs, ct);
+		x->hdrs = curl_slist_append(x->hdrs, ct);
 		free(ct);
 	}
 	for (size_t i = 0; i < req->headers.n; i++)
-		hdrs = curl_slist_append(hdrs, req->headers.v[i]);
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
+		x->hdrs = curl_slist_append(x->hdrs, req->headers.v[i]);
+	x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+	SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
 	SETOPT(h, CURLOPT_USERAGENT, "tbx/" TBX_VERSION);
 	if (req->userpwd) {
 		SETOPT(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -160,24 +161,30 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
 		SETOPT(h, CURLOPT_LOW_SPEED_TIME, req->stall_s);
 	}
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
-	SETOPT(h, CURLOPT_WRITEDATA, &t);
+	SETOPT(h, CURLOPT_WRITEDATA, &x->t);
 	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
-	SETOPT(h, CURLOPT_HEADERDATA, &t);
+	SETOPT(h, CURLOPT_HEADERDATA, &x->t);
 	SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	SETOPT(h, CURLOPT_XFERINFODATA, &t);
+	SETOPT(h, CURLOPT_XFERINFODATA, &x->t);
 	SETOPT(h, CURLOPT_NOPROGRESS, 0L);
+	return 0;
+}
 
-	CURLcode rc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
-	if (rc == CURLE_OK) {
-		ret = 0;
-	} else if (t.callback_failed) {
+/* The outcome of a finished transfer, as http_do() returns it. */
+static int xfer_finish(struct xfer *x, CURLcode rc)
+{
+	const struct http_req *req = x->t.req;
+	struct err *e = x->t.e;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->t.resp->status);
+	if (rc == CURLE_OK)
+		return 0;
+	if (x->t.callback_failed) {
 		/* the callback has set the error */
 		if (!e->msg[0])
 			err_set(e, "transfer from %s aborted", where(req));
 	} else if (rc == CURLE_ABORTED_BY_CALLBACK && g_interrupted) {
 		err_setx(e, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM, "interrupted");
-	} else if (t.too_big) {
+	} else if (x->t.too_big) {
 		err_set(e, "response from %s is too large (over %zu bytes)", where(req),
 			req->max_body ? req->max_body : HTTP_DEFAULT_MAX_BODY);
 	} else if (rc == CURLE_OUT_OF_MEMORY) {
@@ -185,15 +192,135 @@ int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
 		err_set(e, "%s: answer too large (a header line over curl's limit?)", where(req));
 	} else {
 		http_last_was_connect_error = rc == CURLE_COULDNT_CONNECT;
-		char *msg = sanitize_line(errbuf[0] ? errbuf : curl_easy_strerror(rc),
-					  strlen(errbuf[0] ? errbuf : curl_easy_strerror(rc)), 300);
+		const char *m = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+		char *msg = sanitize_line(m, strlen(m), 300);
 		err_set(e, "%s: %s", where(req), msg);
 		free(msg);
 	}
-out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	return -1;
+}
+
+static void xfer_release(struct xfer *x)
+{
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+}
+
+int http_do(const struct http_req *req, struct http_resp *resp, struct err *e)
+{
+	static pthread_once_t initialised = PTHREAD_ONCE_INIT;
+	struct xfer x = { 0 };
+
+	pthread_once(&initialised, global_init);
+	http_last_was_connect_error = false;
+	resp->status = 0;
+	buf_init(&resp->body);
+	x.h = curl_easy_init();
+	if (!x.h)
+		return err_set(e, "cannot set up request to %s", where(req));
+	int ret = xfer_setup(&x, req, resp, e);
+	if (ret == 0)
+		ret = xfer_finish(&x, curl_easy_perform(x.h));
+	xfer_release(&x);
+	curl_easy_cleanup(x.h);
 	return ret;
+}
+
+/* ---- many at once, on kept connections ---- */
+
+/* The process's pool: one multi handle whose connection cache outlives
+ * each call, so that a later request to the same host reuses a kept-alive
+ * connection (and over HTTP/2 all requests to a host share one). */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static CURLM *pool;
+
+void http_pool_cleanup(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	if (pool)
+		curl_multi_cleanup(pool);
+	pool = NULL;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static CURLM *pool_get(void)
+{
+	static pthread_once_t initialised = PTHREAD_ONCE_INIT;
+	pthread_once(&initialised, global_init);
+	if (!pool) {
+		pool = curl_multi_init();
+		if (pool) {
+			curl_multi_setopt(pool, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+			atexit(http_pool_cleanup);
+		}
+	}
+	return pool;
+}
+
+void http_do_many(const struct http_req *reqs, size_t n, struct http_resp *resps,
+		  struct err *errs, int *rcs)
+{
+	struct xfer *xs = xcalloc(n + 1, sizeof(*xs));
+	pthread_mutex_lock(&pool_lock);
+	CURLM *m = pool_get();
+	size_t running = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct http_req *req = &reqs[i];
+		struct err *e = &errs[i];
+		rcs[i] = -1;
+		resps[i].status = 0;
+		buf_init(&resps[i].body);
+		xs[i].h = m ? curl_easy_init() : NULL;
+		if (!xs[i].h) {
+			err_set(e, "cannot set up request to %s", where(req));
+			continue;
+		}
+		if (xfer_setup(&xs[i], req, &resps[i], e) < 0)
+			continue;
+		/* over https (HTTP/2 by ALPN), wait for a connection to share
+		 * rather than open one; plain http is HTTP/1.1, where waiting
+		 * would queue each request behind the one in flight */
+		if (strncasecmp(req->url, "https://", 8) == 0)
+			curl_easy_setopt(xs[i].h, CURLOPT_PIPEWAIT, 1L);
+		curl_easy_setopt(xs[i].h, CURLOPT_PRIVATE, &xs[i]);
+		if (curl_multi_add_handle(m, xs[i].h) != CURLM_OK) {
+			err_set(e, "cannot set up request to %s", where(req));
+			continue;
+		}
+		rcs[i] = 1; /* in flight */
+		running++;
+	}
+	int still = (int)running;
+	while (running) {
+		if (curl_multi_perform(m, &still) != CURLM_OK)
+			break;
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(m, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			size_t i = (size_t)(x - xs);
+			http_last_was_connect_error = false;
+			rcs[i] = xfer_finish(x, msg->data.result);
+			curl_multi_remove_handle(m, x->h);
+			running--;
+		}
+		if (running && curl_multi_poll(m, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (rcs[i] == 1) { /* the multi handle failed under it */
+			curl_multi_remove_handle(m, xs[i].h);
+			rcs[i] = err_set(&errs[i], "%s: transfer failed", where(&reqs[i]));
+		}
+		xfer_release(&xs[i]);
+		if (xs[i].h)
+			curl_easy_cleanup(xs[i].h);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	free(xs);
 }
 
 const char *http_header(const struct http_resp *resp, const char *name, char *out, size_t n)

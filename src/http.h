@@ -42,6 +42,15 @@ void http_resp_free(struct http_resp *r);
  * -1 on transport errors (refused, timeout, reset, interrupted), with a
  * message naming the URL or socket. */
 int http_do(const struct http_req *req, struct http_resp *resp, struct err *e);
+/* n requests at once (TCP, not a unix socket): reqs[i] answered in
+ * resps[i] with rcs[i] and errs[i] as http_do() would.  They go over the
+ * process's pool of kept-alive connections: a later call reuses them, and
+ * over HTTP/2 all requests to one host share one connection.  Calls from
+ * several threads take turns. */
+void http_do_many(const struct http_req *reqs, size_t n, struct http_resp *resps,
+		  struct err *errs, int *rcs);
+/* Close the pool's connections (also done at exit). */
+void http_pool_cleanup(void);
 /* Case-insensitive header lookup; NULL when absent. Value is trimmed. */
 const char *http_header(const struct http_resp *resp, const char *name, char *out, size_t n);
 

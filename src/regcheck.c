@@ -11,6 +11,7 @@ void registry_opts_from(const struct config *cfg, struct registry_opts *o)
 	o->mirrors = cfg->registry_mirror;
 	o->auth_file = cfg->auth_file;
 	o->timeout_s = cfg->registry_timeout_s;
+	o->token_cache = cfg->token_cache;
 }
 
 void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,

@@ -6,17 +6,16 @@
 #define _GNU_SOURCE
 #include "registry.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "http.h"
 #include "json.h"
+#include "registry_tokens.h"
 
 #define MANIFEST_MAX ((size_t)4 << 20) /* what registries accept */
 #define INDEX_ENTRIES_MAX 256
-#define HEAD_MANY_THREADS 8
 #define DEFAULT_TIMEOUT_S 10L
 
 #define MANIFEST_ACCEPT                                                             \
@@ -151,64 +150,295 @@ static char *url_authority(const char *url)
 
 /* ---- requests ---- */
 
-struct lookup {
+/* One question to a registry: a manifest HEAD (or GET), or another GET
+ * (tags/list), answered through a 401's challenge when one comes.  Jobs
+ * run in batches (run_jobs): every request of a round is in flight at
+ * once, and jobs for the same repository share one token. */
+struct job {
 	const struct registry_opts *o;
 	const struct image_ref *ref;
-	const char *reference; /* tag or digest */
+	const char *reference; /* tag or digest, for messages */
 	char sep;              /* ':' before a tag, '@' before a digest */
 	char *base;            /* "https://registry-1.docker.io" or the mirror */
-	bool mirrored;
+	char *cred_host;       /* the auth.json key: the registry, or the mirror's host:port */
+	char *url;
+	const char *method, *accept;
+	size_t max_body;
 	long timeout_s;
-	bool get;              /* GET the manifest (counts as a pull) instead of HEAD */
+	enum { J_HEAD, J_TOKEN, J_DONE } state;
+	char *token, *userpwd;   /* what the next request carries */
+	struct auth_challenge ch; /* J_TOKEN: the challenge to answer */
+	int fetched;             /* tokens fetched for this job */
+	bool remembered;         /* its token answered a remembered challenge */
+	bool with_creds;
+	long status;             /* of the last complete answer */
+	struct http_resp resp;
+	struct err err;
+	int rc; /* J_DONE: 0 when resp is the answer to judge, -1 with err */
 };
 
-static int manifest_head(const struct lookup *l, const char *token, const char *userpwd,
-			 struct http_resp *resp, struct err *e)
+static int job_init(struct job *j, const struct registry_opts *o, const struct image_ref *ref)
 {
-	char *url = xasprintf("%s/v2/%s/manifests/%s", l->base, l->ref->repo, l->reference);
-	struct http_req req;
-	http_req_init(&req, l->get ? "GET" : "HEAD", url);
-	req.max_body = MANIFEST_MAX;
-	strv_push(&req.headers, MANIFEST_ACCEPT);
-	if (token)
-		strv_pushf(&req.headers, "Authorization: Bearer %s", token);
-	req.userpwd = userpwd;
-	req.timeout_s = l->timeout_s;
-	req.connect_timeout_s = l->timeout_s < 10 ? l->timeout_s : 10;
-	req.interruptible = true;
-	http_resp_free(resp);
-	int rc = http_do(&req, resp, e);
-	if (rc < 0)
-		err_wrap(e, "cannot reach %s (%s)", l->ref->registry, l->base);
-	if (token)
-		explicit_bzero(req.headers.v[1], strlen(req.headers.v[1]));
-	http_req_free(&req);
-	free(url);
-	return rc;
+	memset(j, 0, sizeof(*j));
+	j->o = o;
+	j->ref = ref;
+	j->timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
+	j->state = J_DONE;
+	j->rc = -1;
+	if (!ref || !ref->registry || !ref->repo)
+		return err_set(&j->err, "incomplete image reference");
+	if (mirror_find(o ? o->mirrors : NULL, ref->registry, &j->base, &j->err) < 0)
+		return -1;
+	/* a mirror's credentials are its own, not the registry's */
+	j->cred_host = j->base ? url_authority(j->base) : xstrdup(ref->registry);
+	if (!j->base)
+		j->base = default_base(ref->registry);
+	registry_tokens_use_cache(o ? o->token_cache : NULL);
+	return 0;
 }
 
-/* After a 401: authenticate as the challenge says and ask again. */
-static int manifest_head_authenticated(const struct lookup *l, struct http_resp *resp,
-				       bool *with_creds, struct err *e)
+/* Ready to send: with the token kept for the repository, or first a token
+ * for the challenge this registry sent last time. */
+static void job_start(struct job *j)
 {
-	/* a mirror's credentials are its own, not the registry's */
-	char *host = l->mirrored ? url_authority(l->base) : xstrdup(l->ref->registry);
-	struct registry_auth_req r = {
-		.registry = l->ref->registry,
-		.repo = l->ref->repo,
-		.base = l->base,
-		.cred_host = host,
-		.auth_file = l->o ? l->o->auth_file : NULL,
-		.timeout_s = l->timeout_s,
+	if (!j->base)
+		return;
+	j->rc = 0;
+	j->state = J_HEAD;
+	if (j->userpwd)
+		return;
+	j->token = registry_tokens_get(j->base, j->ref->repo);
+	char *realm, *service;
+	if (!j->token && registry_tokens_challenge(j->base, &realm, &service) == 0) {
+		j->ch.scheme = xstrdup("Bearer");
+		j->ch.realm = realm;
+		j->ch.service = service;
+		j->remembered = true;
+		j->state = J_TOKEN;
+	}
+}
+
+static void job_free(struct job *j)
+{
+	free(j->base);
+	free(j->cred_host);
+	free(j->url);
+	registry_secret_free(j->token);
+	registry_secret_free(j->userpwd);
+	auth_challenge_free(&j->ch);
+	http_resp_free(&j->resp);
+}
+
+static void job_fail(struct job *j)
+{
+	j->state = J_DONE;
+	j->rc = -1;
+}
+
+static struct registry_auth_req job_auth_req(const struct job *j)
+{
+	return (struct registry_auth_req){
+		.registry = j->ref->registry,
+		.repo = j->ref->repo,
+		.base = j->base,
+		.cred_host = j->cred_host,
+		.auth_file = j->o ? j->o->auth_file : NULL,
+		.timeout_s = j->timeout_s,
 	};
-	char *token = NULL, *userpwd = NULL;
-	int ret = registry_authenticate(&r, resp, &token, &userpwd, with_creds, e);
-	if (ret == 0)
-		ret = manifest_head(l, token, userpwd, resp, e);
-	registry_secret_free(token);
-	registry_secret_free(userpwd);
-	free(host);
-	return ret;
+}
+
+/* One token per repository for every job that waits for one. */
+static void tokens_round(struct job **js, size_t n)
+{
+	struct registry_token_fetch *f = xcalloc(n + 1, sizeof(*f));
+	size_t *slot = xcalloc(n + 1, sizeof(*slot));
+	size_t nf = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = js[i];
+		if (j->state != J_TOKEN)
+			continue;
+		size_t k;
+		for (k = 0; k < nf; k++)
+			if (strcmp(f[k].r.base, j->base) == 0 && strcmp(f[k].r.repo, j->ref->repo) == 0)
+				break;
+		if (k == nf) {
+			f[nf].r = job_auth_req(j);
+			f[nf].ch = j->ch;
+			memset(&j->ch, 0, sizeof(j->ch));
+			nf++;
+		}
+		slot[i] = k;
+	}
+	if (nf == 0) {
+		free(f), free(slot);
+		return;
+	}
+	registry_fetch_tokens(f, nf);
+	for (size_t k = 0; k < nf; k++)
+		if (f[k].rc == 0)
+			registry_tokens_put(f[k].r.base, f[k].r.repo, f[k].token, f[k].expires_in,
+					    f[k].with_creds);
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = js[i];
+		if (j->state != J_TOKEN)
+			continue;
+		const struct registry_token_fetch *t = &f[slot[i]];
+		auth_challenge_free(&j->ch);
+		if (t->rc < 0 && j->remembered && !t->unreachable) {
+			/* the challenge remembered may be stale: ask as if new */
+			j->remembered = false;
+			j->state = J_HEAD;
+			continue;
+		}
+		j->fetched++;
+		if (t->rc < 0) {
+			j->err = t->err;
+			job_fail(j);
+			continue;
+		}
+		registry_secret_free(j->token);
+		j->token = xstrdup(t->token);
+		j->with_creds = t->with_creds;
+		j->state = J_HEAD;
+	}
+	for (size_t k = 0; k < nf; k++) {
+		registry_secret_free(f[k].token);
+		auth_challenge_free(&f[k].ch);
+	}
+	free(f), free(slot);
+}
+
+/* A 401: answer its challenge, once (twice when the token answered a
+ * remembered challenge that has changed since), else say why. */
+static void job_unauthorized(struct job *j)
+{
+	const char *reg = j->ref->registry, *repo = j->ref->repo;
+	struct auth_challenge ch;
+	if (registry_pick_challenge(&j->resp, &ch) < 0) {
+		err_set(&j->err, "access denied to %s/%s (HTTP 401 without a usable "
+			"WWW-Authenticate challenge)", reg, repo);
+		job_fail(j);
+		return;
+	}
+	bool bearer = strcmp(ch.scheme, "Bearer") == 0;
+	if (bearer)
+		registry_tokens_challenge_put(j->base, ch.realm, ch.service);
+	bool retry;
+	if (bearer) {
+		if (j->token)
+			registry_tokens_drop(j->base, repo, j->token);
+		/* a token kept from before (the cache, an earlier request) may
+		 * have expired or been revoked, and a remembered challenge may
+		 * have changed: one new token.  A token fetched for this very
+		 * challenge that is refused is the answer. */
+		retry = j->fetched == 0 ||
+			(j->remembered && !str_eq(ch.error, "insufficient_scope"));
+	} else {
+		retry = !j->userpwd;
+	}
+	if (!retry) {
+		if (str_eq(ch.error, "insufficient_scope"))
+			err_set(&j->err, "access denied to %s/%s (HTTP 401, insufficient_scope): the "
+				"token %s grants no pull; %s", reg, repo,
+				j->with_creds ? "obtained with your credentials" : "obtained anonymously",
+				j->with_creds ? "check the credentials in auth.json"
+					      : "the repository may be private (credentials go in "
+						"auth.json) or may not exist");
+		else
+			err_set(&j->err, "access denied to %s/%s (HTTP 401)%s", reg, repo,
+				j->with_creds ? "; check the credentials in auth.json"
+					      : "; the repository may be private or may not exist");
+		auth_challenge_free(&ch);
+		job_fail(j);
+		return;
+	}
+	registry_secret_free(j->token);
+	j->token = NULL;
+	j->remembered = false;
+	if (bearer) {
+		auth_challenge_free(&j->ch);
+		j->ch = ch;
+		j->state = J_TOKEN;
+		return;
+	}
+	auth_challenge_free(&ch);
+	struct registry_auth_req r = job_auth_req(j);
+	if (registry_basic_auth(&r, &j->userpwd, &j->err) < 0) {
+		job_fail(j);
+		return;
+	}
+	j->with_creds = true;
+	j->state = J_HEAD;
+}
+
+/* Every job ready to send, at once. */
+static void requests_round(struct job **js, size_t n)
+{
+	struct http_req *reqs = xcalloc(n + 1, sizeof(*reqs));
+	struct http_resp *resps = xcalloc(n + 1, sizeof(*resps));
+	struct err *errs = xcalloc(n + 1, sizeof(*errs));
+	int *rcs = xcalloc(n + 1, sizeof(*rcs));
+	size_t *which = xcalloc(n + 1, sizeof(*which));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = js[i];
+		if (j->state != J_HEAD)
+			continue;
+		struct http_req *req = &reqs[k];
+		http_req_init(req, j->method, j->url);
+		req->max_body = j->max_body;
+		strv_push(&req->headers, j->accept);
+		if (j->token)
+			strv_pushf(&req->headers, "Authorization: Bearer %s", j->token);
+		req->userpwd = j->userpwd;
+		req->timeout_s = j->timeout_s;
+		req->connect_timeout_s = j->timeout_s < 10 ? j->timeout_s : 10;
+		req->interruptible = true;
+		which[k++] = i;
+	}
+	http_do_many(reqs, k, resps, errs, rcs);
+	for (size_t m = 0; m < k; m++) {
+		struct job *j = js[which[m]];
+		if (reqs[m].headers.n > 1)
+			explicit_bzero(reqs[m].headers.v[1], strlen(reqs[m].headers.v[1]));
+		http_req_free(&reqs[m]);
+		if (rcs[m] < 0) {
+			j->err = errs[m];
+			err_wrap(&j->err, "cannot reach %s (%s)", j->ref->registry, j->base);
+			http_resp_free(&resps[m]);
+			job_fail(j);
+			continue;
+		}
+		http_resp_free(&j->resp);
+		j->resp = resps[m];
+		j->status = j->resp.status;
+		if (j->resp.status == 401) {
+			job_unauthorized(j);
+		} else {
+			j->state = J_DONE;
+			j->rc = 0;
+		}
+	}
+	free(reqs), free(resps), free(errs), free(rcs), free(which);
+}
+
+static void run_jobs(struct job **js, size_t n)
+{
+	/* at most: a remembered challenge's token, a HEAD, a new token, a HEAD,
+	 * a second new token (changed challenge), a HEAD */
+	for (int round = 0; round < 4; round++) {
+		tokens_round(js, n);
+		requests_round(js, n);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (js[i]->state != J_DONE) {
+			err_set(&js[i]->err, "access denied to %s/%s (HTTP 401 after %d tokens)",
+				js[i]->ref->registry, js[i]->ref->repo, js[i]->fetched);
+			job_fail(js[i]);
+		}
+	struct err e = { 0 };
+	if (registry_tokens_save(&e) < 0)
+		verbose("cannot keep registry tokens: %s", e.msg);
 }
 
 /* The Content-Type of a manifest answer when it is a plain media type
@@ -225,8 +455,8 @@ static char *media_type_of(const struct http_resp *resp)
 	return xstrdup(mt);
 }
 
-static int answer_from_status(const struct lookup *l, const struct http_resp *resp,
-			      bool with_creds, struct registry_answer *ans)
+static int answer_from_status(const struct job *l, const struct http_resp *resp,
+			      struct registry_answer *ans)
 {
 	const char *reg = l->ref->registry, *repo = l->ref->repo;
 	struct err *e = &ans->err;
@@ -248,11 +478,10 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 		ans->media_type = media_type_of(resp);
 		ans->ok = 1;
 		return 0;
-	case 401:
 	case 403:
 		return err_set(e, "access denied to %s/%s (HTTP %ld)%s", reg, repo, resp->status,
-			       with_creds ? "; check the credentials in auth.json"
-					  : "; the repository may be private or may not exist");
+			       l->with_creds ? "; check the credentials in auth.json"
+					     : "; the repository may be private or may not exist");
 	case 404:
 		return err_set(e, "%s '%s' not found in %s/%s (HTTP 404)",
 			       l->ref->tag ? "tag" : "digest", l->reference, reg, repo);
@@ -266,90 +495,92 @@ static int answer_from_status(const struct lookup *l, const struct http_resp *re
 	}
 }
 
-static int manifest_lookup(const struct registry_opts *o, const struct image_ref *ref, bool get,
-			   struct registry_answer *ans, struct buf *body);
+/* n manifest questions in one batch; bodies[i] (when bodies) gets a GET's
+ * manifest. */
+static void manifest_batch(const struct registry_opts *o, const struct image_ref *refs, size_t n,
+			   bool get, struct registry_answer *ans, struct buf *body)
+{
+	struct job *jobs = xcalloc(n + 1, sizeof(*jobs));
+	struct job **js = xcalloc(n + 1, sizeof(*js));
+	for (size_t i = 0; i < n; i++) {
+		const struct image_ref *ref = &refs[i];
+		struct job *j = &jobs[i];
+		js[i] = j;
+		memset(&ans[i], 0, sizeof(ans[i]));
+		if (!ref->tag && !ref->digest) {
+			memset(j, 0, sizeof(*j));
+			err_set(&j->err, "incomplete image reference");
+			j->state = J_DONE;
+			j->rc = -1;
+			continue;
+		}
+		if (job_init(j, o, ref) < 0)
+			continue;
+		j->reference = ref->tag ? ref->tag : ref->digest;
+		j->sep = ref->tag ? ':' : '@';
+		j->url = xasprintf("%s/v2/%s/manifests/%s", j->base, ref->repo, j->reference);
+		j->method = get ? "GET" : "HEAD";
+		j->accept = MANIFEST_ACCEPT;
+		j->max_body = MANIFEST_MAX;
+		job_start(j);
+	}
+	run_jobs(js, n);
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[i];
+		ans[i].status = j->status;
+		if (j->rc < 0)
+			ans[i].err = j->err;
+		else if (answer_from_status(j, &j->resp, &ans[i]) == 0 && body) {
+			buf_reset(body);
+			buf_add(body, j->resp.body.p ? j->resp.body.p : "", j->resp.body.len);
+		}
+		job_free(j);
+	}
+	free(jobs), free(js);
+}
 
 int registry_head_digest(const struct registry_opts *o, const struct image_ref *ref,
 			 struct registry_answer *ans)
 {
-	return manifest_lookup(o, ref, false, ans, NULL);
+	manifest_batch(o, ref, 1, false, ans, NULL);
+	return ans->ok ? 0 : -1;
 }
 
 int registry_get_manifest(const struct registry_opts *o, const struct image_ref *ref,
 			  struct registry_answer *ans, struct buf *body)
 {
-	return manifest_lookup(o, ref, true, ans, body);
+	manifest_batch(o, ref, 1, true, ans, body);
+	return ans->ok ? 0 : -1;
 }
 
-static int manifest_lookup(const struct registry_opts *o, const struct image_ref *ref, bool get,
-			   struct registry_answer *ans, struct buf *body)
+void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
+			struct registry_answer *ans)
 {
-	memset(ans, 0, sizeof(*ans));
-	struct err *e = &ans->err;
-	if (!ref || !ref->registry || !ref->repo || (!ref->tag && !ref->digest))
-		return err_set(e, "incomplete image reference");
-	struct lookup l = {
-		.o = o,
-		.ref = ref,
-		.reference = ref->tag ? ref->tag : ref->digest,
-		.sep = ref->tag ? ':' : '@',
-		.timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S,
-		.get = get,
-	};
-	if (mirror_find(o ? o->mirrors : NULL, ref->registry, &l.base, e) < 0)
-		return -1;
-	l.mirrored = l.base != NULL;
-	if (!l.base)
-		l.base = default_base(ref->registry);
-
-	struct http_resp resp = { 0 };
-	bool with_creds = false;
-	int ret = manifest_head(&l, NULL, NULL, &resp, e);
-	if (ret == 0 && resp.status == 401) {
-		ans->status = 401;
-		ret = manifest_head_authenticated(&l, &resp, &with_creds, e);
-	}
-	if (ret == 0) /* a transport error keeps the last complete answer's */
-		ans->status = resp.status;
-	if (ret == 0)
-		ret = answer_from_status(&l, &resp, with_creds, ans);
-	if (ret == 0 && body) {
-		buf_reset(body);
-		buf_add(body, resp.body.p ? resp.body.p : "", resp.body.len);
-	}
-	http_resp_free(&resp);
-	free(l.base);
-	return ret;
+	manifest_batch(o, refs, n, false, ans, NULL);
 }
 
 /* ---- other GETs (tags/list) with the same auth ---- */
 
 struct registry_session {
-	struct lookup l;
-	char *token;   /* Bearer token once a 401 asked for one */
+	const struct registry_opts *o;
+	const struct image_ref *ref;
 	char *userpwd; /* Basic credentials once a 401 asked for them */
-	bool authed;   /* a challenge was answered: a second 401 is final */
 };
 
 int registry_session_open(const struct registry_opts *o, const struct image_ref *ref,
 			  struct registry_session **out, struct err *e)
 {
 	*out = NULL;
-	if (!ref || !ref->registry || !ref->repo)
-		return err_set(e, "incomplete image reference");
-	struct registry_session *s = xcalloc(1, sizeof(*s));
-	s->l.o = o;
-	s->l.ref = ref;
-	s->l.reference = "";
-	s->l.sep = ':';
-	s->l.timeout_s = o && o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S;
-	if (mirror_find(o ? o->mirrors : NULL, ref->registry, &s->l.base, e) < 0) {
-		free(s);
+	struct job j;
+	if (job_init(&j, o, ref) < 0) {
+		*e = j.err;
+		job_free(&j);
 		return -1;
 	}
-	s->l.mirrored = s->l.base != NULL;
-	if (!s->l.base)
-		s->l.base = default_base(ref->registry);
+	job_free(&j);
+	struct registry_session *s = xcalloc(1, sizeof(*s));
+	s->o = o;
+	s->ref = ref;
 	*out = s;
 	return 0;
 }
@@ -358,34 +589,8 @@ void registry_session_close(struct registry_session *s)
 {
 	if (!s)
 		return;
-	registry_secret_free(s->token);
 	registry_secret_free(s->userpwd);
-	free(s->l.base);
 	free(s);
-}
-
-static int session_get_once(struct registry_session *s, const char *url, size_t max_body,
-			    struct http_resp *resp, struct err *e)
-{
-	struct http_req req;
-	http_req_init(&req, "GET", url);
-	strv_push(&req.headers, "Accept: application/json");
-	if (s->token)
-		strv_pushf(&req.headers, "Authorization: Bearer %s", s->token);
-	req.userpwd = s->userpwd;
-	req.timeout_s = s->l.timeout_s;
-	req.connect_timeout_s = s->l.timeout_s < 10 ? s->l.timeout_s : 10;
-	req.max_body = max_body;
-	req.interruptible = true;
-	http_resp_free(resp);
-	memset(resp, 0, sizeof(*resp));
-	int rc = http_do(&req, resp, e);
-	if (rc < 0)
-		err_wrap(e, "cannot reach %s (%s)", s->l.ref->registry, s->l.base);
-	if (s->token)
-		explicit_bzero(req.headers.v[1], strlen(req.headers.v[1]));
-	http_req_free(&req);
-	return rc;
 }
 
 int registry_session_get(struct registry_session *s, const char *path, size_t max_body,
@@ -393,27 +598,35 @@ int registry_session_get(struct registry_session *s, const char *path, size_t ma
 {
 	if (path[0] != '/')
 		return err_set(e, "registry path must start with '/'");
-	char *url = xasprintf("%s%s", s->l.base, path);
-	int rc = session_get_once(s, url, max_body, resp, e);
-	if (rc == 0 && resp->status == 401 && !s->authed) {
-		/* a mirror's credentials are its own, not the registry's */
-		char *host = s->l.mirrored ? url_authority(s->l.base) : xstrdup(s->l.ref->registry);
-		struct registry_auth_req r = {
-			.registry = s->l.ref->registry,
-			.repo = s->l.ref->repo,
-			.base = s->l.base,
-			.cred_host = host,
-			.auth_file = s->l.o ? s->l.o->auth_file : NULL,
-			.timeout_s = s->l.timeout_s,
-		};
-		bool with_creds = false;
-		s->authed = true;
-		rc = registry_authenticate(&r, resp, &s->token, &s->userpwd, &with_creds, e);
-		free(host);
-		if (rc == 0)
-			rc = session_get_once(s, url, max_body, resp, e);
+	struct job j;
+	struct job *js = &j;
+	if (job_init(&j, s->o, s->ref) < 0) {
+		*e = j.err;
+		job_free(&j);
+		return -1;
 	}
-	free(url);
+	j.reference = "";
+	j.sep = ':';
+	j.url = xasprintf("%s%s", j.base, path);
+	j.method = "GET";
+	j.accept = "Accept: application/json";
+	j.max_body = max_body;
+	j.userpwd = s->userpwd ? xstrdup(s->userpwd) : NULL;
+	j.with_creds = j.userpwd != NULL;
+	job_start(&j);
+	run_jobs(&js, 1);
+	int rc = j.rc;
+	http_resp_free(resp);
+	memset(resp, 0, sizeof(*resp));
+	if (rc < 0) {
+		*e = j.err;
+	} else {
+		*resp = j.resp;
+		memset(&j.resp, 0, sizeof(j.resp));
+	}
+	if (j.userpwd && !s->userpwd)
+		s->userpwd = xstrdup(j.userpwd);
+	job_free(&j);
 	return rc;
 }
 
@@ -424,47 +637,6 @@ void registry_answer_free(struct registry_answer *a)
 	free(a->digest);
 	free(a->media_type);
 	memset(a, 0, sizeof(*a));
-}
-
-/* ---- many at once ---- */
-
-struct head_many {
-	const struct registry_opts *o;
-	const struct image_ref *refs;
-	struct registry_answer *ans;
-	size_t n, next;
-	pthread_mutex_t lock;
-};
-
-static void *head_many_worker(void *arg)
-{
-	struct head_many *m = arg;
-	for (;;) {
-		pthread_mutex_lock(&m->lock);
-		size_t i = m->next++;
-		pthread_mutex_unlock(&m->lock);
-		if (i >= m->n)
-			return NULL;
-		registry_head_digest(m->o, &m->refs[i], &m->ans[i]);
-	}
-}
-
-void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
-			struct registry_answer *ans)
-{
-	struct head_many m = { .o = o, .refs = refs, .ans = ans, .n = n };
-	pthread_t threads[HEAD_MANY_THREADS - 1];
-	size_t started = 0;
-	pthread_mutex_init(&m.lock, NULL);
-	/* the calling thread works too; a failed pthread_create only means
-	 * less parallelism */
-	while (started < HEAD_MANY_THREADS - 1 && started + 1 < n &&
-	       pthread_create(&threads[started], NULL, head_many_worker, &m) == 0)
-		started++;
-	head_many_worker(&m);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&m.lock);
 }
 
 /* ---- image indexes ---- */

@@ -18,6 +18,9 @@ struct registry_opts {
 	 * ~/.config/containers/auth.json, ~/.docker/config.json). */
 	const char *auth_file;
 	long timeout_s; /* per request, default 10 */
+	/* the token cache (registry_tokens.h), <home>/cache/registry-tokens.json;
+	 * NULL: none */
+	const char *token_cache;
 };
 
 struct registry_answer {
@@ -36,8 +39,9 @@ struct registry_answer {
  * (HTTP 404)", "rate limited by docker.io (HTTP 429)"...). */
 int registry_head_digest(const struct registry_opts *o, const struct image_ref *ref,
 			 struct registry_answer *ans);
-/* The same for n references at once, concurrently (one thread each,
- * bounded). ans[i] answers refs[i]. */
+/* The same for n references at once: every HEAD in flight at once over
+ * kept connections, one token per repository (registry_tokens.h).
+ * ans[i] answers refs[i]. */
 void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
 			struct registry_answer *ans);
 void registry_answer_free(struct registry_answer *a);

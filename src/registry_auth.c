@@ -12,10 +12,10 @@
 
 #include "json.h"
 #include "registry.h"
+#include "registry_tokens.h"
 
 #define CHALLENGE_VALUE_MAX 4096
 #define CHALLENGES_MAX 16
-#define TOKEN_MAX (64 * 1024)
 #define TOKEN_BODY_MAX ((size_t)1 << 20)
 #define AUTH_FILE_MAX ((size_t)4 << 20)
 
@@ -303,6 +303,8 @@ static char **challenge_field(struct auth_challenge *c, const char *k, size_t n)
 		return &c->service;
 	if (n == 5 && strncasecmp(k, "scope", 5) == 0)
 		return &c->scope;
+	if (n == 5 && strncasecmp(k, "error", 5) == 0)
+		return &c->error;
 	return NULL;
 }
 
@@ -389,6 +391,7 @@ void auth_challenge_free(struct auth_challenge *c)
 	free(c->realm);
 	free(c->service);
 	free(c->scope);
+	free(c->error);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -479,18 +482,6 @@ static bool valid_realm(const char *r)
 	return true;
 }
 
-/* A token is sent back in a header: visible ASCII only. */
-static bool valid_token(const char *t)
-{
-	size_t n = strlen(t);
-	if (n == 0 || n > TOKEN_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)t[i] <= ' ' || (unsigned char)t[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 static int token_status_error(const struct registry_auth_req *r, long status, bool with_creds,
 			      struct err *e)
 {
@@ -503,110 +494,114 @@ static int token_status_error(const struct registry_auth_req *r, long status, bo
 	return err_set(e, "the token service of %s answered HTTP %ld", reg, status);
 }
 
-static int fetch_token(const struct registry_auth_req *r, const struct auth_challenge *ch,
-		       const char *userpwd, char **token, struct err *e)
+/* The token request for f (its realm checked), or -1 with f->err set. */
+static int token_request(struct registry_token_fetch *f, struct http_req *req, struct buf *url,
+			 char **creds)
 {
-	*token = NULL;
+	const struct registry_auth_req *r = &f->r;
+	const struct auth_challenge *ch = &f->ch;
+	struct err *e = &f->err;
 	const char *reg = r->registry;
-	if (!valid_realm(ch->realm)) {
-		char *s = shown(ch->realm);
+	*creds = NULL;
+	if (!ch->realm || !valid_realm(ch->realm)) {
+		char *s = shown(ch->realm ? ch->realm : "");
 		err_set(e, "%s asks for a token from an invalid realm '%s'", reg, s);
 		free(s);
 		return -1;
 	}
-	if (userpwd && !registry_realm_gets_credentials(ch->realm, r->base)) {
+	if (registry_find_credentials(r->auth_file, r->cred_host, r->repo, creds, e) < 0)
+		return err_wrap(e, "cannot read the credentials for %s", r->cred_host);
+	if (*creds && !registry_realm_gets_credentials(ch->realm, r->base)) {
 		verbose("not sending credentials for %s to %s over plain http", reg, ch->realm);
-		userpwd = NULL;
+		registry_secret_free(*creds);
+		*creds = NULL;
 	}
-	struct buf url = BUF_INIT;
-	buf_init(&url);
-	buf_adds(&url, ch->realm);
+	buf_adds(url, ch->realm);
 	char sep = strchr(ch->realm, '?') ? '&' : '?';
 	if (ch->service) {
-		buf_addc(&url, sep);
-		add_query(&url, "service", ch->service);
+		buf_addc(url, sep);
+		add_query(url, "service", ch->service);
 		sep = '&';
 	}
-	buf_addc(&url, sep);
+	buf_addc(url, sep);
 	if (ch->scope) {
-		add_query(&url, "scope", ch->scope);
+		add_query(url, "scope", ch->scope);
 	} else {
 		char *scope = xasprintf("repository:%s:pull", r->repo);
-		add_query(&url, "scope", scope);
+		add_query(url, "scope", scope);
 		free(scope);
 	}
-
-	struct http_req req;
-	struct http_resp resp = { 0 };
-	http_req_init(&req, "GET", buf_str(&url));
-	strv_push(&req.headers, "Accept: application/json");
-	req.userpwd = userpwd;
-	req.timeout_s = r->timeout_s;
-	req.connect_timeout_s = r->timeout_s < 10 ? r->timeout_s : 10;
-	req.max_body = TOKEN_BODY_MAX;
-	req.interruptible = true;
-	int ret = -1;
-	json_object *root = NULL;
-	if (http_do(&req, &resp, e) < 0) {
-		err_wrap(e, "cannot get a token for %s", reg);
-		goto out;
-	}
-	if (resp.status != 200) {
-		token_status_error(r, resp.status, userpwd != NULL, e);
-		goto out;
-	}
-	char *what = xasprintf("token answer from %s", ch->realm);
-	root = json_parse(buf_str(&resp.body), resp.body.len, what, e);
-	free(what);
-	if (!root) {
-		err_wrap(e, "cannot get a token for %s", reg);
-		goto out;
-	}
-	const char *tok = json_str(root, "token");
-	if (!tok || !*tok)
-		tok = json_str(root, "access_token");
-	if (!tok || !valid_token(tok)) {
-		err_set(e, "the token service of %s answered without a valid token", reg);
-		goto out;
-	}
-	*token = xstrdup(tok);
-	ret = 0;
-out:
-	if (root)
-		json_object_put(root);
-	if (resp.body.p)
-		explicit_bzero(resp.body.p, resp.body.cap);
-	http_resp_free(&resp);
-	http_req_free(&req);
-	buf_free(&url);
-	return ret;
+	http_req_init(req, "GET", buf_str(url));
+	strv_push(&req->headers, "Accept: application/json");
+	req->userpwd = *creds;
+	req->timeout_s = r->timeout_s;
+	req->connect_timeout_s = r->timeout_s < 10 ? r->timeout_s : 10;
+	req->max_body = TOKEN_BODY_MAX;
+	req->interruptible = true;
+	return 0;
 }
 
-int registry_authenticate(const struct registry_auth_req *r, const struct http_resp *resp,
-			  char **token, char **userpwd, bool *with_creds, struct err *e)
+void registry_fetch_tokens(struct registry_token_fetch *f, size_t n)
 {
-	struct auth_challenge ch;
-	*token = *userpwd = NULL;
-	*with_creds = false;
-	if (registry_pick_challenge(resp, &ch) < 0)
-		return err_set(e, "access denied to %s/%s (HTTP 401 without a usable "
-			       "WWW-Authenticate challenge)", r->registry, r->repo);
-	char *creds = NULL;
-	int ret = registry_find_credentials(r->auth_file, r->cred_host, r->repo, &creds, e);
-	if (ret < 0) {
-		err_wrap(e, "cannot read the credentials for %s", r->cred_host);
-	} else if (strcmp(ch.scheme, "Bearer") == 0) {
-		ret = fetch_token(r, &ch, creds, token, e);
-		*with_creds = creds != NULL;
-	} else if (!creds) {
-		ret = err_set(e, "access denied to %s/%s (HTTP 401; no credentials for %s in "
-			      "auth.json)", r->registry, r->repo, r->cred_host);
-	} else {
-		*with_creds = true;
-		*userpwd = creds;
-		creds = NULL;
+	struct http_req *reqs = xcalloc(n + 1, sizeof(*reqs));
+	struct http_resp *resps = xcalloc(n + 1, sizeof(*resps));
+	struct err *errs = xcalloc(n + 1, sizeof(*errs));
+	struct buf *urls = xcalloc(n + 1, sizeof(*urls));
+	char **creds = xcalloc(n + 1, sizeof(*creds));
+	size_t *which = xcalloc(n + 1, sizeof(*which));
+	int *rcs = xcalloc(n + 1, sizeof(*rcs));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		f[i].token = NULL;
+		f[i].expires_in = 0;
+		f[i].with_creds = false;
+		f[i].unreachable = false;
+		memset(&f[i].err, 0, sizeof(f[i].err));
+		buf_init(&urls[k]);
+		f[i].rc = token_request(&f[i], &reqs[k], &urls[k], &creds[k]);
+		if (f[i].rc == 0)
+			which[k++] = i;
+		else
+			buf_free(&urls[k]);
 	}
-	registry_secret_free(creds);
-	auth_challenge_free(&ch);
-	return ret;
+	http_do_many(reqs, k, resps, errs, rcs);
+	for (size_t j = 0; j < k; j++) {
+		struct registry_token_fetch *t = &f[which[j]];
+		struct err *e = &t->err;
+		const char *reg = t->r.registry;
+		t->with_creds = creds[j] != NULL;
+		t->rc = -1;
+		if (rcs[j] < 0) {
+			*e = errs[j];
+			t->unreachable = true;
+			err_wrap(e, "cannot get a token for %s", reg);
+		} else if (resps[j].status != 200) {
+			token_status_error(&t->r, resps[j].status, t->with_creds, e);
+		} else if (registry_token_parse(buf_str(&resps[j].body), resps[j].body.len, &t->token,
+						&t->expires_in, e) < 0) {
+			char *realm = shown(t->ch.realm);
+			err_wrap(e, "cannot get a token for %s from %s", reg, realm);
+			free(realm);
+		} else {
+			t->rc = 0;
+		}
+		if (resps[j].body.p)
+			explicit_bzero(resps[j].body.p, resps[j].body.cap);
+		http_resp_free(&resps[j]);
+		http_req_free(&reqs[j]);
+		buf_free(&urls[j]);
+		registry_secret_free(creds[j]);
+	}
+	free(reqs), free(resps), free(errs), free(urls), free(creds), free(which), free(rcs);
+}
+
+int registry_basic_auth(const struct registry_auth_req *r, char **userpwd, struct err *e)
+{
+	*userpwd = NULL;
+	if (registry_find_credentials(r->auth_file, r->cred_host, r->repo, userpwd, e) < 0)
+		return err_wrap(e, "cannot read the credentials for %s", r->cred_host);
+	if (!*userpwd)
+		return err_set(e, "access denied to %s/%s (HTTP 401; no credentials for %s in "
+			       "auth.json)", r->registry, r->repo, r->cred_host);
+	return 0;
 }

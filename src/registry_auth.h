@@ -14,6 +14,7 @@
 struct auth_challenge {
 	char *scheme; /* "Bearer", "Basic" */
 	char *realm, *service, *scope;
+	char *error; /* "insufficient_scope", "invalid_token" (RFC 6750) */
 };
 int registry_parse_challenge(const char *header, struct auth_challenge *c);
 void auth_challenge_free(struct auth_challenge *c);
@@ -39,14 +40,28 @@ struct registry_auth_req {
 	long timeout_s;        /* per request */
 };
 
-/* After a 401 (resp): pick its challenge (Bearer with a realm, else Basic),
- * look up credentials, and for Bearer fetch a token.  Returns 0 with
- * either *token (Bearer) or *userpwd (Basic) set, to be freed with
- * registry_secret_free(); *with_creds says whether credentials were found.
- * -1 with e set ("access denied to docker.io/x (HTTP 401; no credentials
- * for docker.io in auth.json)"...). */
-int registry_authenticate(const struct registry_auth_req *r, const struct http_resp *resp,
-			  char **token, char **userpwd, bool *with_creds, struct err *e);
+/* Bearer tokens for n challenges at once (registry_fetch_tokens): each
+ * f[i] asks its realm, with the credentials auth.json has for cred_host
+ * when the realm may get them (registry_realm_gets_credentials).  Out:
+ * rc 0 with token (free with registry_secret_free), expires_in and
+ * with_creds; or rc -1 with err ("cannot get a token for docker.io: ...",
+ * "access denied by the token service of docker.io (HTTP 401)..."). */
+struct registry_token_fetch {
+	struct registry_auth_req r;
+	struct auth_challenge ch; /* Bearer; the caller owns and frees it */
+	char *token;
+	long expires_in;
+	bool with_creds;
+	bool unreachable; /* rc -1 because no answer came (refused, timed out) */
+	struct err err;
+	int rc;
+};
+void registry_fetch_tokens(struct registry_token_fetch *f, size_t n);
+/* For a Basic challenge: the credentials auth.json has for r->cred_host
+ * (*userpwd, free with registry_secret_free), or -1 with e set ("access
+ * denied to docker.io/x (HTTP 401; no credentials for docker.io in
+ * auth.json)"). */
+int registry_basic_auth(const struct registry_auth_req *r, char **userpwd, struct err *e);
 /* The best challenge of a 401 response; -1 when there is none. */
 int registry_pick_challenge(const struct http_resp *resp, struct auth_challenge *out);
 /* May credentials for the registry at base go to this token realm?  Only

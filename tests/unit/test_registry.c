@@ -27,6 +27,7 @@
 
 #include "http.h"
 #include "registry.h"
+#include "registry_tokens.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -624,6 +625,10 @@ struct fake_server {
 	int nparked;
 	pthread_mutex_t lock;
 	struct strv log; /* "METHOD PATH|AUTHORIZATION" per request */
+	struct strv conns; /* the connection number of each request in log */
+	int nconns;        /* connections accepted */
+	atomic_int keepalive; /* answer without "Connection: close" */
+	atomic_int expires_in; /* of the "short" repository's tokens */
 };
 
 static struct fake_server g_fake;
@@ -642,8 +647,9 @@ static void send_all(int fd, const char *s, size_t n)
 
 static void respond(int fd, int status, const char *extra_headers, const char *body)
 {
-	char *r = xasprintf("HTTP/1.1 %d X\r\nContent-Length: %zu\r\nConnection: close\r\n%s\r\n%s",
-			    status, strlen(body), extra_headers, body);
+	char *r = xasprintf("HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%s%s\r\n%s", status,
+			    strlen(body), atomic_load(&g_fake.keepalive) ? "" : "Connection: close\r\n",
+			    extra_headers, body);
 	send_all(fd, r, strlen(r));
 	free(r);
 }
@@ -659,6 +665,18 @@ static void bearer_401(int fd, const char *scope)
 
 static const char *token_for(const char *path, const char *auth)
 {
+	static _Thread_local char shortlived[128];
+	if (strstr(path, "scope=repository%3Ashort%2Fapp%3Apull")) {
+		/* a new token each time, living expires_in seconds */
+		static atomic_int serial;
+		snprintf(shortlived, sizeof(shortlived), "{\"token\":\"short-%d\",\"expires_in\":%d}",
+			 atomic_fetch_add(&serial, 1), atomic_load(&g_fake.expires_in));
+		return shortlived;
+	}
+	if (strstr(path, "scope=repository%3Ascoped%2Fapp%3Apull"))
+		return "{\"token\":\"tok-SECRET-7\",\"expires_in\":300}";
+	if (strstr(path, "scope=repository%3Ahuge%2Fapp%3Apull"))
+		return NULL; /* answered in fake_handle */
 	if (strstr(path, "scope=repository%3Abearer%2Fapp%3Apull"))
 		return "{\"token\":\"tok-SECRET-1\",\"expires_in\":300}";
 	if (strstr(path, "scope=repository%3Aprivate%2Fapp%3Apull"))
@@ -678,11 +696,22 @@ static const char *token_for(const char *path, const char *auth)
 	return NULL;
 }
 
-static void fake_handle(int fd, const char *method, const char *path, const char *auth)
+/* Answers one request; returns fd, or -1 when it was parked. */
+static int fake_handle(int fd, const char *method, const char *path, const char *auth)
 {
 	const char *digest_a = "Docker-Content-Digest: " DIGEST_A "\r\n";
 	char *h;
-	if (strcmp(method, "GET") == 0 && str_starts_with(path, "/token?")) {
+	if (strcmp(method, "GET") == 0 && str_starts_with(path, "/token?") &&
+	    strstr(path, "scope=repository%3Ahuge%2Fapp%3Apull")) {
+		struct buf b = BUF_INIT;
+		buf_init(&b);
+		buf_adds(&b, "{\"token\":\"");
+		for (int i = 0; i < 70000; i++)
+			buf_addc(&b, 'x');
+		buf_adds(&b, "\"}");
+		respond(fd, 200, "Content-Type: application/json\r\n", buf_str(&b));
+		buf_free(&b);
+	} else if (strcmp(method, "GET") == 0 && str_starts_with(path, "/token?")) {
 		const char *t = token_for(path, auth);
 		if (t)
 			respond(fd, 200, "Content-Type: application/json\r\n", t);
@@ -700,6 +729,25 @@ static void fake_handle(int fd, const char *method, const char *path, const char
 			free(h);
 		} else
 			bearer_401(fd, "bearer/app");
+	} else if (str_starts_with(path, "/v2/short/app/")) {
+		/* only the newest short-N token is good */
+		if (str_starts_with(auth, "Bearer short-"))
+			respond(fd, 200, digest_a, "");
+		else
+			bearer_401(fd, "short/app");
+	} else if (str_starts_with(path, "/v2/scoped/app/")) {
+		if (strcmp(auth, "Bearer tok-SECRET-7") == 0) {
+			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
+				      "service=\"fake.registry\",scope=\"repository:scoped/app:pull\","
+				      "error=\"insufficient_scope\"\r\n",
+				      g_fake.port);
+			respond(fd, 401, h, "");
+			free(h);
+		} else {
+			bearer_401(fd, "scoped/app");
+		}
+	} else if (str_starts_with(path, "/v2/huge/app/")) {
+		bearer_401(fd, "huge/app");
 	} else if (str_starts_with(path, "/v2/private/app/")) {
 		if (strcmp(auth, "Bearer tok-SECRET-3") == 0)
 			respond(fd, 200, "Docker-Content-Digest: " DIGEST_B "\r\n", "");
@@ -754,7 +802,14 @@ static void fake_handle(int fd, const char *method, const char *path, const char
 		send_all(fd, "HTTP/1.1 2", 10);
 	} else if (str_starts_with(path, "/v2/cutheader/app/")) {
 		send_all(fd, "HTTP/1.1 200 OK\r\nDocker-Content-Di", 34);
-	} else if (str_starts_with(path, "/v2/slow/app/")) {
+	} else if (str_starts_with(path, "/v2/deadrealm/app/")) {
+		respond(fd, 401, "WWW-Authenticate: Bearer realm=\"http://127.0.0.1:1/token\"\r\n", "");
+	} else if (str_starts_with(path, "/v2/slowtok/app/")) {
+		h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/slowtoken\"\r\n",
+			      g_fake.port);
+		respond(fd, 401, h, "");
+		free(h);
+	} else if (str_starts_with(path, "/v2/slow/app/") || str_starts_with(path, "/slowtoken")) {
 		pthread_mutex_lock(&g_fake.lock);
 		if (g_fake.nparked < 16) {
 			g_fake.parked[g_fake.nparked++] = fd;
@@ -766,16 +821,15 @@ static void fake_handle(int fd, const char *method, const char *path, const char
 	} else {
 		respond(fd, 404, "", "{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}");
 	}
-	if (fd >= 0)
-		close(fd);
+	return fd;
 }
 
-static void fake_serve(int fd)
+/* One request from fd: 0 when answered, 1 when parked, -1 when there
+ * was none to read. */
+static int fake_serve_one(int fd, int conn)
 {
 	char req[16384];
 	size_t n = 0;
-	struct timeval tv = { .tv_sec = 5 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	while (n < sizeof(req) - 1) {
 		ssize_t r = recv(fd, req + n, sizeof(req) - 1 - n, 0);
 		if (r <= 0)
@@ -787,10 +841,8 @@ static void fake_serve(int fd)
 	}
 	req[n] = '\0';
 	char method[16] = "", path[4096] = "", auth[1024] = "";
-	if (sscanf(req, "%15s %4095s", method, path) != 2) {
-		close(fd);
-		return;
-	}
+	if (sscanf(req, "%15s %4095s", method, path) != 2)
+		return -1;
 	for (char *line = strstr(req, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
 		if (strncasecmp(line + 2, "Authorization: ", 15) == 0) {
 			size_t l = strcspn(line + 17, "\r\n");
@@ -799,8 +851,29 @@ static void fake_serve(int fd)
 	}
 	pthread_mutex_lock(&g_fake.lock);
 	strv_pushf(&g_fake.log, "%s %s|%s", method, path, auth);
+	strv_pushf(&g_fake.conns, "%d", conn);
 	pthread_mutex_unlock(&g_fake.lock);
-	fake_handle(fd, method, path, auth);
+	return fake_handle(fd, method, path, auth) < 0 ? 1 : 0;
+}
+
+static void fake_serve(int fd)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	int conn = ++g_fake.nconns;
+	int rc = fake_serve_one(fd, conn);
+	if (rc == 1)
+		return; /* parked: closed at teardown */
+	if (rc < 0) {
+		close(fd);
+		return;
+	}
+	/* kept alive: more requests on it, while they come quickly */
+	struct timeval quick = { .tv_usec = 300000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &quick, sizeof(quick));
+	while (atomic_load(&g_fake.keepalive) && fake_serve_one(fd, conn) == 0)
+		;
+	close(fd);
 }
 
 static void *fake_main(void *arg)
@@ -836,6 +909,14 @@ static int fake_setup(void **state)
 	return pthread_create(&g_fake.thread, NULL, fake_main, NULL) == 0 ? 0 : -1;
 }
 
+/* Each test starts as a new command with no cache. */
+static int fresh_command(void **state)
+{
+	(void)state;
+	registry_tokens_reset();
+	return 0;
+}
+
 static int fake_teardown(void **state)
 {
 	(void)state;
@@ -845,6 +926,7 @@ static int fake_teardown(void **state)
 	for (int i = 0; i < g_fake.nparked; i++)
 		close(g_fake.parked[i]);
 	strv_free(&g_fake.log);
+	strv_free(&g_fake.conns);
 	pthread_mutex_destroy(&g_fake.lock);
 	free(g_basic_ok);
 	rm_rf(g_tmp);
@@ -885,6 +967,7 @@ static int fake_head(const char *name, long timeout_s, struct registry_answer *a
 	struct err e = { 0 };
 	char *ref = xasprintf("%s/app", name);
 	assert_int_equal(image_ref_parse(ref, &r, &e), 0);
+	registry_tokens_reset(); /* each call is a command of its own */
 	int rc = registry_head_digest(&o, &r, a);
 	assert_no_secret(a->err.msg);
 	if (rc == 0) {
@@ -1019,10 +1102,11 @@ static void test_fake_denied(void **state)
 	expect_fake_error("denied", 401, "access denied to docker.io/denied/app (HTTP 401)");
 	expect_fake_error("nochallenge", 401, "access denied to docker.io/nochallenge/app (HTTP 401");
 	expect_fake_error("filerealm", 401, "invalid realm 'file:///etc/passwd'");
-	expect_fake_error("crlf", 401, "the token service of docker.io answered without a valid token");
-	expect_fake_error("notoken", 401, "the token service of docker.io answered without a valid token");
-	expect_fake_error("garbage", 401, "cannot get a token for docker.io: token answer from "
-					    "http://127.0.0.1:");
+	expect_fake_error("crlf", 401, "the token answer holds a token with spaces or control "
+				       "characters");
+	expect_fake_error("notoken", 401, "the token answer holds no token");
+	expect_fake_error("garbage", 401, "cannot get a token for docker.io from http://127.0.0.1:");
+	expect_fake_error("garbage", 401, "/token: token answer:1:");
 }
 
 static void test_fake_basic_without_credentials(void **state)
@@ -1088,6 +1172,278 @@ static void test_fake_transport_errors(void **state)
 	assert_contains(a.err.msg, "cannot reach docker.io (http://127.0.0.1:");
 	assert_contains(a.err.msg, "imed out");
 	registry_answer_free(&a);
+}
+
+
+/* ---- tokens: one per repository per command, the cache ---- */
+
+static size_t fake_count(const char *prefix)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&g_fake.lock);
+	for (size_t i = 0; i < g_fake.log.n; i++)
+		n += str_starts_with(g_fake.log.v[i], prefix);
+	pthread_mutex_unlock(&g_fake.lock);
+	return n;
+}
+
+static void fake_log_clear(void)
+{
+	pthread_mutex_lock(&g_fake.lock);
+	strv_free(&g_fake.log);
+	strv_free(&g_fake.conns);
+	pthread_mutex_unlock(&g_fake.lock);
+}
+
+/* HEAD each of names ("bearer/app:t1"...) in one batch through the fake,
+ * auth.json giving user:pw-SECRET-2 for its private/ namespace only;
+ * cache: the token cache or NULL.  Returns how many answered a digest. */
+static size_t fake_batch(const char *const *names, size_t n, const char *cache, long timeout_s,
+			 struct registry_answer *ans)
+{
+	char *mirrors = xasprintf("docker.io=http://127.0.0.1:%d", g_fake.port);
+	char *file = path_join(g_tmp, "batch-auth.json");
+	char *key = xasprintf("127.0.0.1:%d/private", g_fake.port);
+	const char *kv[] = { key, "user:pw-SECRET-2", NULL };
+	char *text = auth_json(kv);
+	write_text(file, text);
+	struct registry_opts o = { .mirrors = mirrors, .auth_file = file, .timeout_s = timeout_s,
+				   .token_cache = cache };
+	struct image_ref *refs = xcalloc(n, sizeof(*refs));
+	for (size_t i = 0; i < n; i++) {
+		struct err e = { 0 };
+		assert_int_equal(image_ref_parse(names[i], &refs[i], &e), 0);
+	}
+	registry_head_many(&o, refs, n, ans);
+	size_t ok = 0;
+	for (size_t i = 0; i < n; i++) {
+		assert_no_secret(ans[i].err.msg);
+		ok += ans[i].ok;
+		image_ref_free(&refs[i]);
+	}
+	free(refs), free(text), free(key), free(file), free(mirrors);
+	return ok;
+}
+
+static void answers_free(struct registry_answer *ans, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		registry_answer_free(&ans[i]);
+}
+
+static void test_token_shared(void **state)
+{
+	(void)state;
+	const char *names[] = { "bearer/app:t1", "bearer/app:t2", "bearer/app:t3",
+				"bearer/app:t4", "bearer/app:t5", "bearer/app:t6" };
+	struct registry_answer ans[6];
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 6, NULL, 5, ans), 6);
+	answers_free(ans, 6);
+	assert_int_equal(fake_count("GET /token?"), 1); /* not one per backend */
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/manifests/"), 12);
+	/* later in the same command: the token is reused, no 401 first */
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 3, NULL, 5, ans), 3);
+	answers_free(ans, 3);
+	assert_int_equal(fake_count("GET /token?"), 0);
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/manifests/t1|Bearer tok-SECRET-1"), 1);
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/manifests/"), 3);
+}
+
+static void test_token_cache(void **state)
+{
+	(void)state;
+	char *cache = path_join(g_tmp, "cache/registry-tokens.json");
+	const char *names[] = { "bearer/app:t1", "bearer/app:t2", "private/app:p1" };
+	struct registry_answer ans[3];
+	unlink(cache);
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 3, cache, 5, ans), 3);
+	answers_free(ans, 3);
+	assert_int_equal(fake_count("GET /token?"), 2);
+	/* kept: the anonymous token and the challenge, never the token got
+	 * with credentials; only the owner may read it */
+	struct stat st;
+	assert_int_equal(stat(cache, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	struct buf b = BUF_INIT;
+	struct err e = { 0 };
+	buf_init(&b);
+	assert_int_equal(read_file(cache, 1 << 20, &b, &e), 0);
+	assert_contains(buf_str(&b), "tok-SECRET-1");
+	assert_contains(buf_str(&b), "\"service\": \"fake.registry\"");
+	assert_null(strstr(buf_str(&b), "tok-SECRET-3"));
+	assert_null(strstr(buf_str(&b), "pw-SECRET-2"));
+	buf_free(&b);
+
+	/* the next command: the anonymous token from the cache, the other
+	 * asked for before the first HEAD (the challenge is known) */
+	registry_tokens_reset();
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 3, cache, 5, ans), 3);
+	answers_free(ans, 3);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	assert_int_equal(fake_count("GET /token?service=fake.registry&scope=repository%3Aprivate"
+				    "%2Fapp%3Apull|Basic "), 1);
+	assert_int_equal(fake_count("HEAD /v2/"), 3); /* no 401 round trip */
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/manifests/t1|Bearer tok-SECRET-1"), 1);
+
+	/* a kept token the registry refuses (revoked): one new token */
+	write_text(cache, "{\"version\": 1, \"tokens\": [{\"base\": \"x\", \"repo\": \"y\"},"
+			  " {\"base\": \"http://127.0.0.1:1\", \"repo\": \"bearer/app\", "
+			  "\"token\": \"a b\", \"expires_at\": 99999999999, \"lifetime\": 300}]}");
+	registry_tokens_reset();
+	fake_log_clear();
+	char *text = registry_tokens_dump(now_unix());
+	assert_null(strstr(text, "a b"));
+	free(text);
+	char *revoked = xasprintf("{\"version\": 1, \"tokens\": [{\"base\": \"http://127.0.0.1:%d\","
+				  " \"repo\": \"bearer/app\", \"token\": \"revoked-1\", "
+				  "\"expires_at\": %lld, \"lifetime\": 300}]}",
+				  g_fake.port, (long long)now_unix() + 200);
+	write_text(cache, revoked);
+	free(revoked);
+	assert_int_equal(fake_batch(names, 2, cache, 5, ans), 2);
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/manifests/t1|Bearer revoked-1"), 1);
+	assert_int_equal(fake_count("GET /token?"), 1);
+
+	/* a cache that is not one is ignored, then rewritten */
+	write_text(cache, "{\"version\": 1, \"tokens\": [");
+	registry_tokens_reset();
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 2, cache, 5, ans), 2);
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	buf_init(&b);
+	assert_int_equal(read_file(cache, 1 << 20, &b, &e), 0);
+	assert_contains(buf_str(&b), "tok-SECRET-1");
+	buf_free(&b);
+	registry_tokens_reset();
+	free(cache);
+}
+
+/* A token that expires during the command is renewed before use. */
+static void test_token_expiry(void **state)
+{
+	(void)state;
+	const char *names[] = { "short/app:a", "short/app:b" };
+	struct registry_answer ans[2];
+	atomic_store(&g_fake.expires_in, 1);
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 2, NULL, 5, ans), 2);
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	sleep(2);
+	assert_int_equal(fake_batch(names, 2, NULL, 5, ans), 2);
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("GET /token?"), 2);
+	/* asked before the HEADs: the challenge is known */
+	assert_int_equal(fake_count("HEAD /v2/short/app/manifests/a|Bearer short-"), 2);
+	assert_int_equal(fake_count("HEAD /v2/short/app/manifests/a|"), 3);
+}
+
+/* insufficient_scope with a token just fetched: said, not retried */
+static void test_token_insufficient_scope(void **state)
+{
+	(void)state;
+	const char *names[] = { "scoped/app:a", "scoped/app:b" };
+	struct registry_answer ans[2];
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 2, NULL, 5, ans), 0);
+	for (int i = 0; i < 2; i++) {
+		assert_contains(ans[i].err.msg, "access denied to docker.io/scoped/app (HTTP 401, "
+						"insufficient_scope)");
+		assert_int_equal(ans[i].status, 401);
+	}
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	assert_int_equal(fake_count("HEAD /v2/scoped/app/"), 4);
+}
+
+/* Bad token services: one line per backend, no secret. */
+static void test_token_bad_services(void **state)
+{
+	(void)state;
+	const char *names[] = { "huge/app:a", "huge/app:b", "deadrealm/app:a", "slowtok/app:a",
+				"bearer/app:a" };
+	struct registry_answer ans[5];
+	fake_log_clear();
+	double t0 = now_mono();
+	size_t got = fake_batch(names, 5, NULL, 1, ans);
+	assert_int_equal(got, 1);
+	assert_true(now_mono() - t0 < 4); /* the slow one is not waited for twice */
+	assert_contains(ans[0].err.msg, "holds a token of 70000 bytes (at most 65536)");
+	assert_string_equal(ans[0].err.msg, ans[1].err.msg);
+	assert_contains(ans[2].err.msg, "cannot get a token for docker.io: http://127.0.0.1:1/token");
+	assert_contains(ans[3].err.msg, "cannot get a token for docker.io: ");
+	assert_contains(ans[3].err.msg, "imed out");
+	for (int i = 0; i < 4; i++)
+		assert_null(strchr(ans[i].err.msg, '\n'));
+	assert_int_equal(fake_count("GET /token?"), 2); /* huge once, bearer once */
+	answers_free(ans, 5);
+}
+
+/* Connections are kept: a command's requests to a host share one. */
+static void test_keepalive(void **state)
+{
+	(void)state;
+	struct registry_answer a;
+	atomic_store(&g_fake.keepalive, 1);
+	fake_log_clear();
+	int before = g_fake.nconns;
+	const char *one[] = { "bearer/app:k1" }, *two[] = { "bearer/app:k2" };
+	assert_int_equal(fake_batch(one, 1, NULL, 5, &a), 1);
+	registry_answer_free(&a);
+	assert_int_equal(fake_batch(two, 1, NULL, 5, &a), 1);
+	registry_answer_free(&a);
+	atomic_store(&g_fake.keepalive, 0);
+	assert_int_equal(fake_count("HEAD /v2/bearer/app/"), 3);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	assert_int_equal(g_fake.nconns - before, 1);
+	http_pool_cleanup();
+}
+
+static void test_token_parse(void **state)
+{
+	(void)state;
+	char *t;
+	long x;
+	struct err e = { 0 };
+	const char *ok1 = "{\"token\":\"abc\",\"access_token\":\"abc\",\"expires_in\":300,"
+			  "\"issued_at\":\"2026-11-30T12:00:00Z\"}";
+	assert_int_equal(registry_token_parse(ok1, strlen(ok1), &t, &x, &e), 0);
+	assert_string_equal(t, "abc");
+	assert_int_equal(x, 300);
+	registry_secret_free(t);
+	const char *ok2 = "{\"access_token\":\"def\"}"; /* no expires_in: 60 s */
+	assert_int_equal(registry_token_parse(ok2, strlen(ok2), &t, &x, &e), 0);
+	assert_string_equal(t, "def");
+	assert_int_equal(x, 60);
+	registry_secret_free(t);
+	const char *ok3 = "{\"token\":\"\",\"access_token\":\"g\",\"expires_in\":99999999999}";
+	assert_int_equal(registry_token_parse(ok3, strlen(ok3), &t, &x, &e), 0);
+	assert_string_equal(t, "g");
+	assert_int_equal(x, 7L * 24 * 3600);
+	registry_secret_free(t);
+	const struct {
+		const char *in, *want;
+	} bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{}", "holds no token" },
+		{ "{\"token\": 5}", "holds no token" },
+		{ "{\"token\": \"a\\u0000b\"}", "control characters" },
+		{ "{\"token\": \"ab\", \"expires_in\": \"300\"}", "expires_in is not a whole number" },
+		{ "{\"token\": \"SECRET", "token answer:" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		assert_int_equal(registry_token_parse(bad[i].in, strlen(bad[i].in), &t, &x, &e), -1);
+		assert_null(t);
+		assert_contains(e.msg, bad[i].want);
+		assert_no_secret(e.msg);
+	}
 }
 
 /* ---- the real registry (Debian's docker-registry) ---- */
@@ -1407,17 +1763,24 @@ int main(void)
 		cmocka_unit_test(test_auth_lookup),
 		cmocka_unit_test(test_auth_default_search),
 		cmocka_unit_test(test_realm_gets_credentials),
+		cmocka_unit_test(test_token_parse),
 	};
 	const struct CMUnitTest fake[] = {
-		cmocka_unit_test(test_fake_bearer),
-		cmocka_unit_test(test_fake_bearer_anonymous),
-		cmocka_unit_test(test_fake_bearer_credentials),
-		cmocka_unit_test(test_fake_bearer_realm_elsewhere),
-		cmocka_unit_test(test_fake_basic),
-		cmocka_unit_test(test_fake_basic_without_credentials),
-		cmocka_unit_test(test_fake_denied),
-		cmocka_unit_test(test_fake_status_errors),
-		cmocka_unit_test(test_fake_transport_errors),
+		cmocka_unit_test_setup(test_fake_bearer, fresh_command),
+		cmocka_unit_test_setup(test_fake_bearer_anonymous, fresh_command),
+		cmocka_unit_test_setup(test_fake_bearer_credentials, fresh_command),
+		cmocka_unit_test_setup(test_fake_bearer_realm_elsewhere, fresh_command),
+		cmocka_unit_test_setup(test_fake_basic, fresh_command),
+		cmocka_unit_test_setup(test_fake_basic_without_credentials, fresh_command),
+		cmocka_unit_test_setup(test_fake_denied, fresh_command),
+		cmocka_unit_test_setup(test_fake_status_errors, fresh_command),
+		cmocka_unit_test_setup(test_fake_transport_errors, fresh_command),
+		cmocka_unit_test_setup(test_token_shared, fresh_command),
+		cmocka_unit_test_setup(test_token_cache, fresh_command),
+		cmocka_unit_test_setup(test_token_expiry, fresh_command),
+		cmocka_unit_test_setup(test_token_insufficient_scope, fresh_command),
+		cmocka_unit_test_setup(test_token_bad_services, fresh_command),
+		cmocka_unit_test_setup(test_keepalive, fresh_command),
 	};
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test(test_real_head_digest),
