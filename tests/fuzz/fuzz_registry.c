@@ -38,9 +38,10 @@ static void fuzz_challenge(const char *header)
 		check_field("realm", c.realm);
 		check_field("service", c.service);
 		check_field("scope", c.scope);
+		check_field("error", c.error);
 	} else if (rc != -1) {
 		fuzz_fail("registry_parse_challenge returned %d", rc);
-	} else if (c.scheme || c.realm || c.service || c.scope) {
+	} else if (c.scheme || c.realm || c.service || c.scope || c.error) {
 		fuzz_fail("registry_parse_challenge failed but left fields set");
 	}
 	auth_challenge_free(&c);

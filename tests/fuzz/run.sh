@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index upstream hoststate adopt)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index upstream hoststate adopt token)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -47,6 +47,7 @@ declare -A MAX_LEN=(
 	[upstream]=65536    # several pages of tags
 	[hoststate]=16384  # a cmdline, limits or probe output; dpkg status past a few paragraphs
 	[adopt]=32768      # a toolbox container's inspect answer is about 10 KiB
+	[token]=131072    # a token answer past REGISTRY_TOKEN_MAX (64 KiB); a cache file
 )
 
 usage() {
