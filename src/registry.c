@@ -203,6 +203,12 @@ static void job_start(struct job *j)
 {
 	if (!j->base)
 		return;
+	char *refused = registry_tokens_refused(j->base, j->ref->repo);
+	if (refused) { /* said once per command, not asked again */
+		err_set(&j->err, "%s", refused);
+		free(refused);
+		return;
+	}
 	j->rc = 0;
 	j->state = J_HEAD;
 	if (j->userpwd)
@@ -294,6 +300,7 @@ static void tokens_round(struct job **js, size_t n)
 		if (t->rc < 0) {
 			j->err = t->err;
 			job_fail(j);
+			registry_tokens_refuse(j->base, j->ref->repo, j->err.msg);
 			continue;
 		}
 		registry_secret_free(j->token);
@@ -349,6 +356,7 @@ static void job_unauthorized(struct job *j)
 				j->with_creds ? "; check the credentials in auth.json"
 					      : "; the repository may be private or may not exist");
 		auth_challenge_free(&ch);
+		registry_tokens_refuse(j->base, repo, j->err.msg);
 		job_fail(j);
 		return;
 	}

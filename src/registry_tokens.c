@@ -36,6 +36,7 @@ static struct {
 	size_t ntokens;
 	struct challenge_entry challenges[ENTRIES_MAX];
 	size_t nchallenges;
+	struct strv refused; /* "base\nrepo\nmessage" */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* visible ASCII only: it goes back in a header */
@@ -119,6 +120,7 @@ static void clear_locked(void)
 		free(g.challenges[i].service);
 	}
 	g.ntokens = g.nchallenges = 0;
+	strv_free(&g.refused);
 }
 
 void registry_tokens_reset(void)
@@ -311,6 +313,31 @@ void registry_tokens_drop(const char *base, const char *repo, const char *token)
 		*t = g.tokens[--g.ntokens];
 	}
 	pthread_mutex_unlock(&g.lock);
+}
+
+char *registry_tokens_refused(const char *base, const char *repo)
+{
+	char *res = NULL;
+	size_t bl = strlen(base), rl = strlen(repo);
+	pthread_mutex_lock(&g.lock);
+	for (size_t i = 0; i < g.refused.n && !res; i++) {
+		const char *r = g.refused.v[i];
+		if (strncmp(r, base, bl) == 0 && r[bl] == '\n' && strncmp(r + bl + 1, repo, rl) == 0 &&
+		    r[bl + 1 + rl] == '\n')
+			res = xstrdup(r + bl + rl + 2);
+	}
+	pthread_mutex_unlock(&g.lock);
+	return res;
+}
+
+void registry_tokens_refuse(const char *base, const char *repo, const char *msg)
+{
+	char *known = registry_tokens_refused(base, repo);
+	pthread_mutex_lock(&g.lock);
+	if (!known && g.refused.n < ENTRIES_MAX)
+		strv_pushf(&g.refused, "%s\n%s\n%s", base, repo, msg);
+	pthread_mutex_unlock(&g.lock);
+	free(known);
 }
 
 int registry_tokens_challenge(const char *base, char **realm, char **service)

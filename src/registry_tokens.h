@@ -31,6 +31,12 @@ void registry_tokens_put(const char *base, const char *repo, const char *token, 
 /* Forget token for repo at base (if it is still the one kept): it was
  * refused. */
 void registry_tokens_drop(const char *base, const char *repo, const char *token);
+/* Authentication to repo at base failed for good in this command (a token
+ * refused, insufficient_scope, no token service): later requests of the
+ * command fail with the same message instead of asking again.
+ * registry_tokens_refused() returns it (caller frees) or NULL. */
+void registry_tokens_refuse(const char *base, const char *repo, const char *msg);
+char *registry_tokens_refused(const char *base, const char *repo);
 /* The Bearer challenge last seen from base: 0 with *realm and *service
  * (caller frees; service may be NULL), -1 when none is known. */
 int registry_tokens_challenge(const char *base, char **realm, char **service);

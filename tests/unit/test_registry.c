@@ -1360,6 +1360,12 @@ static void test_token_insufficient_scope(void **state)
 	answers_free(ans, 2);
 	assert_int_equal(fake_count("GET /token?"), 1);
 	assert_int_equal(fake_count("HEAD /v2/scoped/app/"), 4);
+	/* later in the command (the tag list walk): the same line, no request */
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 1, NULL, 5, ans), 0);
+	assert_contains(ans[0].err.msg, "(HTTP 401, insufficient_scope)");
+	registry_answer_free(&ans[0]);
+	assert_int_equal(fake_count(""), 0);
 }
 
 /* Bad token services: one line per backend, no secret. */
