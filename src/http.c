@@ -115,15 +115,14 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Set up x->h for req (the handle is made by the caller). */
+/* Set up x->h for req (the handle is made, resp initialised by the
+ * caller). */
 static int xfer_setup(struct xfer *x, const struct http_req *req, struct http_resp *resp,
 		      struct err *e)
 {
 	CURL *h = x->h;
 	x->t = (struct transfer){ .req = req, .resp = resp, .e = e };
 	x->errbuf[0] = '\0';
-	resp->status = 0;
-	buf_init(&resp->body);
 	SETOPT(h, CURLOPT_URL, req->url);
 	SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);

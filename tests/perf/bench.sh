@@ -26,8 +26,14 @@
 #      every stable and experimental backend (11) with its one tag list walk,
 #      vs the upstream-style script over the same 11 tags: wall time and
 #      registry requests (target: 0 manifest GETs, 1 tags/list walk)
+#  10  live `tbx status` of 5 and of 12 backends against a registry with token
+#      auth ~100 ms away (tests/testbed token-up), no token cached: wall time
+#      vs the floor (one token request + one HEAD, each on a new connection,
+#      with curl), and token requests (target: <= 1.3x the floor, exactly 1)
+#  11  the same for a no-op `tbx refresh`
 #
 # Knobs: TBX_BENCH_REPEAT (5), TBX_BENCH_RECORDS (10000),
+# TBX_BENCH_TOKEN_DELAY_MS (50: the token registry's delay each way),
 # TBX_BENCH_LONG_MS (10000, the length of the bench in item 6),
 # TBX_BIN (default ./tbx; copied first, so a rebuild during the run does not
 # change what is measured), TBX_BENCH_OUT (also write the table there),
@@ -388,6 +394,84 @@ for i in $(seq "$REPEAT"); do
 	add scriptu.reqs "$(all_reqs "$m")"
 done
 
+# --- 10, 11: the registry as Docker Hub is: token auth, ~100 ms away
+# tests/testbed token-up: docker-registry with `auth: token` and a JWT token
+# server behind a proxy holding each chunk 50 ms each way (a new connection
+# costs one more round trip).  Podman pulls through it too.  Each tbx run
+# starts with no cached token (the remembered challenge kept: the second
+# run of a day), so it asks for exactly one token per repository; the floor
+# is what any client must do: one token request and one HEAD, each on a new
+# connection (two curl calls).
+TOKEN_DELAY_MS=${TBX_BENCH_TOKEN_DELAY_MS:-50}
+log "10, 11: token registry ~$((2 * TOKEN_DELAY_MS)) ms away"
+if "$TESTBED" token-up "$BED" "$TOKEN_DELAY_MS" >"$WORK/token-up.log" 2>&1; then
+	# shellcheck disable=SC1091
+	. "$BED/token/env"
+	TOKEN_OK=1
+else
+	tail -n 5 "$WORK/token-up.log" >&2
+	log "the token registry did not come up; rows 10 and 11 are n/a"
+	TOKEN_OK=0
+fi
+T12=$WORK/home12 # upstream's 11 channels and rocm-7.2: 12 backends
+mkdir -p "$T12/containers" "$T12/manifests"
+cp "$UH"/containers/*.json "$T12/containers/"
+rm -f "$T12/containers/rocm7-nightlies.json"
+cp "$TBX_HOME/manifests/models.json" "$T12/manifests/"
+IDS12=$(for f in "$T12"/containers/*.json; do basename "$f" .json; done | tr '\n' ' ')
+token_counts() { curl -s "$TB_TOKEN_SERVER/_counts" | jq -r '.by_agent.tbx // 0'; }
+# forget the tokens, keep the challenge (as after a token's 5 minutes)
+cold_tokens() { # HOME
+	local c=$1/cache/registry-tokens.json
+	[ -f "$c" ] && jq 'del(.tokens)' "$c" >"$c.tmp" && mv -f "$c.tmp" "$c"
+}
+floor() {
+	local tok
+	tok=$(curl -sf "$TB_TOKEN_REALM?service=tbx-testbed-registry&scope=repository:kyuz0/amd-strix-halo-toolboxes:pull" |
+		sed -n 's/.*"token": *"\([^"]*\)".*/\1/p') || return 1
+	[ -n "$tok" ] || return 1
+	curl -sf -o /dev/null -I -H "Authorization: Bearer $tok" \
+		-H "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json" \
+		"http://$TB_TOKEN_REGISTRY/v2/kyuz0/amd-strix-halo-toolboxes/manifests/vulkan-radv"
+}
+# tk KEY HOME CMD...: a cold-token tbx run through the token registry, with
+# its wall time and its token requests (KEY.tok)
+tk() {
+	local key=$1 home=$2 n0
+	shift 2
+	cold_tokens "$home"
+	n0=$(token_counts)
+	tm "$key" env TBX_HOME="$home" TBX_REGISTRY_MIRROR="$TB_TOKEN_MIRROR" REGISTRY_AUTH_FILE="$TB_AUTH_FILE" \
+		"${TBXU[@]}" "$@"
+	add "$key.tok" $(($(token_counts) - n0))
+}
+if [ "$TOKEN_OK" = 1 ]; then
+	for h in "$TBX_HOME" "$T12"; do
+		TBX_HOME=$h TBX_REGISTRY_MIRROR=$TB_TOKEN_MIRROR REGISTRY_AUTH_FILE=$TB_AUTH_FILE \
+			tbx refresh --include-amdvlk --include-experimental >"$WORK/out" 2>&1 ||
+			log "the first refresh through the token registry failed ($h): $(tail -n 1 "$WORK/out")"
+	done
+	# shellcheck disable=SC2086
+	TBX_HOME=$T12 TBX_REGISTRY_MIRROR=$TB_TOKEN_MIRROR REGISTRY_AUTH_FILE=$TB_AUTH_FILE \
+		tbx refresh $IDS12 >"$WORK/out" 2>&1 || log "the first refresh of 12 failed: $(tail -n 1 "$WORK/out")"
+	log "10, 11: live status and no-op refresh of 5 and 12 backends vs the floor (x$REPEAT)"
+	for i in $(seq "$REPEAT"); do
+		tw floor floor
+		tk status5 "$TBX_HOME" status
+		tk refresh5 "$TBX_HOME" refresh --include-amdvlk
+		tw floor floor
+		tk status12 "$T12" status
+		# shellcheck disable=SC2086
+		tk refresh12 "$T12" refresh $IDS12
+	done
+	# informative: with the anonymous token cached (the next run within 5 minutes)
+	for i in $(seq "$REPEAT"); do
+		tm status5w env TBX_HOME="$TBX_HOME" TBX_REGISTRY_MIRROR="$TB_TOKEN_MIRROR" \
+			REGISTRY_AUTH_FILE="$TB_AUTH_FILE" "${TBXU[@]}" status
+	done
+	"$TESTBED" token-down "$BED" >/dev/null 2>&1 || log "tests/testbed token-down failed"
+fi
+
 # --- 7: report and results over NREC records
 RH=$WORK/rhome
 mkdir -p "$RH/results"
@@ -524,6 +608,17 @@ sug=$(med scriptu.get) sut=$(med scriptu.tags) sur=$(med scriptu.reqs)
 ok9=$(cond "$(maxof refreshu.get)" "==" 0)
 [ "$ok9" = met ] && [ "$(maxof refreshu.tags)" != 1 ] && ok9="**MISSED**"
  bnm=$(maxof bench.rss bencho.rss long.rss)
+flw=$(med floor.wall)
+# 10, 11: every run exactly one token request, the median within 1.3x the floor
+tok_row() { # NUM LABEL KEY
+	local w t ok r
+	w=$(med "$3.wall")
+	t=$(maxof "$3.tok")
+	r=$(ratio "$w" "$flw")
+	ok=$(cond "${r%x}" "<=" 1.3)
+	[ "$ok" = met ] && [ "$(all1 "$3.tok")" != 1 ] && ok="**MISSED** (token requests: ${S[$3.tok]:-})"
+	echo "| $1 | $2: wall / token requests (max) | $(ms "$w") / $t | floor: $(ms "$flw") | $r | <= 1.3x the floor, 1 token | $ok |"
+}
 
 # 1: every run all zero; 3: every run exactly 1 and 1
 ok1=$(cond "$r0max" "==" 0)
@@ -564,11 +659,18 @@ TABLE=$WORK/table.md
 	echo "| 8 | peak RSS of \`tbx bench\` (max of all runs) | $(mb "$bnm") | | | < 16 MB | $(cond "$bnm" "<" 16384) |"
 	echo "| 9 | upstream's tag set today: no-op refresh of $n_up stable and experimental backends: manifest GETs / tags/list GETs / registry requests | $rug / $rut / $rur | script: $sug / $sut / $sur | | 0 GETs, 1 tags/list walk | $ok9 |"
 	echo "| 9 | the same, wall time | $(ms "$ruw") | script: $(ms "$suw") | $(ratio "$suw" "$ruw") | | |"
+	tok_row 10 "live \`tbx status\`, 5 backends, token registry ~$((2 * TOKEN_DELAY_MS)) ms away, no token cached" status5
+	tok_row 10 "the same, 12 backends" status12
+	tok_row 11 "no-op \`tbx refresh\`, 5 backends (HEADs and the tags/list walk)" refresh5
+	tok_row 11 "the same, 12 backends" refresh12
+	echo "| 10 | live \`tbx status\`, 5 backends, anonymous token cached (informative) | $(ms "$(med status5w.wall)") | floor: $(ms "$flw") | $(ratio "$(med status5w.wall)" "$flw") | | |"
 	echo
 	echo "- Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
 		"status $(rng status.wall), inspect x10 $(rng inspect.wall);" \
 		"bench $(rng bench.wall), bench --offline $(rng bencho.wall), direct x2 $(rng direct.wall);" \
-		"report $(rng report.wall), report --html $(rng html.wall), results $(rng results.wall)."
+		"report $(rng report.wall), report --html $(rng html.wall), results $(rng results.wall);" \
+		"floor $(rng floor.wall), token status 5 $(rng status5.wall) / 12 $(rng status12.wall)," \
+		"token refresh 5 $(rng refresh5.wall) / 12 $(rng refresh12.wall)."
 	echo "- Records: $GEN_NAME ($shape)."
 	for k in bench.own bencho.own; do
 		[ -s "$WORK/own.$k" ] || continue
