@@ -538,6 +538,66 @@ static const struct record *latest(const struct report_series *s)
 	return s->runs[s->n - 1];
 }
 
+struct picked {
+	const struct report_model *m;
+	const struct report_series *s;
+};
+
+static int cmp_picked(const void *a, const void *b)
+{
+	const struct picked *x = a, *y = b;
+	int c = strcmp(x->s->backend, y->s->backend);
+	return c ? c : (x->m > y->m) - (x->m < y->m); /* then the rows' order */
+}
+
+#define ROWS_NAMED 3
+
+/* One list of the warnings section, a channel at a time: every backend
+ * whose latest run of some row pick selects, said by say (for its newest
+ * such run), then the rows.  Nothing when none. */
+static size_t add_backend_list(struct buf *b, const struct report *r, const char *title,
+			       const char *intro, series_pick pick, series_say say)
+{
+	size_t n = 0, cap = 8;
+	struct picked *p = xcalloc(cap, sizeof(*p));
+	for (size_t i = 0; i < r->n_models; i++)
+		for (size_t j = 0; j < r->models[i].n; j++) {
+			if (!pick(&r->models[i].series[j]))
+				continue;
+			if (n == cap)
+				p = xrealloc(p, (cap *= 2) * sizeof(*p));
+			p[n++] = (struct picked){ &r->models[i], &r->models[i].series[j] };
+		}
+	qsort(p, n, sizeof(*p), cmp_picked);
+	if (n)
+		buf_addf(b, "<h3>%s</h3>\n<p class=\"note\">%s</p>\n<ul class=\"warn\">\n", title,
+			 intro);
+	for (size_t i = 0; i < n;) {
+		size_t end = i + 1, newest = i;
+		for (; end < n && strcmp(p[end].s->backend, p[i].s->backend) == 0; end++)
+			if (latest(p[end].s)->started_at > latest(p[newest].s)->started_at)
+				newest = end;
+		buf_adds(b, "<li><strong>");
+		add_text(b, p[i].s->backend, 256);
+		buf_adds(b, "</strong>: ");
+		say(b, p[newest].s);
+		buf_addf(b, "; %zu row%s: ", end - i, end - i == 1 ? "" : "s");
+		for (size_t k = i; k < end && k < i + ROWS_NAMED; k++) {
+			buf_adds(b, k > i ? ", " : "");
+			add_text(b, p[k].m->name, TEXT_SHOWN_MAX);
+		}
+		if (end - i > ROWS_NAMED)
+			buf_addf(b, " and %zu more", end - i - ROWS_NAMED);
+		add_when(b, latest(p[newest].s));
+		buf_adds(b, "</li>\n");
+		i = end;
+	}
+	if (n)
+		buf_adds(b, "</ul>\n");
+	free(p);
+	return n;
+}
+
 static bool pick_failed(const struct report_series *s)
 {
 	return latest(s)->failed;
@@ -589,7 +649,7 @@ static bool pick_imported(const struct report_series *s)
 static void say_imported(struct buf *b, const struct report_series *s)
 {
 	(void)s;
-	buf_adds(b, "an imported log (its arguments are unknown: a row of its own)");
+	buf_adds(b, "imported logs (their arguments are unknown: rows of their own)");
 }
 
 static bool pick_native(const struct report_series *s)
@@ -599,7 +659,7 @@ static bool pick_native(const struct report_series *s)
 
 static void say_native(struct buf *b, const struct report_series *s)
 {
-	buf_adds(b, "a host build, not a container image");
+	buf_adds(b, "host builds, not container images");
 	if (latest(s)->binary_sha256) {
 		buf_adds(b, " (binary sha256:");
 		add_text(b, latest(s)->binary_sha256, 16);
@@ -668,14 +728,14 @@ static void add_warnings(struct buf *b, const struct report *r)
 			      "Benched with --allow-stale on a container that did not run the "
 			      "image its tag names now.",
 			      pick_stale, say_stale);
-	n += add_warning_list(b, r, "Frozen or retired channels",
+	n += add_backend_list(b, r, "Frozen or retired channels",
 			      "Upstream no longer rebuilds these tags: the numbers are of the "
 			      "last build.",
 			      pick_upstream, say_upstream);
-	n += add_warning_list(b, r, "Imported rows",
+	n += add_backend_list(b, r, "Imported rows",
 			      "Results read from llama-bench logs, not run by tbx.", pick_imported,
 			      say_imported);
-	n += add_warning_list(b, r, "Native rows",
+	n += add_backend_list(b, r, "Native rows",
 			      "Host-built llama-bench binaries: no image digest.", pick_native,
 			      say_native);
 	n += add_curve_warnings(b, r);

@@ -926,6 +926,10 @@ static void test_html_page(void **state)
 	assert_contains(page, "<h3>Failed runs</h3>");
 	assert_contains(page, "HIP error: out of memory");
 	assert_contains(page, "<span class=\"badge b-imported\">imported</span>");
+	assert_contains(page, "<li><strong>lemonade</strong>: imported logs (their arguments are "
+			      "unknown: rows of their own); 1 row: " GLM_IMPORTED);
+	assert_contains(page, "<li><strong>lemonade</strong>: host builds, not container images "
+			      "(binary sha256:4c21a279e523b8f2\xe2\x80\xa6); 1 row: " QWEN);
 	assert_contains(page, "<span class=\"badge b-native\">native</span>");
 	assert_contains(page, "<h3>Separate lineage: lemonade</h3>");
 	/* the charts and history */
