@@ -173,17 +173,12 @@ static void add_text(struct buf *b, const char *s, size_t max)
 	free(cut);
 }
 
-static void add_pct_text(struct buf *b, double pct)
-{
-	report_add_pct(b, pct); /* digits, sign, '%' or "n/a": nothing to escape */
-}
-
 /* "<span class="pct neg">-2.4%</span>" */
 static void add_pct_span(struct buf *b, double pct)
 {
 	double r = round(pct * 10) / 10;
 	buf_addf(b, "<span class=\"pct%s\">", !isfinite(r) || r == 0 ? "" : r < 0 ? " neg" : " pos");
-	add_pct_text(b, pct);
+	report_add_pct(b, pct); /* digits, sign, '%': nothing to escape */
 	buf_adds(b, "</span>");
 }
 
@@ -268,7 +263,9 @@ static void add_settings(struct buf *b, const char *settings)
 	json_object_object_foreach(o, k, v)
 	{
 		buf_addf(&all, "%s%s %s", sep, k,
-			 v ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN) : "null");
+			 v ? json_object_to_json_string_ext(
+				     v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+			   : "null");
 		sep = ", ";
 	}
 	add_text(b, all.p, DETAIL_SHOWN_MAX);
@@ -396,9 +393,10 @@ static void add_cell(struct buf *b, const struct report *r, const struct report_
 		bool sig;
 		const struct record *prev = report_previous_ok(s, s->n - 1);
 		double pct = regress_change(report_test(prev, t), report_test(rec, t), &sig);
-		buf_addf(b, "<span class=\"flag %s\">%s ", s->regression[t] ? "reg" : "imp",
-			 s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
-		add_pct_text(b, pct);
+		buf_addf(b, "<span class=\"flag %s\" title=\"", s->regression[t] ? "reg" : "imp");
+		add_text(b, s->flag[t], DETAIL_SHOWN_MAX);
+		buf_addf(b, "\">%s ", s->regression[t] ? "\xe2\x96\xbc" : "\xe2\x96\xb2");
+		report_add_pct(b, pct);
 		buf_addf(b, " %s</span>", s->regression[t] ? "regression" : "improvement");
 	}
 	add_badges(b, rec);

@@ -203,7 +203,7 @@ fi
 chrome() {
 	local log=$1
 	shift
-	timeout 180 chromium --headless --no-sandbox --disable-gpu --no-first-run \
+	timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
 		--user-data-dir="$T/chrome-profile" --proxy-server=127.0.0.1:9 \
 		--host-resolver-rules='MAP * ~NOTFOUND' --enable-logging=stderr --v=0 \
 		--hide-scrollbars "$@" 2>"$log"

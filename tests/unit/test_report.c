@@ -913,7 +913,9 @@ static void test_html_page(void **state)
 	assert_contains(page, "<strong>1148.00</strong> <span class=\"sd\">\xc2\xb1 44.38</span>");
 	assert_contains(page, "1120.00 <span class=\"sd\">\xc2\xb1 2.24</span> "
 			      "<span class=\"pct neg\">-2.4%</span>");
-	assert_contains(page, "<span class=\"flag reg\">\xe2\x96\xbc -8.0% regression</span>");
+	assert_contains(page, "<span class=\"flag reg\" title=\"tg128 -8.0% after image "
+			      "sha256:587be1cc62ac -&gt; sha256:a8ccfee453b8, build 9187 -&gt; 9193; "
+			      "attributed to the image\">\xe2\x96\xbc -8.0% regression</span>");
 	assert_contains(page, "<details class=\"prov\"><summary>sha256:9513efa92889 \xc2\xb7 "
 			      "b9193</summary>");
 	assert_contains(page, "<dt>settings key</dt><dd>bench|rocm-7.2|");
