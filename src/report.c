@@ -361,15 +361,15 @@ int report_build(const struct records *rs, const struct report_opts *o, struct r
 	if (!rs->n)
 		return 0;
 	const struct record **by = xcalloc(rs->n, sizeof(*by));
-	r->curves = xcalloc(rs->n, sizeof(*r->curves));
+	r->curve_records = xcalloc(rs->n, sizeof(*r->curve_records));
 	size_t n_models = 0, n = 0;
 	for (size_t i = 0; i < rs->n; i++) /* curves have their own section */
 		if (!record_is_curve(&rs->v[i]))
 			by[n++] = &rs->v[i];
 		else
-			r->curves[r->n_curves++] = &rs->v[i];
+			r->curve_records[r->n_curve_records++] = &rs->v[i];
 	r->n_runs = n;
-	qsort(r->curves, r->n_curves, sizeof(*r->curves), cmp_series_order);
+	qsort(r->curve_records, r->n_curve_records, sizeof(*r->curve_records), cmp_series_order);
 	qsort(by, n, sizeof(*by), cmp_series_order);
 	for (size_t i = 0; i < n; i++)
 		n_models += i == 0 || !same_row(by[i], by[i - 1]);
@@ -404,7 +404,7 @@ void report_free(struct report *r)
 		free(r->lineages[i].backends);
 	free(r->lineages);
 	free(r->sorted);
-	free(r->curves);
+	free(r->curve_records);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -65,9 +65,10 @@ struct report {
 	struct report_lineage *lineages; /* llama.cpp first, then by name */
 	size_t n_lineages;
 	const struct record **sorted; /* by model, backend, time: the series' runs */
-	/* depth curves (run_kind "curve"): by model, configuration, backend, time */
-	const struct record **curves;
-	size_t n_curves;
+	/* the depth curves' records (run_kind "curve"): by model,
+	 * configuration, backend, time */
+	const struct record **curve_records;
+	size_t n_curve_records;
 };
 
 /* A date given as YYYY-MM-DD (strictly) into the end of that day (the

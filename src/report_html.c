@@ -927,21 +927,21 @@ static void add_depths(struct curve_row *c, const struct rec_series *s, size_t *
 	}
 }
 
-/* r->curves[*i...] of one row into c; *i moves past them. */
+/* r->curve_records[*i...] of one row into c; *i moves past them. */
 static void curve_row_next(const struct report *r, size_t *i, struct curve_row *c)
 {
 	memset(c, 0, sizeof(*c));
 	size_t end = *i + 1, cap = 0;
-	while (end < r->n_curves && same_curve_row(r->curves[end], r->curves[*i]))
+	while (end < r->n_curve_records && same_curve_row(r->curve_records[end], r->curve_records[*i]))
 		end++;
-	c->label = record_label(r->curves[*i]);
+	c->label = record_label(r->curve_records[*i]);
 	c->latest = xcalloc(end - *i, sizeof(*c->latest));
 	for (size_t k = *i; k < end; k++) {
-		if (k + 1 < end && strcmp(r->curves[k + 1]->backend, r->curves[k]->backend) == 0)
+		if (k + 1 < end && strcmp(r->curve_records[k + 1]->backend, r->curve_records[k]->backend) == 0)
 			continue; /* the store's order: the last of a backend is its latest */
-		c->latest[c->n++] = r->curves[k];
-		add_depths(c, &r->curves[k]->curve.prefill, &cap);
-		add_depths(c, &r->curves[k]->curve.generation, &cap);
+		c->latest[c->n++] = r->curve_records[k];
+		add_depths(c, &r->curve_records[k]->curve.prefill, &cap);
+		add_depths(c, &r->curve_records[k]->curve.generation, &cap);
 	}
 	qsort(c->depths, c->n_depths, sizeof(long), cmp_long);
 	size_t u = 0;
@@ -1137,7 +1137,7 @@ static void add_curves(struct page *pg, const struct report *r)
 		    "curve of each model on each backend; in each cell the change from the "
 		    "backend's first depth.</p>\n");
 	size_t ci = 0;
-	for (size_t i = 0; i < r->n_curves; ci++) {
+	for (size_t i = 0; i < r->n_curve_records; ci++) {
 		struct curve_row c;
 		curve_row_next(r, &i, &c);
 		buf_addf(b, "<section class=\"model\" id=\"curve-%zu\" aria-labelledby=\"curve-%zu-h\">\n"
@@ -1160,7 +1160,7 @@ static void add_curves(struct page *pg, const struct report *r)
 static size_t add_curve_warnings(struct buf *b, const struct report *r)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < r->n_curves;) {
+	for (size_t i = 0; i < r->n_curve_records;) {
 		struct curve_row c;
 		curve_row_next(r, &i, &c);
 		for (size_t j = 0; j < c.n; j++) {
@@ -1203,7 +1203,7 @@ static void add_head(struct buf *b, const struct report *r)
 static void add_header(struct buf *b, const struct report *r)
 {
 	buf_addf(b, "<header>\n<h1>Rebench report %s</h1>\n<p class=\"lead\">", r->date);
-	if (!r->n_models && !r->n_curves) {
+	if (!r->n_models && !r->n_curve_records) {
 		buf_addf(b, "No runs recorded up to %s (UTC).</p>\n</header>\n", r->date);
 		return;
 	}
@@ -1214,9 +1214,9 @@ static void add_header(struct buf *b, const struct report *r)
 		if (r->sorted[i]->started_at > newest)
 			newest = r->sorted[i]->started_at;
 	}
-	for (size_t i = 0; i < r->n_curves; i++)
-		if (r->curves[i]->started_at > newest)
-			newest = r->curves[i]->started_at;
+	for (size_t i = 0; i < r->n_curve_records; i++)
+		if (r->curve_records[i]->started_at > newest)
+			newest = r->curve_records[i]->started_at;
 	char when[32];
 	if (r->n_runs) {
 		buf_addf(b, "%zu run%s of %zu model%s", r->n_runs, r->n_runs == 1 ? "" : "s", names,
@@ -1224,9 +1224,9 @@ static void add_header(struct buf *b, const struct report *r)
 		if (names != r->n_models)
 			buf_addf(b, " in %zu configurations", r->n_models);
 	}
-	if (r->n_curves)
-		buf_addf(b, "%s%zu depth curve%s", r->n_runs ? " and " : "", r->n_curves,
-			 r->n_curves == 1 ? "" : "s");
+	if (r->n_curve_records)
+		buf_addf(b, "%s%zu depth curve%s", r->n_runs ? " and " : "", r->n_curve_records,
+			 r->n_curve_records == 1 ? "" : "s");
 	if (r->n_hosts > 1)
 		buf_addf(b, " from %zu hosts", r->n_hosts);
 	buf_addf(b, ", up to %s (UTC); the newest run is of %s UTC. Baseline: ", r->date,
@@ -1236,7 +1236,7 @@ static void add_header(struct buf *b, const struct report *r)
 		    "</li>");
 	if (r->n_models)
 		buf_adds(b, "<li><a href=\"#matrix\">Backend matrix</a></li>");
-	if (r->n_curves)
+	if (r->n_curve_records)
 		buf_adds(b, "<li><a href=\"#curves\">Depth curves</a></li>");
 	if (r->n_models)
 		buf_adds(b, "<li><a href=\"#history\">History</a></li>");
@@ -1249,12 +1249,12 @@ static int render(const struct report *r, struct page *pg)
 	add_head(b, r);
 	add_header(b, r);
 	buf_adds(b, "<main>\n");
-	if (r->n_models || r->n_curves)
+	if (r->n_models || r->n_curve_records)
 		add_warnings(b, r);
 	if (r->n_models)
 		add_matrix(b, r);
 	page_flush(pg);
-	if (r->n_curves)
+	if (r->n_curve_records)
 		add_curves(pg, r);
 	if (r->n_models)
 		add_history(pg, r);

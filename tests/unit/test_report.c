@@ -1058,7 +1058,7 @@ static void test_html_curves(void **state)
 	struct report_opts o = { .date = "2026-05-03" };
 	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
 	assert_int_equal(r.n_models, 0); /* curves are not bench rows */
-	assert_int_equal(r.n_curves, 3);
+	assert_int_equal(r.n_curve_records, 3);
 	char *page = report_html(&r);
 	check_page_structure(page);
 	check_page_charts(page, 2); /* one per curve row */
