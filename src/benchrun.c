@@ -35,6 +35,17 @@ void bench_plan_init(struct bench_plan *pl, const struct backend *b, const char 
 	new_run_id(pl->run_id);
 }
 
+void bench_plan_set_args(struct bench_plan *pl, char *const *args)
+{
+	strv_free(&pl->argv);
+	for (size_t i = 0; i < pl->b->bench.n; i++)
+		strv_push(&pl->argv, pl->b->bench.v[i]);
+	for (size_t i = 0; args[i]; i++)
+		strv_push(&pl->argv, args[i]);
+	for (size_t i = 0; i < pl->extra.n; i++)
+		strv_push(&pl->argv, pl->extra.v[i]);
+}
+
 void bench_plan_free(struct bench_plan *pl)
 {
 	strv_free(&pl->argv);
@@ -102,33 +113,35 @@ int bench_run_once(struct podman *p, const struct bench_plan *pl, struct bench_o
 	return rc;
 }
 
-int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e)
+/* What a failed run said: "llama-bench failed (exit 1): ..." (caller frees). */
+static char *failure_text(const struct bench_output *o)
 {
-	lb_run_init(r);
-	lb_parse_devices(o->err.p, o->err.len, &r->devices);
-	if (o->exit_code != 0) {
-		char *why = lb_error_summary(o->err.p, o->err.len);
-		if (!why) {
-			/* the last non-empty stderr line says most */
-			const char *end = o->err.p + o->err.len;
-			while (end > o->err.p && (end[-1] == '\n' || end[-1] == ' '))
-				end--;
-			const char *start = end;
-			while (start > o->err.p && start[-1] != '\n')
-				start--;
-			why = sanitize_line(start, (size_t)(end - start), 300);
-		}
-		if (o->exit_code == 127 && !*why)
-			err_set(e, "llama-bench was not found (exit 127)");
-		else if (o->exit_code > 128)
-			err_set(e, "llama-bench died of signal %d (exit %d): %s", o->exit_code - 128,
-				o->exit_code, *why ? why : "no message");
-		else
-			err_set(e, "llama-bench failed (exit %d): %s", o->exit_code,
-				*why ? why : "no message");
-		free(why);
-		return -1;
+	char *why = lb_error_summary(o->err.p, o->err.len);
+	if (!why) {
+		/* the last non-empty stderr line says most */
+		const char *end = o->err.p + o->err.len;
+		while (end > o->err.p && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		const char *start = end;
+		while (start > o->err.p && start[-1] != '\n')
+			start--;
+		why = sanitize_line(start, (size_t)(end - start), 300);
 	}
+	char *text;
+	if (o->exit_code == 127 && !*why)
+		text = xstrdup("llama-bench was not found (exit 127)");
+	else if (o->exit_code > 128)
+		text = xasprintf("llama-bench died of signal %d (exit %d): %s", o->exit_code - 128,
+				 o->exit_code, *why ? why : "no message");
+	else
+		text = xasprintf("llama-bench failed (exit %d): %s", o->exit_code,
+				 *why ? why : "no message");
+	free(why);
+	return text;
+}
+
+static int parse_rows(const struct bench_output *o, struct lb_run *r, struct err *e)
+{
 	struct err pe = { 0 };
 	if (lb_parse_jsonl(o->out.p, o->out.len, r, &pe) < 0) {
 		char *why = lb_error_summary(o->err.p, o->err.len);
@@ -137,9 +150,51 @@ int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e)
 		free(why);
 		return -1;
 	}
+	return 0;
+}
+
+int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e)
+{
+	lb_run_init(r);
+	lb_parse_devices(o->err.p, o->err.len, &r->devices);
+	if (o->exit_code != 0) {
+		char *text = failure_text(o);
+		err_set(e, "%s", text);
+		free(text);
+		return -1;
+	}
+	if (parse_rows(o, r, e) < 0)
+		return -1;
 	if (!lb_find(r, 512, 0, 0) || !lb_find(r, 0, 128, 0))
 		return err_set(e, "llama-bench's output lacks the %s row",
 			       lb_find(r, 512, 0, 0) ? "tg128" : "pp512");
+	return 0;
+}
+
+int bench_parse_partial(const struct bench_output *o, struct lb_run *r, char **failure,
+			struct err *e)
+{
+	*failure = NULL;
+	lb_run_init(r);
+	lb_parse_devices(o->err.p, o->err.len, &r->devices);
+	bool has_rows = memchr(o->out.p ? o->out.p : "", '{', o->out.len) != NULL;
+	if (o->exit_code != 0 && !has_rows) {
+		char *text = failure_text(o);
+		err_set(e, "%s", text);
+		free(text);
+		return -1;
+	}
+	if (parse_rows(o, r, e) < 0) {
+		if (o->exit_code != 0) {
+			char *text = failure_text(o);
+			err_wrap(e, "%s", text);
+			free(text);
+		}
+		return -1;
+	}
+	if (o->exit_code != 0 || o->truncated)
+		*failure = o->truncated ? xstrdup("llama-bench's output was cut at 32 MiB")
+					: failure_text(o);
 	return 0;
 }
 
@@ -196,55 +251,61 @@ int bench_same_settings(const struct lb_run *warmup, const struct lb_run *measur
 	return -1;
 }
 
-json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,
-			  const struct lb_run *m, const char *device, int64_t started,
-			  int64_t finished)
+void bench_record_fill(struct record *r, const struct bench_plan *pl, const char *device,
+		       int64_t started, int64_t finished)
 {
-	struct record r;
-	record_init(&r);
-	r.run_id = xstrdup(pl->run_id);
-	r.started_at = started;
-	r.finished_at = finished;
-	r.backend = xstrdup(pl->b->id);
-	r.lineage = pl->b->lineage ? xstrdup(pl->b->lineage) : NULL;
-	r.model = xstrdup(pl->model_alias ? pl->model_alias : strrchr(pl->model_path, '/') + 1);
-	r.model_path = xstrdup(pl->model_path);
+	r->run_id = xstrdup(pl->run_id);
+	r->started_at = started;
+	r->finished_at = finished;
+	r->backend = xstrdup(pl->b->id);
+	r->lineage = pl->b->lineage ? xstrdup(pl->b->lineage) : NULL;
+	r->model = xstrdup(pl->model_alias ? pl->model_alias : strrchr(pl->model_path, '/') + 1);
+	r->model_path = xstrdup(pl->model_path);
 	struct stat st;
 	struct strv shards = STRV_INIT; /* every shard counts */
 	model_shards(pl->model_path, &shards);
-	r.model_bytes = 0;
+	r->model_bytes = 0;
 	for (size_t i = 0; i < shards.n; i++)
 		if (stat(shards.v[i], &st) == 0)
-			r.model_bytes += st.st_size;
+			r->model_bytes += st.st_size;
 	strv_free(&shards);
 	for (size_t i = 0; i < pl->argv.n; i++)
-		strv_push(&r.command, pl->argv.v[i]);
+		strv_push(&r->command, pl->argv.v[i]);
 	for (size_t i = 0; i < pl->extra.n; i++)
-		strv_push(&r.extra_args, pl->extra.v[i]);
-	r.host = pl->host ? xstrdup(pl->host) : NULL;
-	r.kernel = pl->kernel ? xstrdup(pl->kernel) : NULL;
-	r.tbx_version = xstrdup(TBX_VERSION);
-	r.kind = xstrdup(pl->b->native ? "native" : "container");
-	char **prov[] = { &r.image_ref, &r.image_digest, &r.image_id, &r.container,
-			  &r.container_id, &r.binary_path, &r.binary_sha256, &r.device,
-			  &r.stale_reason, &r.image_platform_digest };
+		strv_push(&r->extra_args, pl->extra.v[i]);
+	r->host = pl->host ? xstrdup(pl->host) : NULL;
+	r->kernel = pl->kernel ? xstrdup(pl->kernel) : NULL;
+	r->tbx_version = xstrdup(TBX_VERSION);
+	r->kind = xstrdup(pl->b->native ? "native" : "container");
+	char **prov[] = { &r->image_ref, &r->image_digest, &r->image_id, &r->container,
+			  &r->container_id, &r->binary_path, &r->binary_sha256, &r->device,
+			  &r->stale_reason, &r->image_platform_digest };
 	const char *from[] = { pl->image_ref,	  pl->image_digest, pl->image_id,
 			       pl->b->container,  pl->container_id, pl->binary_path,
 			       pl->binary_sha256, device,	    pl->stale_reason,
 			       pl->image_platform_digest };
 	for (size_t i = 0; i < sizeof(prov) / sizeof(prov[0]); i++)
 		*prov[i] = from[i] ? xstrdup(from[i]) : NULL;
-	record_set_results(&r, m, warmup);
-	r.host_state = record_obj_text(pl->host_state);
-	r.stale = pl->stale;
+	r->host_state = record_obj_text(pl->host_state);
+	r->stale = pl->stale;
 	if (pl->upstream_state) {
 		json_object *u = json_object_new_object();
 		json_add_str(u, "state", pl->upstream_state);
 		json_add_str(u, "last_build", pl->upstream_last_build);
 		json_add_str(u, "successor", pl->upstream_successor);
-		r.upstream = record_obj_text(u);
+		r->upstream = record_obj_text(u);
 		json_object_put(u);
 	}
+}
+
+json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,
+			  const struct lb_run *m, const char *device, int64_t started,
+			  int64_t finished)
+{
+	struct record r;
+	record_init(&r);
+	bench_record_fill(&r, pl, device, started, finished);
+	record_set_results(&r, m, warmup);
 	json_object *j = record_to_json(&r);
 	record_free(&r);
 	return j;

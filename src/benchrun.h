@@ -33,6 +33,9 @@ struct bench_plan {
 void bench_plan_init(struct bench_plan *pl, const struct backend *b, const char *alias,
 		     const char *model_path, char *const *extra, int n_extra);
 void bench_plan_free(struct bench_plan *pl);
+/* Replace the command: the definition's bench prefix + args + the extra
+ * arguments (tbx curve runs several commands under one plan). */
+void bench_plan_set_args(struct bench_plan *pl, char *const *args);
 
 struct bench_output {
 	struct buf out, err;
@@ -50,6 +53,12 @@ int bench_run_once(struct podman *p, const struct bench_plan *pl, struct bench_o
  * missing rows is a failure (-1) whose message says what llama-bench
  * said. */
 int bench_parse(const struct bench_output *o, struct lb_run *r, struct err *e);
+/* The same for a run that may stop part-way (a depth curve): the rows it
+ * printed before failing are kept.  -1 (message as bench_parse's) when
+ * there is no row; else 0, with *failure the reason when llama-bench
+ * failed after some rows (caller frees), NULL when it finished. */
+int bench_parse_partial(const struct bench_output *o, struct lb_run *r, char **failure,
+			struct err *e);
 
 /* Check the device lines and backends against the definition's expect.
  * -1 with exit 3 on a mismatch, showing what was seen.  *device gets the
@@ -61,6 +70,13 @@ int bench_verify_device(const struct backend *b, const struct lb_run *r, char **
  * -1 naming the first that differs otherwise. */
 int bench_same_settings(const struct lb_run *warmup, const struct lb_run *measured,
 			struct err *e);
+
+/* The provenance every record of a run shares (bench and curve): ids,
+ * times, backend, model and its size, command, host, image or binary,
+ * device, stale and upstream state, host state.  r is initialised. */
+struct record;
+void bench_record_fill(struct record *r, const struct bench_plan *pl, const char *device,
+		       int64_t started, int64_t finished);
 
 /* Build the record. */
 json_object *bench_record(const struct bench_plan *pl, const struct lb_run *warmup,

@@ -80,13 +80,13 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
-static void rec_test_free(struct rec_test *t)
+void rec_test_free(struct rec_test *t)
 {
 	free(t->samples);
 	memset(t, 0, sizeof(*t));
 }
 
-static void rec_series_free(struct rec_series *s)
+void rec_series_free(struct rec_series *s)
 {
 	for (size_t i = 0; i < s->n_points; i++)
 		rec_test_free(&s->points[i].t);

@@ -195,6 +195,9 @@ void record_set_results(struct record *r, const struct lb_run *measured,
 bool record_is_curve(const struct record *r);
 /* The point of a series at a depth, or NULL. */
 const struct rec_point *rec_series_point(const struct rec_series *s, long depth);
+/* Free what a test or series holds; it is empty again. */
+void rec_test_free(struct rec_test *t);
+void rec_series_free(struct rec_series *s);
 /* Append a point (its samples copied). */
 void rec_series_add(struct rec_series *s, long depth, const struct rec_test *t);
 /* The series' points from one llama-bench run: each row with the

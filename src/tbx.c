@@ -17,7 +17,7 @@
 #include "remote.h"
 
 const struct command *const commands[] = {
-	&cmd_refresh, &cmd_status,  &cmd_bench,  &cmd_results, &cmd_report,  &cmd_pin,
+	&cmd_refresh, &cmd_status,  &cmd_bench,  &cmd_curve, &cmd_results, &cmd_report,  &cmd_pin,
 	&cmd_unpin,   &cmd_rollback, &cmd_backends, &cmd_models, &cmd_doctor, &cmd_import,
 	&cmd_export,  &cmd_timer,   &cmd_help_def, &cmd_version, NULL,
 };

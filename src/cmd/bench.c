@@ -22,10 +22,6 @@
 #include "store.h"
 #include "upstream.h"
 
-struct bench_opts {
-	bool allow_stale, no_wait, dry_run, offline;
-};
-
 /* Is the channel still rebuilt upstream?  The cached tag list (walked again
  * when older than max_age, unless --offline); a retired or frozen channel
  * is benched, with a warning, and the record says so. */
@@ -206,7 +202,7 @@ static void host_info(struct ctx *c, struct bench_plan *pl)
 
 /* The container must be the one the gate judged, from start to end: a
  * container removed, replaced or stopped meanwhile makes the run void. */
-static int container_unchanged(struct ctx *c, const struct bench_plan *pl)
+int bench_container_unchanged(struct ctx *c, const struct bench_plan *pl)
 {
 	json_object *o = NULL;
 	if (pl->b->native)
@@ -220,6 +216,48 @@ static int container_unchanged(struct ctx *c, const struct bench_plan *pl)
 		return err_set(&c->err, "%s: container '%s' was removed, replaced or stopped during "
 			       "the bench; nothing recorded", pl->b->id, pl->b->container);
 	return rc;
+}
+
+int bench_prepare(struct ctx *c, struct bench_plan *pl, const struct bench_opts *bo,
+		  struct run_lock *lock, const char *what)
+{
+	const struct backend *b = pl->b;
+	if (!b->native && ctx_podman(c) < 0)
+		return -1;
+	if (cmd_lock(c, lock, what, !bo->no_wait) < 0)
+		return -1;
+	char *rdir = path_join(c->home, "results");
+	remove_stale_temp_files(rdir);
+	free(rdir);
+	if (b->native ? native_checks(c, pl) < 0 : gate(c, pl, bo) < 0)
+		return -1;
+	host_info(c, pl);
+	return host_state(c, pl);
+}
+
+void bench_interrupted(struct ctx *c)
+{
+	if (g_interrupted && c->err.exit_code < EXIT_SIGINT)
+		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM,
+			 "interrupted: nothing recorded");
+}
+
+int bench_operands(const struct command *cmd, const struct cmd_args *a, char ***extra,
+		   int *n_extra)
+{
+	int npos = 0;
+	while (npos < a->argc && strcmp(a->argv[npos], "--") != 0)
+		npos++;
+	if (npos != 2)
+		return cmd_usage(cmd, npos < 2 ? "%s needs a BACKEND and a MODEL"
+					      : "unexpected argument '%s' (extra llama-bench "
+						"arguments go after '--')",
+				 npos < 2 ? cmd->name : a->argv[2]);
+	*extra = a->argv + 2;
+	*n_extra = a->argc - 2;
+	if (*n_extra > 0) /* skip the "--" */
+		(*extra)++, (*n_extra)--;
+	return 0;
 }
 
 static void print_test(const char *name, const struct lb_test *t)
@@ -272,20 +310,11 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 				 .no_wait = c->no_wait,
 				 .dry_run = cmd_has(a, "dry-run"),
 				 .offline = cmd_has(a, "offline") };
-	int argc = a->argc;
-	char **argv = a->argv;
-	int npos = 0;
-	while (npos < argc && strcmp(argv[npos], "--") != 0)
-		npos++;
-	if (npos != 2)
-		return cmd_usage(&cmd_bench, npos < 2 ? "bench needs a BACKEND and a MODEL"
-						      : "unexpected argument '%s' (extra llama-bench "
-							"arguments go after '--')",
-				 argv[npos < 2 ? 0 : 2]);
-	char **extra = argv + 2;
-	int n_extra = argc - 2;
-	if (n_extra > 0) /* skip the "--" */
-		extra++, n_extra--;
+	char **argv = a->argv, **extra;
+	int n_extra;
+	int urc = bench_operands(&cmd_bench, a, &extra, &n_extra);
+	if (urc)
+		return urc;
 	if (ctx_load(c) < 0)
 		return -1;
 	const struct backend *b = backend_resolve(&c->backends, argv[0], &c->err);
@@ -321,18 +350,8 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (!b->native && ctx_podman(c) < 0)
-		goto out;
 	what = xasprintf("tbx bench %s %s", b->id, argv[1]);
-	if (cmd_lock(c, &lock, what, !bo.no_wait) < 0)
-		goto out;
-	char *rdir = path_join(c->home, "results");
-	remove_stale_temp_files(rdir);
-	free(rdir);
-	if (b->native ? native_checks(c, &pl) < 0 : gate(c, &pl, &bo) < 0)
-		goto out;
-	host_info(c, &pl);
-	if (host_state(c, &pl) < 0)
+	if (bench_prepare(c, &pl, &bo, &lock, what) < 0)
 		goto out;
 
 	int64_t started = now_unix();
@@ -343,7 +362,7 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 			err_wrap(&c->err, "%s: warmup run cut off, nothing recorded", b->id);
 		goto out;
 	}
-	if (container_unchanged(c, &pl) < 0)
+	if (bench_container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&wo, &wr, &c->err) < 0) {
 		err_wrap(&c->err, "%s: warmup run failed, nothing recorded", b->id);
@@ -355,7 +374,7 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 			err_wrap(&c->err, "%s: measured run cut off, nothing recorded", b->id);
 		goto out;
 	}
-	if (container_unchanged(c, &pl) < 0)
+	if (bench_container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&mo, &mr, &c->err) < 0) {
 		err_wrap(&c->err, "%s: measured run failed, nothing recorded", b->id);
@@ -380,9 +399,8 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 	}
 	rc = EXIT_OK;
 out:
-	if (rc < 0 && g_interrupted && c->err.exit_code < EXIT_SIGINT)
-		err_setx(&c->err, g_interrupted == 2 ? EXIT_SIGINT : EXIT_SIGTERM,
-			 "interrupted: nothing recorded");
+	if (rc < 0)
+		bench_interrupted(c);
 	json_object_put(rec);
 	run_lock_release(&lock);
 	bench_output_free(&wo), bench_output_free(&mo);

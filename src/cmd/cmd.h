@@ -102,9 +102,30 @@ enum converge_event;
 void print_converge_event(const struct backend *b, enum converge_event ev, const char *detail,
 			  void *ctx);
 
+/* ---- what bench and curve share (bench.c) ---- */
+struct bench_plan;
+struct bench_opts {
+	bool allow_stale, no_wait, dry_run, offline;
+};
+/* BACKEND MODEL [-- ARGS...]: *extra gets what follows "--".  0, or the
+ * usage exit code (printed). */
+int bench_operands(const struct command *cmd, const struct cmd_args *a, char ***extra,
+		   int *n_extra);
+/* Connect, take the run lock (what: who holds it), then the freshness
+ * gate (or a native backend's checks) and the host's name, kernel and
+ * state into the plan; the container is started when stopped. */
+int bench_prepare(struct ctx *c, struct bench_plan *pl, const struct bench_opts *bo,
+		  struct run_lock *lock, const char *what);
+/* -1 with c->err set when the container was removed, replaced or stopped
+ * since the gate judged it. */
+int bench_container_unchanged(struct ctx *c, const struct bench_plan *pl);
+/* After a failure: an interruption becomes exit 130/143, "interrupted:
+ * nothing recorded", unless the error already says so. */
+void bench_interrupted(struct ctx *c);
+
 extern const struct command cmd_help_def, cmd_version, cmd_backends, cmd_models, cmd_doctor,
 	cmd_refresh, cmd_status, cmd_pin, cmd_unpin, cmd_rollback, cmd_bench, cmd_results,
-	cmd_report, cmd_import, cmd_export, cmd_timer;
+	cmd_report, cmd_import, cmd_export, cmd_timer, cmd_curve;
 
 extern const struct command *const commands[];
 const struct command *command_find(const char *name);
