@@ -35,7 +35,7 @@ static const char *base_name(const char *path)
 }
 
 /* Length of s without a split-GGUF suffix "-00001-of-00003". */
-static size_t without_shard(const char *s, size_t n)
+size_t import_without_shard(const char *s, size_t n)
 {
 	static const char pat[] = "-#####-of-#####";
 	size_t k = sizeof(pat) - 1;
@@ -82,7 +82,7 @@ bool import_name_parse(const char *name, struct import_name *out)
 		if (!flags_len || memmem(flags, flags_len, "__", 2))
 			return false;
 	}
-	out->model = xstrndup(s, without_shard(s, (size_t)(sep1 - s)));
+	out->model = xstrndup(s, import_without_shard(s, (size_t)(sep1 - s)));
 	out->env = xstrndup(env, env_len);
 	for (size_t i = 0; i < sizeof(env_backends) / sizeof(env_backends[0]); i++)
 		if (strcmp(out->env, env_backends[i].env) == 0)
@@ -114,7 +114,7 @@ void import_run_id(const void *data, size_t len, char out[37])
 		 u[15]);
 }
 
-static void content_sha256(const void *data, size_t len, char out[72])
+void import_content_sha256(const void *data, size_t len, char out[72])
 {
 	struct sha256 h;
 	char hex[65];
@@ -177,7 +177,7 @@ static char *pick_model(const struct import_opts *o, const struct import_name *n
 		size_t n = strlen(b);
 		if (n > 5 && strcmp(b + n - 5, ".gguf") == 0)
 			n -= 5;
-		n = without_shard(b, n);
+		n = import_without_shard(b, n);
 		if (n)
 			return xstrndup(b, n);
 	}
@@ -218,7 +218,7 @@ static int parse_log(const char *text, size_t len, struct lb_run *r, struct err 
 	return 0;
 }
 
-static const char *pick_device(const struct backend *def, const struct lb_run *r)
+const char *import_pick_device(const struct backend *def, const struct lb_run *r)
 {
 	if (def && def->expect_device)
 		for (size_t i = 0; i < r->devices.n; i++)
@@ -251,7 +251,7 @@ static json_object *record_json(const struct lb_run *lr, const char *run_id, int
 	r.tbx_version = xstrdup(TBX_VERSION);
 	/* nothing in a log tells which image ran: never pretend */
 	record_set_results(&r, lr, NULL);
-	r.device = dup_or_null(pick_device(def, lr));
+	r.device = dup_or_null(import_pick_device(def, lr));
 	r.imported = true;
 	r.source = xstrdup(name);
 	r.source_env = named ? xstrdup(nm->env) : NULL;
@@ -281,7 +281,7 @@ json_object *import_record(const char *text, size_t len, const char *name, int64
 		goto out;
 	char run_id[37], sha[72];
 	import_run_id(text, len, run_id);
-	content_sha256(text, len, sha);
+	import_content_sha256(text, len, sha);
 	rec = record_json(&r, run_id, o->date ? o->date : mtime, backend, def, model, base, &nm,
 			  named, sha, o);
 out:

@@ -38,6 +38,13 @@ struct import_name {
 bool import_name_parse(const char *name, struct import_name *out);
 void import_name_free(struct import_name *n);
 
+/* Length of a model name without a split-GGUF suffix "-00001-of-00003". */
+size_t import_without_shard(const char *s, size_t n);
+/* The device line the definition expects (else the first), or NULL. */
+struct lb_run;
+const char *import_pick_device(const struct backend *def, const struct lb_run *r);
+/* "sha256:<hex>" of data into out[72]. */
+void import_content_sha256(const void *data, size_t len, char out[72]);
 /* The uuid (lowercase, 36 chars) derived from a file's content. */
 void import_run_id(const void *data, size_t len, char out[37]);
 

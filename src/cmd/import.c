@@ -7,6 +7,7 @@
 
 #include "bundle.h"
 #include "cmd.h"
+#include "curve_import.h"
 #include "importer.h"
 #include "json.h"
 
@@ -83,6 +84,44 @@ static void import_log(struct ctx *c, const char *path, const struct import_opts
 	else if (g_verbosity >= 0)
 		print_log_line(path, &r);
 	import_result_free(&r);
+}
+
+/* A campaign folder or one curve file: one line per curve. */
+static void import_curves(struct ctx *c, const char *path, const struct import_opts *o,
+			  struct tally *t, json_object *out)
+{
+	struct curve_import_result r;
+	struct err e = { 0 };
+	if (curve_import_path(c->home, path, o, &r, &e) < 0) {
+		fprintf(stderr, "tbx: %s\n", e.msg); /* sanitized by err_set */
+		t->errors++;
+		return;
+	}
+	t->added += r.added;
+	t->failed_runs += r.failed;
+	t->skipped += r.duplicates;
+	for (size_t i = 0; i < r.n; i++) {
+		const struct curve_import_item *it = &r.v[i];
+		json_object *curve = json_obj(it->record, "curve");
+		size_t np = json_object_array_length(json_arr(json_obj(curve, "prefill"), "points"));
+		size_t ng = json_object_array_length(json_arr(json_obj(curve, "generation"), "points"));
+		if (out) {
+			struct import_result ir = { .outcome = it->outcome, .record = it->record };
+			snprintf(ir.run_id, sizeof(ir.run_id), "%s", it->run_id);
+			json_object *j = log_json(path, &ir);
+			json_add_str(j, "curve", it->name);
+			json_object_array_add(out, j);
+		} else if (g_verbosity >= 0 && it->outcome == IMPORT_DUPLICATE) {
+			print_line("skipped %s: curve %s already imported (run %s)", path, it->name,
+				   it->run_id);
+		} else if (g_verbosity >= 0) {
+			print_line("imported %s: curve %s on %s: %zu prefill and %zu generation "
+				   "points%s (run %s)", path, json_str(it->record, "model"),
+				   json_str(it->record, "backend"), np, ng,
+				   json_flag(curve, "partial", false) ? ", partial" : "", it->run_id);
+		}
+	}
+	curve_import_result_free(&r);
 }
 
 static void print_bundle_line(const char *path, const struct bundle_import_result *r)
@@ -180,6 +219,8 @@ static int run_import(struct ctx *c, const struct cmd_args *a)
 	for (int i = first; i < argc && !g_interrupted; i++) {
 		if (bundle_detect(argv[i]))
 			import_bundle(c, argv[i], &bo, &t, out);
+		else if (curve_import_detect(argv[i]))
+			import_curves(c, argv[i], &o, &t, out);
 		else
 			import_log(c, argv[i], &o, &t, out);
 	}
@@ -208,7 +249,7 @@ static const struct cmd_option import_options[] = {
 
 const struct command cmd_import = {
 	.name = "import",
-	.args = "[--backend B] [--model M] [--host H] [--date D] [--max-records N] FILE...",
+	.args = "[--backend B] [--model M] [--host H] [--date D] [--max-records N] FILE|DIR...",
 	.summary = "import llama-bench logs made outside tbx, or a bundle from tbx export",
 	.description =
 		"A FILE is llama-bench output (markdown with its device lines and build: trailer, "
@@ -222,7 +263,13 @@ const struct command cmd_import = {
 		"runs already present and keeps each run's host; an archive with absolute paths, "
 		"'..', links, devices, oversized entries, more records than --max-records or an "
 		"expansion of more than 100 times is refused with nothing written; its records are "
-		"staged and moved in together, so an import is never half done. Exits 1 "
+		"staged and moved in together, so an import is never half done. A directory is an "
+		"upstream depth-curve campaign (docs/CURVES.md): each "
+		"MODEL__llama-TOOLBOX__curve-{prefill,generation}__fa1__ubN.jsonl pair, with its "
+		".stderr.log device lines, campaign_manifest.json (commands, return codes, "
+		"statuses, depths), run_metadata.txt (host, kernel, image digest, cooldown) and "
+		"ubatch-calibrations.json, becomes one curve record (all of the folder's or none); "
+		"one such .jsonl file alone becomes a curve with one series. Exits 1 "
 		"when a file could not be read or parsed (the others are still imported).",
 	.options = import_options,
 	.run = run_import,
