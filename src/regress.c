@@ -210,12 +210,19 @@ const char *regress_attribution(const struct regress_changes *c)
 char *regress_flag(const struct record *prev, const struct record *cur, const char *test,
 		   bool *regression)
 {
+	return regress_flag_values(prev, cur, test, test_of(prev, test), test_of(cur, test),
+				   regression);
+}
+
+char *regress_flag_values(const struct record *prev, const struct record *cur, const char *test,
+			  const struct rec_test *before, const struct rec_test *after, bool *regression)
+{
 	*regression = false;
 	struct regress_changes c;
 	regress_changes(prev, cur, &c);
 	const char *who = regress_attribution(&c);
 	bool sig = false;
-	double pct = who ? regress_change(test_of(prev, test), test_of(cur, test), &sig) : NAN;
+	double pct = who ? regress_change(before, after, &sig) : NAN;
 	if (!sig) {
 		regress_changes_free(&c);
 		return NULL;

@@ -47,5 +47,9 @@ char *regress_settings_change(const struct record *prev, const struct record *cu
  * or the change is noise.  *regression: true when it got slower. */
 char *regress_flag(const struct record *prev, const struct record *cur, const char *test,
 		   bool *regression);
+/* The same for any two values of the runs (a depth curve's points, test
+ * named e.g. "prefill at 32k"). */
+char *regress_flag_values(const struct record *prev, const struct record *cur, const char *test,
+			  const struct rec_test *a, const struct rec_test *b, bool *regression);
 
 #endif

@@ -346,6 +346,8 @@ static void distinct_labels(struct report *r)
 			}
 }
 
+static void build_curves(struct report *r);
+
 int report_build(const struct records *rs, const struct report_opts *o, struct report *r,
 		 struct err *e)
 {
@@ -382,6 +384,7 @@ int report_build(const struct records *rs, const struct report_opts *o, struct r
 		i = j;
 	}
 	r->sorted = by;
+	build_curves(r);
 	distinct_labels(r);
 	collect_lineages(r);
 	number_footnotes(r);
@@ -404,6 +407,13 @@ void report_free(struct report *r)
 		free(r->lineages[i].backends);
 	free(r->lineages);
 	free(r->sorted);
+	for (size_t i = 0; i < r->n_curve_models; i++) {
+		struct report_curve_model *m = &r->curve_models[i];
+		for (size_t j = 0; j < m->n; j++)
+			strv_free(&m->v[j].flags), strv_free(&m->v[j].regressions);
+		free(m->v), free(m->name), free(m->chart);
+	}
+	free(r->curve_models);
 	free(r->curve_records);
 	memset(r, 0, sizeof(*r));
 }
@@ -411,6 +421,14 @@ void report_free(struct report *r)
 size_t report_regressions(const struct report *r, struct strv *lines)
 {
 	size_t n = 0;
+	for (size_t i = 0; i < r->n_curve_models; i++)
+		for (size_t j = 0; j < r->curve_models[i].n; j++) {
+			const struct report_curve *c = &r->curve_models[i].v[j];
+			for (size_t k = 0; k < c->regressions.n; k++, n++)
+				if (lines)
+					strv_pushf(lines, "%s on %s: %s", r->curve_models[i].name,
+						   c->backend, c->regressions.v[k]);
+		}
 	for (size_t i = 0; i < r->n_models; i++)
 		for (size_t j = 0; j < r->models[i].n; j++)
 			for (int t = 0; t < REPORT_N_TESTS; t++) {
@@ -656,13 +674,20 @@ static void add_footnotes(struct buf *b, const struct report *r)
 	}
 }
 
+static void add_curves_at(struct buf *b, const struct report *r);
+
 char *report_matrix_md(const struct report *r)
 {
 	struct buf b = BUF_INIT;
 	buf_init(&b);
 	buf_addf(&b, "# Rebench matrix %s\n\n", r->date);
 	if (!r->n_models) {
-		buf_addf(&b, "No runs recorded up to %s.\n", r->date);
+		buf_addf(&b, "No %sruns recorded up to %s.\n", r->n_curve_models ? "pp512/tg128 " : "",
+			 r->date);
+		if (r->n_curve_models) {
+			buf_addc(&b, '\n');
+			add_curves_at(&b, r);
+		}
 		return buf_detach(&b);
 	}
 	buf_addf(&b,
@@ -689,6 +714,7 @@ char *report_matrix_md(const struct report *r)
 	buf_adds(&b, "; every run: [BENCHMARKS.md](BENCHMARKS.md).\n\n");
 	for (size_t l = 0; l < r->n_lineages; l++)
 		add_lineage_tables(&b, r, &r->lineages[l]);
+	add_curves_at(&b, r);
 	add_changes(&b, r);
 	add_footnotes(&b, r);
 	return buf_detach(&b);
@@ -915,8 +941,10 @@ char *report_chart_svg(const struct report *r, size_t model)
 				const struct rec_test *v = report_test(rec, t);
 				if (rec->failed || has_value(v)) /* NAN: failed */
 					pts[t][series[t][j].n++] = (struct svg_point){
-						rec->started_at, rec->failed ? NAN : v->mean, v->stddev,
-						notes[k]
+						.t = rec->started_at,
+						.y = rec->failed ? NAN : v->mean,
+						.sd = v->stddev,
+						.note = notes[k],
 					};
 			}
 		}
@@ -936,6 +964,373 @@ char *report_chart_svg(const struct report *r, size_t model)
 /* ---- files ---- */
 
 /* (the caller says which directory in its error) */
+/* ---- depth curves ---- */
+
+/* "32k" for 32768, "512" below 1024 */
+static void depth_name(long d, char out[24])
+{
+	if (d >= 1024 && d % 1024 == 0)
+		snprintf(out, 24, "%ldk", d / 1024);
+	else
+		snprintf(out, 24, "%ld", d);
+}
+
+static const char *series_name(int s)
+{
+	return s ? "generation" : "prefill";
+}
+
+static const struct rec_series *series_of(const struct record *rec, int s)
+{
+	return s ? &rec->curve.generation : &rec->curve.prefill;
+}
+
+/* Per depth, the latest curve against the previous one (bench's noise
+ * rule, only after a known change: regress_flag_values). */
+static void judge_curve(struct report_curve *c)
+{
+	if (!c->prev || c->latest->failed)
+		return;
+	for (int s = 0; s < 2; s++) {
+		const struct rec_series *cur = series_of(c->latest, s);
+		for (size_t i = 0; i < cur->n_points; i++) {
+			const struct rec_point *p = &cur->points[i];
+			const struct rec_point *q = rec_series_point(series_of(c->prev, s), p->depth);
+			if (!q)
+				continue;
+			char d[24], name[48];
+			depth_name(p->depth, d);
+			snprintf(name, sizeof(name), "%s at %s", series_name(s), d);
+			bool regression;
+			char *flag = regress_flag_values(c->prev, c->latest, name, &q->t, &p->t,
+							 &regression);
+			if (flag) {
+				strv_push(&c->flags, flag);
+				if (regression)
+					strv_push(&c->regressions, flag);
+			}
+			free(flag);
+		}
+	}
+}
+
+static void add_curve_model(struct report *r, const struct record **runs, size_t n)
+{
+	struct report_curve_model *m = &r->curve_models[r->n_curve_models++];
+	m->name = record_label(runs[0]);
+	char *label = xasprintf("curve-%s", m->name);
+	m->chart = chart_path(label);
+	free(label);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && strcmp(runs[j]->backend, runs[i]->backend) == 0)
+			j++;
+		m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+		struct report_curve *c = &m->v[m->n++];
+		memset(c, 0, sizeof(*c));
+		c->backend = runs[i]->backend;
+		c->latest = runs[j - 1];
+		for (size_t k = j - 1; k-- > i && !c->prev;)
+			if (!runs[k]->failed && str_eq(runs[k]->host, c->latest->host) &&
+			    str_eq(runs[k]->config_key, c->latest->config_key))
+				c->prev = runs[k];
+		judge_curve(c);
+		i = j;
+	}
+	for (size_t i = 1; i < m->n; i++) {
+		if (strcmp(m->v[i].backend, r->baseline) == 0) {
+			struct report_curve base = m->v[i];
+			memmove(&m->v[1], &m->v[0], i * sizeof(*m->v));
+			m->v[0] = base;
+			break;
+		}
+	}
+}
+
+static void build_curves(struct report *r)
+{
+	const struct record **by = r->curve_records; /* sorted by report_build */
+	size_t n = r->n_curve_records, n_models = 0;
+	for (size_t i = 0; i < n; i++)
+		n_models += i == 0 || !same_row(by[i], by[i - 1]);
+	r->curve_models = n_models ? xcalloc(n_models, sizeof(*r->curve_models)) : NULL;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && same_row(by[j], by[i]))
+			j++;
+		add_curve_model(r, by + i, j - i);
+		i = j;
+	}
+}
+
+/* "<sub>sha256:0123456789ab · b9187 · -ub 512</sub>" */
+static void add_curve_provenance(struct buf *b, const struct report *r, const struct record *rec)
+{
+	add_provenance(b, r, rec);
+	b->len -= strlen("</sub>");
+	b->p[b->len] = '\0';
+	if (rec->curve.ubatch)
+		buf_addf(b, " \xc2\xb7 -ub %ld", rec->curve.ubatch);
+	if (rec->curve.partial)
+		buf_adds(b, " \xc2\xb7 partial");
+	buf_adds(b, "</sub>");
+}
+
+static void add_point_cell(struct buf *b, const struct record *rec, int s, long depth)
+{
+	const struct rec_point *p = rec->failed ? NULL : rec_series_point(series_of(rec, s), depth);
+	buf_addc(b, ' ');
+	if (p && has_value(&p->t))
+		add_mean_sd(b, &p->t);
+	else
+		buf_adds(b, "\xe2\x80\x93");
+	buf_adds(b, " |");
+}
+
+/* The depths of a model's curves, ascending. */
+static size_t model_depths(const struct report_curve_model *m, long **out)
+{
+	long *d = NULL;
+	size_t n = 0;
+	for (size_t j = 0; j < m->n; j++)
+		for (int s = 0; s < 2; s++) {
+			const struct rec_series *se = series_of(m->v[j].latest, s);
+			for (size_t i = 0; i < se->n_points; i++) {
+				long v = se->points[i].depth;
+				size_t k = 0;
+				while (k < n && d[k] < v)
+					k++;
+				if (k < n && d[k] == v)
+					continue;
+				d = xrealloc(d, (n + 1) * sizeof(*d));
+				memmove(d + k + 1, d + k, (n - k) * sizeof(*d));
+				d[k] = v;
+				n++;
+			}
+		}
+	*out = d;
+	return n;
+}
+
+static void add_series_title(struct buf *b, const struct report_curve *c, int s)
+{
+	const struct rec_series *se = series_of(c->latest, s);
+	buf_addc(b, ' ');
+	esc_md(b, c->backend);
+	if (s && se->n_gen)
+		buf_addf(b, " generation (tg%d) |", se->n_gen);
+	else if (!s && se->n_prompt)
+		buf_addf(b, " prefill (pp%d) |", se->n_prompt);
+	else
+		buf_addf(b, " %s |", series_name(s));
+}
+
+char *report_curves_md(const struct report *r)
+{
+	if (!r->n_curve_models)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	buf_addf(&b, "# Depth curves %s\n\n", r->date);
+	buf_addf(&b, "Upstream's current benchmark method: prefill and generation speed as the "
+		     "context fills (a prefill series and a generation series, each over every "
+		     "depth in one llama-bench run; docs/CURVES.md). %zu curve%s of %zu model%s. "
+		     "Each table: one row per depth, the latest curve of each backend (tokens per "
+		     "second, mean \xc2\xb1 standard deviation of its repetitions); the chart draws "
+		     "the samples' range. Changes from the backend's previous curve of the same "
+		     "configuration are judged per depth as bench results are: beyond %.0f standard "
+		     "errors and %.0f%%, after a change of image, build, effective settings or "
+		     "host.\n\n",
+		 r->n_curve_records, r->n_curve_records == 1 ? "" : "s", r->n_curve_models,
+		 r->n_curve_models == 1 ? "" : "s", REGRESS_MIN_T, REGRESS_MIN_PCT);
+	for (size_t i = 0; i < r->n_curve_models; i++) {
+		const struct report_curve_model *m = &r->curve_models[i];
+		buf_adds(&b, "## ");
+		esc_md(&b, m->name);
+		buf_adds(&b, "\n\n![prefill and generation of ");
+		esc_md(&b, m->name);
+		buf_adds(&b, " against context depth](");
+		buf_adds(&b, m->chart); /* [A-Za-z0-9._-] only */
+		buf_adds(&b, ")\n\n| depth |");
+		for (size_t j = 0; j < m->n; j++)
+			for (int s = 0; s < 2; s++)
+				add_series_title(&b, &m->v[j], s);
+		buf_adds(&b, "\n|--:|");
+		for (size_t j = 0; j < m->n; j++)
+			buf_adds(&b, "--:|--:|");
+		buf_addc(&b, '\n');
+		long *depths;
+		size_t nd = model_depths(m, &depths);
+		for (size_t k = 0; k < nd; k++) {
+			buf_addf(&b, "| %ld |", depths[k]);
+			for (size_t j = 0; j < m->n; j++)
+				for (int s = 0; s < 2; s++)
+					add_point_cell(&b, m->v[j].latest, s, depths[k]);
+			buf_addc(&b, '\n');
+		}
+		free(depths);
+		buf_addc(&b, '\n');
+		for (size_t j = 0; j < m->n; j++) {
+			const struct report_curve *c = &m->v[j];
+			char when[32];
+			buf_adds(&b, "- ");
+			esc_md(&b, c->backend);
+			buf_addf(&b, ", %s UTC", report_minute(c->latest->started_at, when));
+			add_curve_provenance(&b, r, c->latest);
+			for (int s = 0; s < 2; s++) {
+				const struct rec_series *se = series_of(c->latest, s);
+				if (se->error) {
+					buf_addf(&b, "; %s stopped: ", series_name(s));
+					md_error(&b, se->error);
+				}
+			}
+			if (c->latest->failed) {
+				buf_adds(&b, "; failed: ");
+				md_error(&b, c->latest->error);
+			}
+			buf_addc(&b, '\n');
+			for (size_t k = 0; k < c->flags.n; k++) {
+				bool reg = strv_contains(&c->regressions, c->flags.v[k]);
+				buf_adds(&b, reg ? "  - **REGRESSION** " : "  - improvement: ");
+				esc_md(&b, c->flags.v[k]);
+				buf_addc(&b, '\n');
+			}
+		}
+		buf_addc(&b, '\n');
+	}
+	return buf_detach(&b);
+}
+
+/* The matrix's "at 32k" columns: each backend's latest curve at depth
+ * REPORT_CURVE_AT, prefill and generation. */
+static void add_curves_at(struct buf *b, const struct report *r)
+{
+	if (!r->n_curve_models)
+		return;
+	struct strv backends = STRV_INIT;
+	for (size_t i = 0; i < r->n_curve_models; i++)
+		for (size_t j = 0; j < r->curve_models[i].n; j++)
+			if (!strv_contains(&backends, r->curve_models[i].v[j].backend))
+				strv_push(&backends, r->curve_models[i].v[j].backend);
+	if (backends.n > 1)
+		qsort(backends.v, backends.n, sizeof(char *), cmp_str_ptr);
+	for (size_t j = 1; j < backends.n; j++)
+		if (strcmp(backends.v[j], r->baseline) == 0) {
+			char *base = backends.v[j];
+			memmove(&backends.v[1], &backends.v[0], j * sizeof(char *));
+			backends.v[0] = base;
+		}
+	char d[24];
+	depth_name(REPORT_CURVE_AT, d);
+	buf_addf(b, "## At %s context (depth curves, t/s)\n\nPrefill and generation at depth %d "
+		    "from each backend's latest depth curve; every depth: "
+		    "[DEPTH-CURVES.md](DEPTH-CURVES.md).\n\n| model |", d, REPORT_CURVE_AT);
+	for (size_t j = 0; j < backends.n; j++) {
+		buf_addc(b, ' ');
+		esc_md(b, backends.v[j]);
+		buf_addf(b, " prefill @ %s | ", d);
+		esc_md(b, backends.v[j]);
+		buf_addf(b, " generation @ %s |", d);
+	}
+	buf_adds(b, "\n|---|");
+	for (size_t j = 0; j < backends.n; j++)
+		buf_adds(b, "--:|--:|");
+	buf_addc(b, '\n');
+	for (size_t i = 0; i < r->n_curve_models; i++) {
+		const struct report_curve_model *m = &r->curve_models[i];
+		buf_adds(b, "| ");
+		esc_md(b, m->name);
+		buf_adds(b, " |");
+		for (size_t j = 0; j < backends.n; j++) {
+			const struct report_curve *c = NULL;
+			for (size_t k = 0; k < m->n && !c; k++)
+				if (strcmp(m->v[k].backend, backends.v[j]) == 0)
+					c = &m->v[k];
+			for (int s = 0; s < 2; s++) {
+				if (c)
+					add_point_cell(b, c->latest, s, REPORT_CURVE_AT);
+				else
+					buf_adds(b, " \xe2\x80\x93 |");
+			}
+		}
+		buf_addc(b, '\n');
+	}
+	buf_addc(b, '\n');
+	strv_free(&backends);
+}
+
+/* A backend's colour, or another when an earlier line of the chart has it
+ * (two hashed names can meet). */
+static const char *chart_color(const char *backend, const char **used, size_t n)
+{
+	static const char *const spare[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+					     "#b8860b", "#b07aa1", "#ff9da7", "#9c755f", "#7f7f7f" };
+	const char *want = report_backend_color(backend);
+	for (size_t k = 0; k <= sizeof(spare) / sizeof(spare[0]); k++) {
+		bool taken = false;
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = strcmp(used[i], want) == 0;
+		if (!taken || k == sizeof(spare) / sizeof(spare[0]))
+			return want;
+		want = spare[k];
+	}
+	return want;
+}
+
+char *report_curve_svg(const struct report *r, size_t model)
+{
+	const struct report_curve_model *m = &r->curve_models[model];
+	struct svg_series *series[2];
+	struct svg_panel panels[2];
+	char(*notes)[CHART_NOTE_MAX] = xcalloc(m->n + 1, sizeof(*notes));
+	for (int s = 0; s < 2; s++) {
+		series[s] = xcalloc(m->n + 1, sizeof(**series));
+		panels[s] = (struct svg_panel){ s ? "generation (tg128) against depth"
+						  : "prefill (pp2048) against depth",
+						"t/s", series[s], m->n };
+	}
+	const char **used = xcalloc(m->n + 1, sizeof(*used));
+	for (size_t j = 0; j < m->n; j++) {
+		const struct report_curve *c = &m->v[j];
+		char src[24], build[24];
+		used[j] = chart_color(c->backend, used, j);
+		snprintf(notes[j], CHART_NOTE_MAX, "%s %s, -ub %ld", report_source(c->latest, src),
+			 report_build_name(c->latest, build), c->latest->curve.ubatch);
+		for (int s = 0; s < 2; s++) {
+			const struct rec_series *se = series_of(c->latest, s);
+			struct svg_point *pts = xcalloc(se->n_points + 1, sizeof(*pts));
+			size_t n = 0;
+			for (size_t i = 0; i < se->n_points && !c->latest->failed; i++) {
+				const struct rec_test *t = &se->points[i].t;
+				if (!has_value(t))
+					continue;
+				double lo = INFINITY, hi = -INFINITY;
+				for (size_t k = 0; k < t->n_samples; k++)
+					lo = fmin(lo, t->samples[k]), hi = fmax(hi, t->samples[k]);
+				pts[n++] = (struct svg_point){ .t = se->points[i].depth,
+							       .y = t->mean,
+							       .sd = t->stddev,
+							       .note = notes[j],
+							       .spread = t->n_samples > 1,
+							       .lo = lo,
+							       .hi = hi };
+			}
+			series[s][j] = (struct svg_series){ c->backend, used[j], pts, n };
+		}
+	}
+	char *title = xasprintf("%s: depth curves", m->name);
+	char *svg = svg_depth_chart(title, panels, 2);
+	free(title);
+	for (int s = 0; s < 2; s++) {
+		for (size_t j = 0; j < m->n; j++)
+			free((void *)series[s][j].pts);
+		free(series[s]);
+	}
+	free(notes);
+	free(used);
+	return svg;
+}
+
 static int write_doc(int dirfd, const char *name, char *text, struct err *e)
 {
 	int rc = write_file_atomic_at(dirfd, name, text, strlen(text), 0666, e);
@@ -984,6 +1379,11 @@ int report_write(const struct report *r, const char *dir, char **matrix_path, st
 	for (size_t i = 0; rc == 0 && i < r->n_models; i++)
 		rc = write_doc(cfd, r->models[i].chart + strlen("charts/"),
 			       report_chart_svg(r, i), e);
+	if (rc == 0 && r->n_curve_models)
+		rc = write_doc(dfd, "DEPTH-CURVES.md", report_curves_md(r), e);
+	for (size_t i = 0; rc == 0 && i < r->n_curve_models; i++)
+		rc = write_doc(cfd, r->curve_models[i].chart + strlen("charts/"),
+			       report_curve_svg(r, i), e);
 	if (rc == 0 && matrix_path)
 		*matrix_path = path_join(dir, matrix);
 	free(matrix);

@@ -56,6 +56,23 @@ struct report_lineage {
 	size_t n;
 };
 
+/* Depth curves (records of run_kind "curve"): per model run one way, the
+ * latest curve of each backend and the previous one of the same
+ * configuration key and host (NULL when none), judged per depth. */
+struct report_curve {
+	const char *backend;
+	const struct record *latest, *prev;
+	struct strv flags;   /* "prefill at 32k -8.1% after ...", one per flagged depth */
+	struct strv regressions; /* the flags that are regressions */
+};
+struct report_curve_model {
+	char *name;  /* record_label */
+	char *chart; /* "charts/curve-<file-name-safe model>.svg" */
+	struct report_curve *v; /* by backend, the baseline first */
+	size_t n;
+};
+#define REPORT_CURVE_AT 32768 /* the matrix's "at 32k" columns */
+
 struct report {
 	char date[11];
 	const char *baseline;
@@ -69,6 +86,8 @@ struct report {
 	 * configuration, backend, time */
 	const struct record **curve_records;
 	size_t n_curve_records;
+	struct report_curve_model *curve_models; /* the same by model: DEPTH-CURVES.md, charts */
+	size_t n_curve_models;
 };
 
 /* A date given as YYYY-MM-DD (strictly) into the end of that day (the
@@ -97,7 +116,13 @@ char *report_html(const struct report *r);
 int report_write_html(const struct report *r, const char *path, struct err *e);
 int report_write_html_at(const struct report *r, int dirfd, const char *name, struct err *e);
 
-/* Write the matrix, the history, index.html and every chart under dir
+/* DEPTH-CURVES.md: per model its chart and a table with a row per depth;
+ * NULL when there is no curve. */
+char *report_curves_md(const struct report *r);
+/* The depth chart of one model (r->curve_models[i]): prefill and generation
+ * t/s against depth, one line per backend with the samples' range. */
+char *report_curve_svg(const struct report *r, size_t model);
+/* Write the matrix, the history, DEPTH-CURVES.md, index.html and every chart under dir
  * (created).  *matrix_path (optional) gets the matrix file's path. */
 int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e);
 

@@ -999,8 +999,10 @@ static void add_curve_chart(struct buf *b, const struct curve_row *c, size_t ci)
 				 report_build_name(rec, build));
 			struct svg_point *pts = xcalloc(s->n_points + 1, sizeof(*pts));
 			for (size_t i = 0; i < s->n_points; i++)
-				pts[i] = (struct svg_point){ s->points[i].depth, s->points[i].t.mean,
-							     s->points[i].t.stddev, notes[j] };
+				pts[i] = (struct svg_point){ .t = s->points[i].depth,
+							     .y = s->points[i].t.mean,
+							     .sd = s->points[i].t.stddev,
+							     .note = notes[j] };
 			series[k][j] = (struct svg_series){ rec->backend,
 							    report_backend_color(rec->backend), pts,
 							    s->n_points };

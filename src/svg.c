@@ -229,16 +229,21 @@ static void draw_series(struct buf *b, const struct frame *f, const struct svg_s
 	buf_adds(b, "<g data-series=\"");
 	esc_xml(b, s->name);
 	buf_addf(b, "\" stroke=\"%s\" fill=\"%s\">\n", s->color, s->color);
-	/* error bars: mean +- one standard deviation */
+	/* error bars: mean +- one standard deviation, or the samples' range */
 	buf_adds(b, "<path stroke-width=\"1\" stroke-opacity=\"0.5\" d=\"");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct svg_point *p = &s->pts[i];
-		if (!isfinite(p->y) || !isfinite(p->sd) || p->sd <= 0)
+		double top, low;
+		if (p->spread && isfinite(p->y) && isfinite(p->lo) && isfinite(p->hi) && p->hi > p->lo)
+			top = p->hi, low = p->lo;
+		else if (!p->spread && isfinite(p->y) && isfinite(p->sd) && p->sd > 0)
+			top = p->y + p->sd, low = p->y - p->sd;
+		else
 			continue;
 		buf_addc(b, 'M');
-		add_xy(b, px_x(f, p->t), ' ', px_y(f, p->y + p->sd));
+		add_xy(b, px_x(f, p->t), ' ', px_y(f, top));
 		buf_addc(b, 'V');
-		add_fixed(b, px_y(f, p->y - p->sd), 1);
+		add_fixed(b, px_y(f, low), 1);
 	}
 	buf_adds(b, "\"/>\n<polyline fill=\"none\" stroke-width=\"2\" points=\"");
 	const char *sep = "";
@@ -371,8 +376,9 @@ static void draw_panel(struct buf *b, const struct svg_panel *p, double top, boo
 			if (!isfinite(pt->y))
 				continue;
 			double sd = isfinite(pt->sd) ? pt->sd : 0;
-			lo = fmin(lo, pt->y - sd);
-			hi = fmax(hi, pt->y + sd);
+			bool range = pt->spread && isfinite(pt->lo) && isfinite(pt->hi);
+			lo = fmin(lo, range ? pt->lo : pt->y - sd);
+			hi = fmax(hi, range ? pt->hi : pt->y + sd);
 		}
 	}
 	buf_addf(b, "<text x=\"%d\" y=\"%.1f\" font-size=\"14\" font-weight=\"bold\">",

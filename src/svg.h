@@ -16,6 +16,8 @@ struct svg_point {
 	double y, sd;     /* value (NAN: a failed run, drawn as a cross on the time
 			   * axis) and its standard deviation (NAN: none) */
 	const char *note; /* extra tooltip text ("sha256:... b9187", the error), or NULL */
+	bool spread;      /* the bar is lo..hi (the samples' range), not y +- sd */
+	double lo, hi;
 };
 
 struct svg_series {

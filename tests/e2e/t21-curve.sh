@@ -118,9 +118,21 @@ is "$(jq -r '.curve.ubatch, .curve.ubatch_from, .curve.calibration' "$(newest)" 
 mkdir -p "$T/bin"
 cat >"$T/bin/llama-bench" <<'SH'
 #!/bin/sh
-# an older build: the test bed's llama-bench, its --help without --load-mode
+# an older build: its --help without --load-mode, and it takes -mmp 0 (the
+# test bed's build no longer does: it becomes --load-mode none here)
 case " $* " in *" --help "*) echo probed >>"$(dirname "$0")/probes"
 	podman exec llama-rocm-7.2 llama-bench --help 2>&1 | grep -v -e '--load-mode'; exit 0 ;; esac
+echo "$*" >>"$(dirname "$0")/argv"
+for a; do
+	shift
+	case "$a" in -mmp) set -- "$@" --load-mode ;; *) set -- "$@" "$a" ;; esac
+done
+for a; do
+	shift
+	case "$prev" in --load-mode) [ "$a" = 0 ] && a=none ;; esac
+	set -- "$@" "$a"
+	prev=$a
+done
 exec podman exec llama-rocm-7.2 llama-bench "$@"
 SH
 chmod +x "$T/bin/llama-bench"
@@ -131,6 +143,7 @@ run tbx curve --depths 0 --repetitions 1 --cooldown 0 old-build tiny
 is "$rc" 0 "a curve with a build that lacks --load-mode"
 is "$(jq -r .curve.load_flag "$(newest)")" "-mmp 0" "uses -mmp 0"
 like "$(jq -r '.curve.generation.command | join(" ")' "$(newest)")" " -ngl 99 -mmp 0 -fa 1 " "in both series"
+like "$(tail -1 "$T/bin/argv")" "-ngl 99 -mmp 0 -fa 1 -p 0 -n 128" "as llama-bench was given"
 run tbx curve --depths 0 --repetitions 1 --cooldown 0 old-build tiny
 is "$(wc -l <"$T/bin/probes")" 1 "--help is asked once (cached by the binary's hash)"
 
