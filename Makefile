@@ -6,6 +6,7 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 DATADIR    ?= $(PREFIX)/share
 MANDIR     ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
@@ -36,7 +37,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 ITEST_BIN  := $(patsubst tests/integration/%.c,$(BUILD)/itest/%,$(wildcard tests/integration/*.c))
 LIBTBX     := $(BUILD)/libtbx.a
 
-.PHONY: tbx all check unit e2e demo bench install uninstall clean deps torture fuzz
+.PHONY: tbx all check unit e2e demo bench install uninstall clean deps torture fuzz dist
 
 all: tbx
 
@@ -77,17 +78,20 @@ $(BUILD)/mkrecord: tests/tools/mkrecord.c $(LIBTBX) $(wildcard src/*.h)
 deps:
 	@scripts/install-deps.sh
 
-# Every test: unit tests (cmocka) then the end-to-end suite on the real
-# test bed (Podman service, registry, llama-bench). One summary line.
+# Every test: unit tests (cmocka), the packaging test (make dist, rpmbuild),
+# then the end-to-end suite on the real test bed (Podman service, registry,
+# llama-bench) once per engine: the host's Podman 4.3 and Podman 5
+# (TBX_TEST_ENGINE=4 or 5 picks one). One summary line.
+TEST_ENGINES = $(if $(TBX_TEST_ENGINE),$(TBX_TEST_ENGINE),4 5)
 check: deps
 	$(MAKE) tbx $(UNIT_BIN) $(ITEST_BIN) $(BUILD)/mkgguf
-	tests/run-all $(BUILD)
+	TBX_TEST_ENGINE="$(TEST_ENGINES)" tests/run-all $(BUILD)
 
 unit: tbx $(UNIT_BIN)
 	tests/run-all --unit-only $(BUILD)
 
 e2e: tbx $(ITEST_BIN) $(BUILD)/mkgguf
-	tests/run-all --e2e-only $(BUILD)
+	TBX_TEST_ENGINE="$(TEST_ENGINES)" tests/run-all --e2e-only $(BUILD)
 
 demo: deps
 	$(MAKE) tbx $(BUILD)/mkgguf
@@ -110,17 +114,32 @@ tbx.1: tbx
 install: tbx tbx.1
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(DATADIR)/tbx/containers $(DESTDIR)$(DATADIR)/tbx/manifests \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 tbx $(DESTDIR)$(BINDIR)/tbx
 	install -m 644 tbx.1 $(DESTDIR)$(MANDIR)/man1/tbx.1
 	install -m 644 containers/*.json $(DESTDIR)$(DATADIR)/tbx/containers/
 	install -m 644 manifests/*.json $(DESTDIR)$(DATADIR)/tbx/manifests/
-	install -m 644 scripts/tbx.bash-completion $(DESTDIR)$(DATADIR)/bash-completion/completions/tbx
+	install -m 644 scripts/tbx.bash-completion $(DESTDIR)$(BASHCOMPDIR)/tbx
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tbx $(DESTDIR)$(MANDIR)/man1/tbx.1 \
-		$(DESTDIR)$(DATADIR)/bash-completion/completions/tbx
+		$(DESTDIR)$(BASHCOMPDIR)/tbx
 	rm -rf $(DESTDIR)$(DATADIR)/tbx
 
+# A versioned source tarball of the tracked files (the working tree's
+# content), tbx-$(VERSION)/ inside: what tbx.spec builds from.
+DIST := tbx-$(VERSION)
+dist:
+	@git rev-parse --is-inside-work-tree >/dev/null 2>&1 || \
+		{ echo "make dist: needs a git checkout (it packs git ls-files)" >&2; exit 1; }
+	@grep -q '^Version: *$(VERSION)$$' tbx.spec || \
+		{ echo "make dist: tbx.spec's Version is not $(VERSION) (Makefile's VERSION)" >&2; exit 1; }
+	git ls-files -z | LC_ALL=C sort -z | tar --null --no-recursion -T - \
+		--owner=0 --group=0 --numeric-owner --mode='u+w,go-w' \
+		--mtime="@$$(git log -1 --format=%ct 2>/dev/null || echo 0)" \
+		--transform 's,^,$(DIST)/,' -czf $(DIST).tar.gz.tmp
+	mv -f $(DIST).tar.gz.tmp $(DIST).tar.gz
+	@echo "$(DIST).tar.gz"
+
 clean:
-	rm -rf build tbx tbx.1
+	rm -rf build tbx tbx.1 tbx-*.tar.gz

@@ -16,6 +16,16 @@ TBX_BIN=${TBX_BIN:-$REPO/tbx}
 # shellcheck disable=SC1091
 . "$TBX_TESTBED_DIR/env"
 unset CONTAINER_HOST
+# TBX_TEST_ENGINE=4|5: the engine the test bed must run (tests/testbed up
+# takes it too); TB_ENGINE is the one it runs, TB_PODMAN_VERSION its version
+TB_ENGINE=${TB_ENGINE:-4}
+if [ -n "${TBX_TEST_ENGINE:-}" ] && [ "$TBX_TEST_ENGINE" != "$TB_ENGINE" ]; then
+	echo "Bail out! TBX_TEST_ENGINE=$TBX_TEST_ENGINE but the test bed $TBX_TESTBED_DIR runs engine $TB_ENGINE"
+	exit 1
+fi
+# the Podman major version of the engine under test (4 or 5): for the few
+# places where Podman's documented behaviour differs between them
+PODMAN_MAJOR=${TB_PODMAN_VERSION%%.*}
 
 T=$(mktemp -d /tmp/tbx-test.XXXXXX)
 trap 'rm -rf "$T"' EXIT
@@ -95,7 +105,8 @@ run() {
 }
 
 tbx() { "$TBX_BIN" --url "$TB_URL" "$@"; }
-# the podman CLI on the test bed's own storage (never remote)
+# the podman CLI on the test bed's own storage (never remote; on engine 5,
+# `podman` is the engine's own CLI from the test bed's PATH)
 pm() { podman "$@"; }
 
 # Remove every container of the test bed (tests do not share containers).
