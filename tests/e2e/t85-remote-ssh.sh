@@ -81,7 +81,8 @@ exec "$(command -v ssh)" -F "$S/ssh_config" "\$@"
 EOF
 chmod +x "$T/bin/ssh"
 
-# the connections, as `podman system connection add` writes them (Podman 4)
+# the connections, as `podman system connection add` of Podman 4 writes them
+# (Podman 5 reads them too; its own file is below)
 cat >"$T/containers.conf" <<EOF
 # Podman's own settings may sit beside the connections
 [containers]
@@ -124,7 +125,7 @@ is "$rc" 0 "refresh --connection bed succeeds"
 like "$out" "rocm-7\.2: created sha256:[0-9a-f]{12}" "it created the container"
 like "$err" "ssh -nNT -o BatchMode=yes .* -i $S/client_key -p$PORT -l root -L $T/tmp/tbx-ssh-[A-Za-z0-9]+/podman.sock:$TB_SOCK -- 127\.0\.0\.1" \
 	"-v shows the ssh command"
-like "$err" "connection 'bed' \(root@127\.0\.0\.1\): Podman 4\.[0-9.]+ through ssh" \
+like "$err" "connection 'bed' \(root@127\.0\.0\.1\): Podman $PODMAN_MAJOR\.[0-9.]+ through ssh" \
 	"-v says Podman answered through ssh"
 is "$(podman inspect --format '{{.State.Status}}' llama-rocm-7.2 2>&1)" running \
 	"the container runs on the (remote) Podman"
@@ -161,7 +162,7 @@ is "$(leftovers)" "dirs=[] ssh=0" "nothing left after --all-connections"
 
 # --- doctor through the connection: Podman checked there, devices not here
 run rtbx --connection bed doctor --offline
-like "$out" "OK +podman +connection 'bed' \(ssh://root@127\.0\.0\.1:$PORT$TB_SOCK\) answers: Podman 4\.[0-9.]+ on 127\.0\.0\.1" \
+like "$out" "OK +podman +connection 'bed' \(ssh://root@127\.0\.0\.1:$PORT$TB_SOCK\) answers: Podman $PODMAN_MAJOR\.[0-9.]+ on 127\.0\.0\.1" \
 	"doctor: Podman answers through the connection"
 like "$out" "SKIP +devices +not checked: they are on the remote host" "doctor: devices skipped"
 is "$(leftovers)" "dirs=[] ssh=0" "nothing left after doctor"
@@ -217,15 +218,19 @@ kill "$holder"
 wait "$holder" 2>/dev/null
 rm -rf "$T"/tmp/tbx-ssh-* # kill -9 leaves the forward's directory
 
-# --- the same through Podman 5's podman-connections.json
+# --- the same through Podman 5's podman-connections.json (the file Podman 5
+# writes; the Podman behind it is the test bed's engine: a real Podman 5 when
+# TBX_TEST_ENGINE=5)
 mkdir -p "$XDG_CONFIG_HOME/containers"
 cat >"$XDG_CONFIG_HOME/containers/podman-connections.json" <<EOF
 {"Connection": {"Default": "five", "Connections": {"five": {
   "URI": "ssh://root@127.0.0.1:$PORT$TB_SOCK", "Identity": "$S/client_key", "IsMachine": false}}}}
 EOF
-run rtbx --connection five status rocm72
+run rtbx -v --connection five status rocm72
 is "$rc" 0 "a Podman 5 connection works"
 like "$out" "rocm-7\.2 +fresh" "and sees the same container"
+like "$err" "connection 'five' \(root@127\.0\.0\.1\): Podman ${TB_PODMAN_VERSION//./\\.} through ssh" \
+	"through the engine's Podman ($TB_PODMAN_VERSION)"
 
 stop_sshd
 check "sshd stopped by its PID" test -z "$sshd_pid"
