@@ -105,7 +105,7 @@ static const struct cmd_option report_options[] = {
 	{ "host", 0, "HOST", "only runs recorded on that host" },
 	{ "check", 0, NULL,
 	  "exit 1 when a latest result is a significant regression, and print it; writes no "
-	  "files unless -o is given" },
+	  "files unless -o or --html is given" },
 	{ "print", 0, NULL, "print the matrix (markdown) on stdout too" },
 	{ NULL, 0, NULL, NULL },
 };
