@@ -1087,8 +1087,7 @@ static void add_point_cell(struct buf *b, const struct record *rec, int s, long 
 	buf_adds(b, " |");
 }
 
-/* The depths of a model's curves, ascending. */
-static size_t model_depths(const struct report_curve_model *m, long **out)
+size_t report_curve_depths(const struct report_curve_model *m, long **out)
 {
 	long *d = NULL;
 	size_t n = 0;
@@ -1160,7 +1159,7 @@ char *report_curves_md(const struct report *r)
 			buf_adds(&b, "--:|--:|");
 		buf_addc(&b, '\n');
 		long *depths;
-		size_t nd = model_depths(m, &depths);
+		size_t nd = report_curve_depths(m, &depths);
 		for (size_t k = 0; k < nd; k++) {
 			buf_addf(&b, "| %ld |", depths[k]);
 			for (size_t j = 0; j < m->n; j++)
@@ -1201,12 +1200,8 @@ char *report_curves_md(const struct report *r)
 	return buf_detach(&b);
 }
 
-/* The matrix's "at 32k" columns: each backend's latest curve at depth
- * REPORT_CURVE_AT, prefill and generation. */
-static void add_curves_at(struct buf *b, const struct report *r)
+void report_curve_backends(const struct report *r, struct strv *backends_out)
 {
-	if (!r->n_curve_models)
-		return;
 	struct strv backends = STRV_INIT;
 	for (size_t i = 0; i < r->n_curve_models; i++)
 		for (size_t j = 0; j < r->curve_models[i].n; j++)
@@ -1220,6 +1215,17 @@ static void add_curves_at(struct buf *b, const struct report *r)
 			memmove(&backends.v[1], &backends.v[0], j * sizeof(char *));
 			backends.v[0] = base;
 		}
+	*backends_out = backends;
+}
+
+/* The matrix's "at 32k" columns: each backend's latest curve at depth
+ * REPORT_CURVE_AT, prefill and generation. */
+static void add_curves_at(struct buf *b, const struct report *r)
+{
+	if (!r->n_curve_models)
+		return;
+	struct strv backends;
+	report_curve_backends(r, &backends);
 	char d[24];
 	depth_name(REPORT_CURVE_AT, d);
 	buf_addf(b, "## At %s context (depth curves, t/s)\n\nPrefill and generation at depth %d "

@@ -122,6 +122,12 @@ char *report_curves_md(const struct report *r);
 /* The depth chart of one model (r->curve_models[i]): prefill and generation
  * t/s against depth, one line per backend with the samples' range. */
 char *report_curve_svg(const struct report *r, size_t model);
+/* Every depth of a model's latest curves, ascending, into *out (caller
+ * frees); returns how many. */
+size_t report_curve_depths(const struct report_curve_model *m, long **out);
+/* The backends that have a curve: the baseline first, then by id (caller
+ * frees with strv_free). */
+void report_curve_backends(const struct report *r, struct strv *backends);
 /* Write the matrix, the history, DEPTH-CURVES.md, index.html and every chart under dir
  * (created).  *matrix_path (optional) gets the matrix file's path. */
 int report_write(const struct report *r, const char *dir, char **matrix_path, struct err *e);

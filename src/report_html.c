@@ -456,6 +456,8 @@ static void add_matrix_table(struct buf *b, const struct report *r, size_t li, i
 	buf_adds(b, "</tbody></table>\n</div>\n");
 }
 
+static void add_curves_at(struct buf *b, const struct report *r);
+
 static void add_matrix(struct buf *b, const struct report *r)
 {
 	buf_adds(b, "<section id=\"matrix\" aria-labelledby=\"matrix-h\">\n"
@@ -480,6 +482,8 @@ static void add_matrix(struct buf *b, const struct report *r)
 		for (int t = 0; t < REPORT_N_TESTS; t++)
 			add_matrix_table(b, r, l, t);
 	}
+	if (r->n_curve_models)
+		add_curves_at(b, r);
 	buf_adds(b, "</section>\n");
 }
 
@@ -898,158 +902,58 @@ static void add_history(struct page *pg, const struct report *r)
 
 /* ---- depth curves ---- */
 
-/* The curves of one row (a model run one way): the latest per backend. */
-struct curve_row {
-	char *label;
-	const struct record **latest; /* by backend id */
-	size_t n;
-	long *depths; /* every depth asked for or measured, ascending */
-	size_t n_depths;
-};
-
-static bool same_curve_row(const struct record *a, const struct record *b)
-{
-	return strcmp(a->model, b->model) == 0 && str_eq(a->config_variant, b->config_variant);
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-	long x = *(const long *)a, y = *(const long *)b;
-	return x < y ? -1 : x > y;
-}
-
-static void add_depths(struct curve_row *c, const struct rec_series *s, size_t *cap)
-{
-	for (size_t i = 0; i < s->n_points; i++) {
-		if (c->n_depths == *cap)
-			c->depths = xrealloc(c->depths, (*cap = *cap * 2 + 8) * sizeof(long));
-		c->depths[c->n_depths++] = s->points[i].depth;
-	}
-}
-
-/* r->curve_records[*i...] of one row into c; *i moves past them. */
-static void curve_row_next(const struct report *r, size_t *i, struct curve_row *c)
-{
-	memset(c, 0, sizeof(*c));
-	size_t end = *i + 1, cap = 0;
-	while (end < r->n_curve_records && same_curve_row(r->curve_records[end], r->curve_records[*i]))
-		end++;
-	c->label = record_label(r->curve_records[*i]);
-	c->latest = xcalloc(end - *i, sizeof(*c->latest));
-	for (size_t k = *i; k < end; k++) {
-		if (k + 1 < end && strcmp(r->curve_records[k + 1]->backend, r->curve_records[k]->backend) == 0)
-			continue; /* the store's order: the last of a backend is its latest */
-		c->latest[c->n++] = r->curve_records[k];
-		add_depths(c, &r->curve_records[k]->curve.prefill, &cap);
-		add_depths(c, &r->curve_records[k]->curve.generation, &cap);
-	}
-	qsort(c->depths, c->n_depths, sizeof(long), cmp_long);
-	size_t u = 0;
-	for (size_t k = 0; k < c->n_depths; k++)
-		if (!u || c->depths[k] != c->depths[u - 1])
-			c->depths[u++] = c->depths[k];
-	c->n_depths = u;
-	*i = end;
-}
-
-static void curve_row_free(struct curve_row *c)
-{
-	free(c->label);
-	free(c->latest);
-	free(c->depths);
-}
-
 static const struct rec_series *series_of(const struct record *rec, int k)
 {
 	return k == 0 ? &rec->curve.prefill : &rec->curve.generation;
 }
 
-/* "prefill (-p 2048 -n 0)" */
-static void add_series_title(struct buf *b, const struct curve_row *c, int k)
+/* "prefill (-p 2048 -n 0)", from the first curve that has the series */
+static void add_series_title(struct buf *b, const struct report_curve_model *m, int k)
 {
 	int np = k == 0 ? 2048 : 0, ng = k == 0 ? 0 : 128; /* upstream's, when unknown */
-	for (size_t j = 0; j < c->n; j++)
-		if (series_of(c->latest[j], k)->present) {
-			np = series_of(c->latest[j], k)->n_prompt;
-			ng = series_of(c->latest[j], k)->n_gen;
+	for (size_t j = 0; j < m->n; j++)
+		if (series_of(m->v[j].latest, k)->present) {
+			np = series_of(m->v[j].latest, k)->n_prompt;
+			ng = series_of(m->v[j].latest, k)->n_gen;
 			break;
 		}
 	buf_addf(b, "%s (-p %d -n %d)", k == 0 ? "prefill" : "generation", np, ng);
 }
 
-static void add_curve_chart(struct buf *b, const struct curve_row *c, size_t ci)
+static const struct rec_point *point_at(const struct report_curve *c, int k, long depth)
 {
-	struct svg_series *series[2];
-	struct svg_panel panels[2];
-	char(*notes)[48] = xcalloc(c->n + 1, sizeof(*notes));
-	char titles[2][64];
-	for (int k = 0; k < 2; k++) {
-		struct buf t = BUF_INIT;
-		buf_init(&t);
-		add_series_title(&t, c, k);
-		snprintf(titles[k], sizeof(titles[k]), "%s", t.p);
-		buf_free(&t);
-		series[k] = xcalloc(c->n + 1, sizeof(**series));
-		panels[k] = (struct svg_panel){ titles[k], "t/s", series[k], c->n };
-		for (size_t j = 0; j < c->n; j++) {
-			const struct record *rec = c->latest[j];
-			const struct rec_series *s = series_of(rec, k);
-			char src[24], build[24];
-			snprintf(notes[j], sizeof(notes[j]), "%s \xc2\xb7 %s", report_source(rec, src),
-				 report_build_name(rec, build));
-			struct svg_point *pts = xcalloc(s->n_points + 1, sizeof(*pts));
-			for (size_t i = 0; i < s->n_points; i++)
-				pts[i] = (struct svg_point){ .t = s->points[i].depth,
-							     .y = s->points[i].t.mean,
-							     .sd = s->points[i].t.stddev,
-							     .note = notes[j] };
-			series[k][j] = (struct svg_series){ rec->backend,
-							    report_backend_color(rec->backend), pts,
-							    s->n_points };
-		}
-	}
-	char *title = xasprintf("%s: t/s by context depth", c->label);
-	char id[32];
-	snprintf(id, sizeof(id), "curve-chart-%zu", ci);
-	add_figure(b, id, svg_depth_chart(title, panels, 2), "prefill and generation speed of",
-		   c->label, "by context depth, one line per backend");
-	buf_adds(b, "<figcaption>The latest curve of each backend: tokens per second at each "
-		    "context depth (mean and one standard deviation); hover a point for its "
-		    "digest and build.</figcaption>\n</figure>\n");
-	free(title);
-	for (int k = 0; k < 2; k++) {
-		for (size_t j = 0; j < c->n; j++)
-			free((void *)series[k][j].pts);
-		free(series[k]);
-	}
-	free(notes);
+	const struct rec_point *p =
+		c->latest->failed ? NULL : rec_series_point(series_of(c->latest, k), depth);
+	return p && isfinite(p->t.mean) ? p : NULL;
 }
 
-/* The fastest backend at a depth (index into c->latest), or -1 with
- * fewer than two values. */
-static long fastest_at(const struct curve_row *c, int k, long depth)
+/* The fastest backend at a depth (index into m->v), or -1 with fewer
+ * than two values. */
+static long fastest_at(const struct report_curve_model *m, int k, long depth)
 {
 	long best = -1;
 	size_t n = 0;
-	for (size_t j = 0; j < c->n; j++) {
-		const struct rec_point *p = rec_series_point(series_of(c->latest[j], k), depth);
-		if (!p || !isfinite(p->t.mean))
+	for (size_t j = 0; j < m->n; j++) {
+		const struct rec_point *p = point_at(&m->v[j], k, depth);
+		if (!p)
 			continue;
 		n++;
-		if (best < 0 || p->t.mean > rec_series_point(series_of(c->latest[best], k), depth)->t.mean)
+		if (best < 0 || p->t.mean > point_at(&m->v[best], k, depth)->t.mean)
 			best = (long)j;
 	}
 	return n >= 2 ? best : -1;
 }
 
-static void add_curve_cell(struct buf *b, const struct record *rec, int k, long depth, bool best)
+static void add_curve_cell(struct buf *b, const struct report_curve *c, int k, long depth,
+			   bool best)
 {
-	const struct rec_series *s = series_of(rec, k);
-	const struct rec_point *p = rec_series_point(s, depth);
-	if (!p || !isfinite(p->t.mean)) {
+	const struct rec_series *s = series_of(c->latest, k);
+	const struct rec_point *p = point_at(c, k, depth);
+	if (!p) {
 		buf_addf(b, "<td class=\"num none\" data-v=\"\" title=\"%s\">\xe2\x80\x93</td>",
-			 rec->failed ? "the curve failed" : s->partial ? "the series stopped before this depth"
-							      : "not measured at this depth");
+			 c->latest->failed ? "the curve failed"
+			 : s->partial	   ? "the series stopped before this depth"
+					   : "not measured at this depth");
 		return;
 	}
 	buf_addf(b, "<td class=\"num%s\" data-v=\"%.2f\">", best ? " best" : "", p->t.mean);
@@ -1064,39 +968,41 @@ static void add_curve_cell(struct buf *b, const struct record *rec, int k, long 
 	buf_adds(b, "</td>");
 }
 
-static void add_curve_table(struct buf *b, const struct curve_row *c, size_t ci, int k)
+static void add_curve_table(struct buf *b, const struct report_curve_model *m, size_t mi, int k)
 {
+	long *depths;
+	size_t n = report_curve_depths(m, &depths);
 	buf_addf(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
 		    "aria-labelledby=\"ccap-%zu-%d\">\n<table class=\"curve sortable\">"
 		    "<caption id=\"ccap-%zu-%d\">",
-		 ci, k, ci, k);
-	add_series_title(b, c, k);
+		 mi, k, mi, k);
+	add_series_title(b, m, k);
 	buf_adds(b, " of ");
-	add_text(b, c->label, DETAIL_SHOWN_MAX);
+	add_text(b, m->name, DETAIL_SHOWN_MAX);
 	buf_adds(b, ", t/s by depth</caption>\n<thead><tr><th scope=\"col\">depth (tokens)</th>");
-	for (size_t j = 0; j < c->n; j++) {
+	for (size_t j = 0; j < m->n; j++) {
 		buf_adds(b, "<th scope=\"col\">");
-		add_text(b, c->latest[j]->backend, 256);
+		add_text(b, m->v[j].backend, 256);
 		buf_adds(b, "</th>");
 	}
 	buf_adds(b, "</tr></thead>\n<tbody>\n");
-	for (size_t d = 0; d < c->n_depths; d++) {
-		long best = fastest_at(c, k, c->depths[d]);
-		buf_addf(b, "<tr><th scope=\"row\" data-v=\"%ld\">%ld</th>", c->depths[d],
-			 c->depths[d]);
-		for (size_t j = 0; j < c->n; j++)
-			add_curve_cell(b, c->latest[j], k, c->depths[d], best == (long)j);
+	for (size_t d = 0; d < n; d++) {
+		long best = fastest_at(m, k, depths[d]);
+		buf_addf(b, "<tr><th scope=\"row\" data-v=\"%ld\">%ld</th>", depths[d], depths[d]);
+		for (size_t j = 0; j < m->n; j++)
+			add_curve_cell(b, &m->v[j], k, depths[d], best == (long)j);
 		buf_adds(b, "</tr>\n");
 	}
 	buf_adds(b, "</tbody></table>\n</div>\n");
+	free(depths);
 }
 
 /* What each backend's latest curve ran with. */
-static void add_curve_runs(struct buf *b, const struct curve_row *c)
+static void add_curve_runs(struct buf *b, const struct report_curve_model *m)
 {
 	buf_adds(b, "<ul class=\"warn\">\n");
-	for (size_t j = 0; j < c->n; j++) {
-		const struct record *rec = c->latest[j];
+	for (size_t j = 0; j < m->n; j++) {
+		const struct record *rec = m->v[j].latest;
 		const struct rec_curve *cv = &rec->curve;
 		buf_adds(b, "<li><strong>");
 		add_text(b, rec->backend, 256);
@@ -1137,44 +1043,116 @@ static void add_curves(struct page *pg, const struct report *r)
 		    "generation speed fall as the context fills (upstream's method: one "
 		    "llama-bench call per series over every depth, docs/CURVES.md). The latest "
 		    "curve of each model on each backend; in each cell the change from the "
-		    "backend's first depth.</p>\n");
-	size_t ci = 0;
-	for (size_t i = 0; i < r->n_curve_records; ci++) {
-		struct curve_row c;
-		curve_row_next(r, &i, &c);
+		    "backend's first depth. DEPTH-CURVES.md has the same tables.</p>\n");
+	for (size_t i = 0; i < r->n_curve_models; i++) {
+		const struct report_curve_model *m = &r->curve_models[i];
 		buf_addf(b, "<section class=\"model\" id=\"curve-%zu\" aria-labelledby=\"curve-%zu-h\">\n"
 			    "<h3 id=\"curve-%zu-h\">",
-			 ci, ci, ci);
-		add_text(b, c.label, DETAIL_SHOWN_MAX);
+			 i, i, i);
+		add_text(b, m->name, DETAIL_SHOWN_MAX);
 		buf_adds(b, "</h3>\n");
-		add_curve_chart(b, &c, ci);
+		char id[32];
+		snprintf(id, sizeof(id), "curve-chart-%zu", i);
+		add_figure(b, id, report_curve_svg(r, i), "prefill and generation speed of", m->name,
+			   "by context depth, one line per backend");
+		buf_adds(b, "<figcaption>The latest curve of each backend: tokens per second at "
+			    "each context depth, with the samples' range; hover a point for its "
+			    "digest and build.</figcaption>\n</figure>\n");
 		for (int k = 0; k < 2; k++)
-			add_curve_table(b, &c, ci, k);
-		add_curve_runs(b, &c);
+			add_curve_table(b, m, i, k);
+		add_curve_runs(b, m);
 		buf_adds(b, "</section>\n");
-		curve_row_free(&c);
 		page_flush(pg);
 	}
 	buf_adds(b, "</section>\n");
 }
 
-/* Warnings: the latest curves that failed or stopped part-way. */
+/* The matrix's "at 32k" table: each backend's latest curve at
+ * REPORT_CURVE_AT, prefill and generation. */
+static void add_curves_at(struct buf *b, const struct report *r)
+{
+	struct strv backends;
+	report_curve_backends(r, &backends);
+	buf_addf(b, "<div class=\"scroll\" role=\"region\" tabindex=\"0\" "
+		    "aria-labelledby=\"cap-at\">\n<table class=\"matrix sortable\">"
+		    "<caption id=\"cap-at\">At %dk context: prefill and generation (t/s) at depth "
+		    "%d, from each backend's latest depth curve</caption>\n<thead><tr>"
+		    "<th scope=\"col\">model</th>",
+		 REPORT_CURVE_AT / 1024, REPORT_CURVE_AT);
+	for (size_t j = 0; j < backends.n; j++)
+		for (int k = 0; k < 2; k++) {
+			buf_adds(b, "<th scope=\"col\">");
+			add_text(b, backends.v[j], 256);
+			buf_adds(b, k ? " generation" : " prefill");
+			buf_adds(b, "</th>");
+		}
+	buf_adds(b, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < r->n_curve_models; i++) {
+		const struct report_curve_model *m = &r->curve_models[i];
+		buf_adds(b, "<tr><th scope=\"row\">");
+		add_text(b, m->name, DETAIL_SHOWN_MAX);
+		buf_adds(b, "</th>");
+		for (size_t j = 0; j < backends.n; j++) {
+			const struct report_curve *c = NULL;
+			for (size_t k = 0; k < m->n && !c; k++)
+				if (strcmp(m->v[k].backend, backends.v[j]) == 0)
+					c = &m->v[k];
+			for (int k = 0; k < 2; k++) {
+				const struct rec_point *p = c ? point_at(c, k, REPORT_CURVE_AT) : NULL;
+				if (!p) {
+					buf_adds(b, "<td class=\"num none\" data-v=\"\">\xe2\x80\x93</td>");
+					continue;
+				}
+				buf_addf(b, "<td class=\"num\" data-v=\"%.2f\">", p->t.mean);
+				add_mean_sd(b, &p->t, false);
+				buf_adds(b, "</td>");
+			}
+		}
+		buf_adds(b, "</tr>\n");
+	}
+	buf_adds(b, "</tbody></table>\n</div>\n");
+	strv_free(&backends);
+}
+
+/* Warnings: per-depth changes of the latest curves against the previous
+ * one of the same configuration, and the curves that failed or stopped. */
 static size_t add_curve_warnings(struct buf *b, const struct report *r)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < r->n_curve_records;) {
-		struct curve_row c;
-		curve_row_next(r, &i, &c);
-		for (size_t j = 0; j < c.n; j++) {
-			const struct record *rec = c.latest[j];
+	size_t n = 0, bad = 0;
+	for (size_t i = 0; i < r->n_curve_models; i++)
+		for (size_t j = 0; j < r->curve_models[i].n; j++) {
+			const struct report_curve *c = &r->curve_models[i].v[j];
+			for (size_t f = 0; f < c->flags.n; f++) {
+				bool reg = strv_contains(&c->regressions, c->flags.v[f]);
+				if (!n++)
+					buf_adds(b, "<h3>Depth-curve regressions and improvements</h3>\n"
+						    "<p class=\"note\">A depth of the latest curve against the "
+						    "previous curve of the same configuration and host, beyond the "
+						    "noise, with what changed.</p>\n<ul class=\"warn\">\n");
+				buf_addf(b, "<li class=\"%s\"><strong>%s</strong> <strong>",
+					 reg ? "reg" : "imp", reg ? "REGRESSION" : "improvement");
+				add_text(b, r->curve_models[i].name, TEXT_SHOWN_MAX);
+				buf_adds(b, "</strong> on <strong>");
+				add_text(b, c->backend, 256);
+				buf_adds(b, "</strong>: ");
+				add_text(b, c->flags.v[f], DETAIL_SHOWN_MAX);
+				add_when(b, c->latest);
+				buf_adds(b, "</li>\n");
+			}
+		}
+	if (n)
+		buf_adds(b, "</ul>\n");
+	for (size_t i = 0; i < r->n_curve_models; i++)
+		for (size_t j = 0; j < r->curve_models[i].n; j++) {
+			const struct record *rec = r->curve_models[i].v[j].latest;
 			if (!rec->failed && !rec->curve.partial)
 				continue;
-			if (!n++)
+			if (!bad++)
 				buf_adds(b, "<h3>Failed or partial curves</h3>\n<p class=\"note\">The latest "
 					    "depth curve of these failed or stopped before its last "
 					    "depth.</p>\n<ul class=\"warn\">\n");
 			buf_adds(b, "<li><strong>");
-			add_text(b, c.label, TEXT_SHOWN_MAX);
+			add_text(b, r->curve_models[i].name, TEXT_SHOWN_MAX);
 			buf_adds(b, "</strong> on <strong>");
 			add_text(b, rec->backend, 256);
 			buf_adds(b, "</strong>: ");
@@ -1185,11 +1163,9 @@ static size_t add_curve_warnings(struct buf *b, const struct report *r)
 			add_when(b, rec);
 			buf_adds(b, "</li>\n");
 		}
-		curve_row_free(&c);
-	}
-	if (n)
+	if (bad)
 		buf_adds(b, "</ul>\n");
-	return n;
+	return n + bad;
 }
 
 /* ---- the page ---- */
@@ -1236,7 +1212,7 @@ static void add_header(struct buf *b, const struct report *r)
 	add_text(b, r->baseline, 256);
 	buf_adds(b, ".</p>\n<nav aria-label=\"sections\"><ul><li><a href=\"#warnings\">Warnings</a>"
 		    "</li>");
-	if (r->n_models)
+	if (r->n_models || r->n_curve_models)
 		buf_adds(b, "<li><a href=\"#matrix\">Backend matrix</a></li>");
 	if (r->n_curve_records)
 		buf_adds(b, "<li><a href=\"#curves\">Depth curves</a></li>");
@@ -1253,10 +1229,10 @@ static int render(const struct report *r, struct page *pg)
 	buf_adds(b, "<main>\n");
 	if (r->n_models || r->n_curve_records)
 		add_warnings(b, r);
-	if (r->n_models)
+	if (r->n_models || r->n_curve_models)
 		add_matrix(b, r);
 	page_flush(pg);
-	if (r->n_curve_records)
+	if (r->n_curve_models)
 		add_curves(pg, r);
 	if (r->n_models)
 		add_history(pg, r);

@@ -1039,6 +1039,13 @@ static void test_html_curves(void **state)
 {
 	(void)state;
 	struct records rs = { 0 };
+	/* rocm-7.2's previous curve, another image: prefill at 8k was 1000 t/s */
+	add_json_record(&rs, "{\"schema\": 2, \"run_id\": \"c0\", \"started_at\": "
+			     "\"2026-04-30T00:00:00Z\", \"backend\": \"rocm-7.2\", \"model\": \"qwen\", "
+			     "\"run_kind\": \"curve\", \"build_number\": 9187, \"image_digest\": "
+			     "\"sha256:2222222222222222222222222222222222222222222222222222222222222222\", "
+			     "\"curve\": {\"prefill\": {\"n_prompt\": 2048, \"n_gen\": 0, "
+			     CURVE_POINTS("1000.25", "1000", "400") "}}}");
 	add_json_record(&rs, CURVE_JSON("c1", "2026-05-01T00:00:00Z", "rocm-7.2", "qwen",
 					"\"prefill\": {\"n_prompt\": 2048, \"n_gen\": 0, " CURVE_POINTS(
 						"1000.25", "900.5", "400") "}, \"generation\": {\"n_prompt\": 0, "
@@ -1058,23 +1065,31 @@ static void test_html_curves(void **state)
 	struct report_opts o = { .date = "2026-05-03" };
 	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
 	assert_int_equal(r.n_models, 0); /* curves are not bench rows */
-	assert_int_equal(r.n_curve_records, 3);
+	assert_int_equal(r.n_curve_records, 4);
 	char *page = report_html(&r);
 	check_page_structure(page);
 	check_page_charts(page, 2); /* one per curve row */
 	assert_lacks(page, "<img");
 	assert_lacks(page, "<b>");
 	assert_lacks(page, "<i>");
-	assert_contains(page, "3 depth curves, up to 2026-05-03");
+	assert_contains(page, "4 depth curves, up to 2026-05-03");
+	assert_contains(page, "<h3>Depth-curve regressions and improvements</h3>");
+	assert_contains(page, "<li class=\"reg\"><strong>REGRESSION</strong> <strong>qwen</strong> on "
+			      "<strong>rocm-7.2</strong>: prefill at 8k -10.0% after image "
+			      "sha256:222222222222 -&gt; sha256:111111111111, build 9187 -&gt; 9193");
+	/* the matrix's "at 32k" table, even without a bench row */
+	assert_contains(page, "<caption id=\"cap-at\">At 32k context");
 	assert_contains(page, "<a href=\"#curves\">Depth curves</a>");
-	assert_lacks(page, "id=\"matrix\"");
+	assert_lacks(page, "<caption id=\"cap-0-0\">"); /* no bench table */
 	assert_contains(page, "<caption id=\"ccap-1-0\">prefill (-p 2048 -n 0) of qwen, t/s by depth");
-	assert_contains(page, "<th scope=\"col\">rocm-7.2</th><th scope=\"col\">vulkan-radv</th>");
-	/* depth 8192: vulkan-radv fastest, -10.0% from its depth 0 */
-	assert_contains(page, "<tr><th scope=\"row\" data-v=\"8192\">8192</th><td class=\"num\" "
-			      "data-v=\"900.50\">900.50 <span class=\"sd\">\xc2\xb1 0.50</span> "
-			      "<span class=\"pct neg\">-10.0%</span></td><td class=\"num best\" "
-			      "data-v=\"990.00\"><strong>990.00</strong>");
+	/* the baseline first */
+	assert_contains(page, "<th scope=\"col\">vulkan-radv</th><th scope=\"col\">rocm-7.2</th>");
+	/* depth 8192: vulkan-radv fastest; rocm-7.2 -10.0% from its depth 0 */
+	assert_contains(page, "<tr><th scope=\"row\" data-v=\"8192\">8192</th><td class=\"num best\" "
+			      "data-v=\"990.00\"><strong>990.00</strong> <span class=\"sd\">\xc2\xb1 "
+			      "0.50</span> <span class=\"pct neg\">-10.0%</span> <span class=\"badge\">"
+			      "fastest</span></td><td class=\"num\" data-v=\"900.50\">900.50 <span "
+			      "class=\"sd\">\xc2\xb1 0.50</span> <span class=\"pct neg\">-10.0%</span></td>");
 	assert_contains(page, "30.12 <span class=\"sd\">"); /* generation at 64k */
 	assert_contains(page, "title=\"the series stopped before this depth\"");
 	assert_contains(page, "<h3>Failed or partial curves</h3>");
