@@ -16,13 +16,15 @@
 #     as chromium built it, came from the record.
 # Each checker is shown to fail on a page made to fail it.  Without
 # python3-html5lib or chromium (scripts/install-deps.sh installs both) those
-# checks are TAP skips that say so, never passes.
+# checks are TAP skips that say so, never passes.  TBX_CHROMIUM names another
+# browser binary (default: chromium).
 . "$(dirname "$0")/lib.sh"
 
 R=$TBX_HOME/results
 mkdir -p "$R"
 cp "$REPO"/tests/fixtures/records/*.json "$R/"
 PY=/usr/bin/python3 # Debian's, where python3-html5lib is
+CHROMIUM=${TBX_CHROMIUM:-chromium}
 [ -x "$PY" ] || PY=python3
 HC=$REPO/tests/tools/html-check.py
 SHOTS=$REPO/build/report-screenshots
@@ -203,7 +205,7 @@ fi
 chrome() {
 	local log=$1
 	shift
-	timeout 180 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
+	timeout 180 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
 		--user-data-dir="$T/chrome-profile" --proxy-server=127.0.0.1:9 \
 		--host-resolver-rules='MAP * ~NOTFOUND' --enable-logging=stderr --v=0 \
 		--hide-scrollbars "$@" 2>"$log"
@@ -211,7 +213,7 @@ chrome() {
 # console lines of a log ("INFO:CONSOLE:12] "Uncaught ReferenceError..."")
 console() { grep -E ':CONSOLE[(:]' "$1"; }
 
-if command -v chromium >/dev/null 2>&1 && "$PY" -c 'import html5lib' 2>/dev/null; then
+if command -v "$CHROMIUM" >/dev/null 2>&1 && "$PY" -c 'import html5lib' 2>/dev/null; then
 	chrome "$T/dom.log" --dump-dom "file://$P" >"$T/dom.html"
 	is "$?" 0 "chromium opens the page from disk"
 	is "$(console "$T/dom.log")" "" "no console message while loading the page"
@@ -286,8 +288,9 @@ JS
 	run "$PY" "$HC" png "$T/blank.png" 390
 	like "$err" "blank" "checker: a blank screenshot is found"
 else
-	why="chromium is not installed (scripts/install-deps.sh installs it)"
-	command -v chromium >/dev/null 2>&1 || why="python3-html5lib is not installed"
+	why="python3-html5lib is not installed (scripts/install-deps.sh installs it)"
+	command -v "$CHROMIUM" >/dev/null 2>&1 ||
+		why="$CHROMIUM is not installed (scripts/install-deps.sh installs chromium)"
 	skip "$why" "chromium opens the page" "no console message" "every number" \
 		"curve points" "partial curve" "sort buttons" "chart toggles" "DOM elements" "1280 px console" "1280 px screenshot" \
 		"390 px console" "390 px screenshot" "hostile console" "hostile DOM" "hostile text" \
