@@ -1087,6 +1087,15 @@ static void add_point_cell(struct buf *b, const struct record *rec, int s, long 
 	buf_adds(b, " |");
 }
 
+const struct report_curve *report_curve_of(const struct report_curve_model *m,
+					   const char *backend)
+{
+	for (size_t k = 0; k < m->n; k++)
+		if (strcmp(m->v[k].backend, backend) == 0)
+			return &m->v[k];
+	return NULL;
+}
+
 size_t report_curve_depths(const struct report_curve_model *m, long **out)
 {
 	long *d = NULL;
@@ -1248,10 +1257,7 @@ static void add_curves_at(struct buf *b, const struct report *r)
 		esc_md(b, m->name);
 		buf_adds(b, " |");
 		for (size_t j = 0; j < backends.n; j++) {
-			const struct report_curve *c = NULL;
-			for (size_t k = 0; k < m->n && !c; k++)
-				if (strcmp(m->v[k].backend, backends.v[j]) == 0)
-					c = &m->v[k];
+			const struct report_curve *c = report_curve_of(m, backends.v[j]);
 			for (int s = 0; s < 2; s++) {
 				if (c)
 					add_point_cell(b, c->latest, s, REPORT_CURVE_AT);

@@ -122,6 +122,9 @@ char *report_curves_md(const struct report *r);
 /* The depth chart of one model (r->curve_models[i]): prefill and generation
  * t/s against depth, one line per backend with the samples' range. */
 char *report_curve_svg(const struct report *r, size_t model);
+/* A model's curve on a backend, or NULL. */
+const struct report_curve *report_curve_of(const struct report_curve_model *m,
+					   const char *backend);
 /* Every depth of a model's latest curves, ascending, into *out (caller
  * frees); returns how many. */
 size_t report_curve_depths(const struct report_curve_model *m, long **out);

@@ -1093,10 +1093,7 @@ static void add_curves_at(struct buf *b, const struct report *r)
 		add_text(b, m->name, DETAIL_SHOWN_MAX);
 		buf_adds(b, "</th>");
 		for (size_t j = 0; j < backends.n; j++) {
-			const struct report_curve *c = NULL;
-			for (size_t k = 0; k < m->n && !c; k++)
-				if (strcmp(m->v[k].backend, backends.v[j]) == 0)
-					c = &m->v[k];
+			const struct report_curve *c = report_curve_of(m, backends.v[j]);
 			for (int k = 0; k < 2; k++) {
 				const struct rec_point *p = c ? point_at(c, k, REPORT_CURVE_AT) : NULL;
 				if (!p) {
