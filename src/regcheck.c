@@ -14,8 +14,23 @@ void registry_opts_from(const struct config *cfg, struct registry_opts *o)
 	o->token_cache = cfg->token_cache;
 }
 
+static void check(const struct config *cfg, const struct backend *const *bs, size_t n,
+		  struct registry_answer *answers, bool tags);
+
 void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,
 		    struct registry_answer *answers)
+{
+	check(cfg, bs, n, answers, false);
+}
+
+void registry_check_and_prefetch_tags(const struct config *cfg, const struct backend *const *bs,
+				      size_t n, struct registry_answer *answers)
+{
+	check(cfg, bs, n, answers, true);
+}
+
+static void check(const struct config *cfg, const struct backend *const *bs, size_t n,
+		  struct registry_answer *answers, bool tags)
 {
 	struct registry_opts o;
 	registry_opts_from(cfg, &o);
@@ -31,10 +46,27 @@ void registry_check(const struct config *cfg, const struct backend *const *bs, s
 			refs[k++] = bs[i]->ref;
 		}
 	}
-	registry_head_many(&o, refs, k, got);
+	/* one tag list per repository, as upstream_survey walks them */
+	struct image_ref *lists = xcalloc(k + 1, sizeof(*lists));
+	char **paths = xcalloc(k + 1, sizeof(*paths));
+	size_t nl = 0;
+	for (size_t j = 0; tags && j < k; j++) {
+		size_t m;
+		for (m = 0; m < nl; m++)
+			if (str_eq(lists[m].registry, refs[j].registry) &&
+			    str_eq(lists[m].repo, refs[j].repo))
+				break;
+		if (m == nl) {
+			lists[nl] = refs[j];
+			paths[nl++] = upstream_first_page(&refs[j], cfg->tags_page_size);
+		}
+	}
+	registry_head_many_prefetch(&o, refs, k, got, lists, paths, nl, UPSTREAM_PAGE_BODY_MAX);
 	for (size_t j = 0; j < k; j++)
 		answers[from[j]] = got[j];
-	free(refs), free(got), free(from);
+	for (size_t j = 0; j < nl; j++)
+		free(paths[j]);
+	free(refs), free(got), free(from), free(lists), free(paths);
 }
 
 int upstream_check(const char *home, const struct config *cfg, const struct backend *const *bs,

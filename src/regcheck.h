@@ -18,6 +18,12 @@ void registry_opts_from(const struct config *cfg, struct registry_opts *o);
 void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,
 		    struct registry_answer *answers);
 
+/* registry_check, and in the same round the first page of each
+ * repository's tag list, kept for the upstream_check(UPSTREAM_WALK) that
+ * follows (refresh: one round trip for both). */
+void registry_check_and_prefetch_tags(const struct config *cfg, const struct backend *const *bs,
+				      size_t n, struct registry_answer *answers);
+
 /* The other registry question, once per repository: the tag list, for
  * when each channel was last rebuilt (upstream.h).  UPSTREAM_IF_OLD walks
  * when the cache is older than max_age. */

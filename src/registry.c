@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "registry.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -503,13 +504,70 @@ static int answer_from_status(const struct job *l, const struct http_resp *resp,
 	}
 }
 
-/* n manifest questions in one batch; bodies[i] (when bodies) gets a GET's
+/* GETs done ahead (registry_head_many_prefetch), each kept until the
+ * registry_session_get() of its URL takes it. */
+struct prefetched {
+	char *url;
+	size_t max_body;
+	int rc;
+	struct http_resp resp;
+	struct err err;
+};
+static pthread_mutex_t prefetch_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct prefetched *prefetch;
+static size_t nprefetch;
+
+static void prefetch_keep(struct job *j)
+{
+	pthread_mutex_lock(&prefetch_lock);
+	prefetch = xrealloc(prefetch, (nprefetch + 1) * sizeof(*prefetch));
+	struct prefetched *p = &prefetch[nprefetch++];
+	p->url = xstrdup(j->url);
+	p->max_body = j->max_body;
+	p->rc = j->rc;
+	p->resp = j->resp;
+	p->err = j->err;
+	memset(&j->resp, 0, sizeof(j->resp));
+	pthread_mutex_unlock(&prefetch_lock);
+}
+
+/* 1 with the kept answer to url (moved to resp or e), else 0. */
+static int prefetch_take(const char *url, size_t max_body, int *rc, struct http_resp *resp,
+			 struct err *e)
+{
+	int found = 0;
+	pthread_mutex_lock(&prefetch_lock);
+	for (size_t i = 0; i < nprefetch && !found; i++) {
+		struct prefetched *p = &prefetch[i];
+		if (strcmp(p->url, url) != 0 || p->max_body != max_body)
+			continue;
+		found = 1;
+		*rc = p->rc;
+		if (p->rc < 0)
+			*e = p->err;
+		else
+			*resp = p->resp;
+		free(p->url);
+		prefetch[i] = prefetch[--nprefetch];
+	}
+	if (nprefetch == 0) {
+		free(prefetch);
+		prefetch = NULL;
+	}
+	pthread_mutex_unlock(&prefetch_lock);
+	return found;
+}
+
+/* n manifest questions in one batch, with ng GETs to keep
+ * (registry_head_many_prefetch); body (when not NULL) gets a GET's
  * manifest. */
 static void manifest_batch(const struct registry_opts *o, const struct image_ref *refs, size_t n,
-			   bool get, struct registry_answer *ans, struct buf *body)
+			   bool get, struct registry_answer *ans, struct buf *body,
+			   const struct image_ref *get_refs, char *const *paths, size_t ng,
+			   size_t max_body)
 {
-	struct job *jobs = xcalloc(n + 1, sizeof(*jobs));
-	struct job **js = xcalloc(n + 1, sizeof(*js));
+	struct job *jobs = xcalloc(n + ng + 1, sizeof(*jobs));
+	struct job **js = xcalloc(n + ng + 1, sizeof(*js));
 	for (size_t i = 0; i < n; i++) {
 		const struct image_ref *ref = &refs[i];
 		struct job *j = &jobs[i];
@@ -532,7 +590,25 @@ static void manifest_batch(const struct registry_opts *o, const struct image_ref
 		j->max_body = MANIFEST_MAX;
 		job_start(j);
 	}
-	run_jobs(js, n);
+	for (size_t i = 0; i < ng; i++) {
+		struct job *j = &jobs[n + i];
+		js[n + i] = j;
+		if (job_init(j, o, &get_refs[i]) < 0)
+			continue;
+		j->reference = "";
+		j->sep = ':';
+		j->url = xasprintf("%s%s", j->base, paths[i]);
+		j->method = "GET";
+		j->accept = "Accept: application/json";
+		j->max_body = max_body;
+		job_start(j);
+	}
+	run_jobs(js, n + ng);
+	for (size_t i = 0; i < ng; i++) {
+		if (jobs[n + i].url)
+			prefetch_keep(&jobs[n + i]);
+		job_free(&jobs[n + i]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct job *j = &jobs[i];
 		ans[i].status = j->status;
@@ -550,21 +626,29 @@ static void manifest_batch(const struct registry_opts *o, const struct image_ref
 int registry_head_digest(const struct registry_opts *o, const struct image_ref *ref,
 			 struct registry_answer *ans)
 {
-	manifest_batch(o, ref, 1, false, ans, NULL);
+	manifest_batch(o, ref, 1, false, ans, NULL, NULL, NULL, 0, 0);
 	return ans->ok ? 0 : -1;
 }
 
 int registry_get_manifest(const struct registry_opts *o, const struct image_ref *ref,
 			  struct registry_answer *ans, struct buf *body)
 {
-	manifest_batch(o, ref, 1, true, ans, body);
+	manifest_batch(o, ref, 1, true, ans, body, NULL, NULL, 0, 0);
 	return ans->ok ? 0 : -1;
 }
 
 void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
 			struct registry_answer *ans)
 {
-	manifest_batch(o, refs, n, false, ans, NULL);
+	manifest_batch(o, refs, n, false, ans, NULL, NULL, NULL, 0, 0);
+}
+
+void registry_head_many_prefetch(const struct registry_opts *o, const struct image_ref *refs,
+				 size_t n, struct registry_answer *ans,
+				 const struct image_ref *get_refs, char *const *paths, size_t ng,
+				 size_t max_body)
+{
+	manifest_batch(o, refs, n, false, ans, NULL, get_refs, paths, ng, max_body);
 }
 
 /* ---- other GETs (tags/list) with the same auth ---- */
@@ -616,6 +700,13 @@ int registry_session_get(struct registry_session *s, const char *path, size_t ma
 	j.reference = "";
 	j.sep = ':';
 	j.url = xasprintf("%s%s", j.base, path);
+	int kept;
+	http_resp_free(resp);
+	memset(resp, 0, sizeof(*resp));
+	if (prefetch_take(j.url, max_body, &kept, resp, e)) {
+		job_free(&j);
+		return kept;
+	}
 	j.method = "GET";
 	j.accept = "Accept: application/json";
 	j.max_body = max_body;

@@ -44,6 +44,14 @@ int registry_head_digest(const struct registry_opts *o, const struct image_ref *
  * ans[i] answers refs[i]. */
 void registry_head_many(const struct registry_opts *o, const struct image_ref *refs, size_t n,
 			struct registry_answer *ans);
+/* registry_head_many, and in the same round a GET of paths[i] (at most
+ * max_body bytes) from get_refs[i]'s registry, kept for the
+ * registry_session_get() of that path that follows (the tag list walk
+ * then costs no round trip of its own). */
+void registry_head_many_prefetch(const struct registry_opts *o, const struct image_ref *refs,
+				 size_t n, struct registry_answer *ans,
+				 const struct image_ref *get_refs, char *const *paths, size_t ng,
+				 size_t max_body);
 void registry_answer_free(struct registry_answer *a);
 /* The same as a GET: *body gets the manifest (at most 4 MiB).  A GET counts
  * against Docker Hub's pull limit: only to explain a failure. */

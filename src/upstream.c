@@ -240,6 +240,13 @@ int upstream_repo_from_tags(const struct strv *tags, struct upstream_repo *r, st
 
 /* ---- the walk ---- */
 
+char *upstream_first_page(const struct image_ref *ref, long page_size)
+{
+	if (page_size < 1 || page_size > 10000)
+		page_size = UPSTREAM_DEFAULT_PAGE;
+	return xasprintf("/v2/%s/tags/list?n=%ld", ref->repo, page_size);
+}
+
 int upstream_walk(const struct registry_opts *o, const struct image_ref *ref, long page_size,
 		  struct upstream_repo *r, struct err *e)
 {
@@ -249,12 +256,10 @@ int upstream_walk(const struct registry_opts *o, const struct image_ref *ref, lo
 	char *path = NULL, *base = NULL;
 	char link[LINK_MAX * 2];
 	int rc = -1;
-	if (page_size < 1 || page_size > 10000)
-		page_size = UPSTREAM_DEFAULT_PAGE;
 	if (registry_session_open(o, ref, &s, e) < 0)
 		goto out;
 	base = registry_base_url(o, ref->registry);
-	path = xasprintf("/v2/%s/tags/list?n=%ld", ref->repo, page_size);
+	path = upstream_first_page(ref, page_size);
 	r->pages = 0;
 	for (;;) {
 		if (r->pages >= UPSTREAM_MAX_PAGES) {

@@ -73,6 +73,8 @@ int upstream_repo_from_tags(const struct strv *tags, struct upstream_repo *r, st
 
 /* ---- the walk ---- */
 
+/* The path of the tag list's first page ("/v2/<repo>/tags/list?n=N"). */
+char *upstream_first_page(const struct image_ref *ref, long page_size);
 /* Walk ref's repository's tag list (every page, page_size per page). */
 int upstream_walk(const struct registry_opts *o, const struct image_ref *ref, long page_size,
 		  struct upstream_repo *r, struct err *e);

@@ -1411,6 +1411,43 @@ static void test_keepalive(void **state)
 	http_pool_cleanup();
 }
 
+/* The tag list's first page asked with the HEADs, then taken by the
+ * session without a request of its own; one token for all. */
+static void test_prefetch(void **state)
+{
+	(void)state;
+	char *mirrors = xasprintf("docker.io=http://127.0.0.1:%d", g_fake.port);
+	struct registry_opts o = { .mirrors = mirrors, .timeout_s = 5 };
+	struct image_ref refs[2];
+	struct registry_answer ans[2];
+	struct err e = { 0 };
+	assert_int_equal(image_ref_parse("bearer/app:a", &refs[0], &e), 0);
+	assert_int_equal(image_ref_parse("bearer/app:b", &refs[1], &e), 0);
+	char *paths[] = { "/v2/bearer/app/tags/list?n=7" };
+	fake_log_clear();
+	registry_head_many_prefetch(&o, refs, 2, ans, refs, paths, 1, 4096);
+	assert_true(ans[0].ok && ans[1].ok);
+	answers_free(ans, 2);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	assert_int_equal(fake_count("GET /v2/bearer/app/tags/list?n=7|Bearer tok-SECRET-1"), 1);
+	struct registry_session *s;
+	struct http_resp resp = { 0 };
+	assert_int_equal(registry_session_open(&o, &refs[0], &s, &e), 0);
+	assert_int_equal(registry_session_get(s, paths[0], 4096, &resp, &e), 0);
+	assert_int_equal(resp.status, 200);
+	/* the 401 and the answer: no GET of the session's own */
+	assert_int_equal(fake_count("GET /v2/bearer/app/tags/list"), 2);
+	/* taken once: the next one is asked (with the token, no 401) */
+	assert_int_equal(registry_session_get(s, paths[0], 4096, &resp, &e), 0);
+	assert_int_equal(fake_count("GET /v2/bearer/app/tags/list"), 3);
+	assert_int_equal(fake_count("GET /token?"), 1);
+	http_resp_free(&resp);
+	registry_session_close(s);
+	image_ref_free(&refs[0]);
+	image_ref_free(&refs[1]);
+	free(mirrors);
+}
+
 static void test_token_parse(void **state)
 {
 	(void)state;
@@ -1787,6 +1824,7 @@ int main(void)
 		cmocka_unit_test_setup(test_token_insufficient_scope, fresh_command),
 		cmocka_unit_test_setup(test_token_bad_services, fresh_command),
 		cmocka_unit_test_setup(test_keepalive, fresh_command),
+		cmocka_unit_test_setup(test_prefetch, fresh_command),
 	};
 	const struct CMUnitTest real[] = {
 		cmocka_unit_test(test_real_head_digest),
