@@ -139,17 +139,20 @@ is "$(container_id llama-private)" "$before" "the container is kept"
 rm -f "$TBX_HOME/containers/private.json"
 podman rm -f llama-private >/dev/null 2>&1
 
-# --- a token expiring mid-command is renewed: 1 s tokens, ~800 ms round trips
+# --- a token expiring mid-command is renewed: 1 s tokens, ~800 ms round
+# trips, a tag list of several pages (5 tags a page): the first page goes
+# with the HEADs, the later ones come after the token expired
 control expires-in 1
 control delay-ms 400
 sleep 1.5 # the proxy reads its delay once a second
 rm -f "$cache"
 t0=$(tokens_by tbx)
-run tbx refresh
+run env TBX_TAGS_PAGE_SIZE=5 "$TBX_BIN" --url "$TB_URL" refresh
 is "$rc" 0 "refresh with tokens that expire during it"
 like "$out" "0 changed, 4 unchanged" "nothing changed"
-unlike "$out$err" "unknown|denied|401" "the tag list walk after the HEADs got a new token"
-is "$(($(tokens_by tbx) - t0))" 2 "two token requests: the first expired before the tag list"
+unlike "$out$err" "unknown|denied|401" "the tag list's later pages got new tokens"
+check "new tokens were asked for during the command ($(($(tokens_by tbx) - t0)))" \
+	test "$(($(tokens_by tbx) - t0))" -ge 2
 control expires-in 300
 control delay-ms 50
 sleep 1.5

@@ -463,6 +463,13 @@ if [ "$TOKEN_OK" = 1 ]; then
 		tk status12 "$T12" status
 		# shellcheck disable=SC2086
 		tk refresh12 "$T12" refresh $IDS12
+		# the same commands against the plain registry next door: what
+		# the Podman side and tbx itself cost, without the distance
+		tm status5.local env TBX_HOME="$TBX_HOME" "${TBXU[@]}" status
+		tm refresh5.local env TBX_HOME="$TBX_HOME" "${TBXU[@]}" refresh --include-amdvlk
+		tm status12.local env TBX_HOME="$T12" "${TBXU[@]}" status
+		# shellcheck disable=SC2086
+		tm refresh12.local env TBX_HOME="$T12" "${TBXU[@]}" refresh $IDS12
 	done
 	# informative: with the anonymous token cached (the next run within 5 minutes)
 	for i in $(seq "$REPEAT"); do
@@ -618,6 +625,12 @@ tok_row() { # NUM LABEL KEY
 	ok=$(cond "${r%x}" "<=" 1.3)
 	[ "$ok" = met ] && [ "$(all1 "$3.tok")" != 1 ] && ok="**MISSED** (token requests: ${S[$3.tok]:-})"
 	echo "| $1 | $2: wall / token requests (max) | $(ms "$w") / $t | floor: $(ms "$flw") | $r | <= 1.3x the floor, 1 token | $ok |"
+	# what the distance and the auth cost: the run minus the same run
+	# against the plain registry next door (Podman's and tbx's own work)
+	local l d
+	l=$(med "$3.local.wall")
+	d=$(awk -v a="$w" -v b="$l" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"; else print a - b }')
+	echo "| $1 | the same minus the run against the local plain registry ($(ms "$l")): what distance and auth cost | $(ms "$d") | floor: $(ms "$flw") | $(ratio "$d" "$flw") | (informative) | |"
 }
 
 # 1: every run all zero; 3: every run exactly 1 and 1

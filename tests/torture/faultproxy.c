@@ -35,6 +35,10 @@
  *   badtagname  a list holding a name that is not a valid tag
  *   badstamp    a list holding a stamp tag whose time is not a real time
  *
+ * Every answer ends its connection (a relayed request carries "Connection:
+ * close" to the upstream), so each request of a client that keeps
+ * connections alive gets its own mode.
+ *
  * One line per request goes to LOGFILE: "MODE METHOD TARGET".
  * Plain C11 + POSIX; no dependency beyond libc (CI has no python3).
  */
@@ -157,7 +161,15 @@ static void relay(int c, const char *have, size_t have_len, long cut)
 		close(c); /* upstream down: like a dead registry behind a proxy */
 		return;
 	}
-	if (write_all(u, have, have_len) < 0)
+	/* one request per connection: the upstream is asked to close after
+	 * its answer, so a client that keeps connections alive comes back on
+	 * a new one, whose request gets its own mode from CONTROLFILE */
+	const char *eol = memmem(have, have_len, "\r\n", 2);
+	size_t first = eol ? (size_t)(eol - have) + 2 : 0;
+	static const char close_hdr[] = "Connection: close\r\n";
+	if (write_all(u, have, first) < 0 ||
+	    (eol && write_all(u, close_hdr, sizeof(close_hdr) - 1) < 0) ||
+	    write_all(u, have + first, have_len - first) < 0)
 		return;
 	long sent_back = 0;
 	struct pollfd p[2] = { { c, POLLIN, 0 }, { u, POLLIN, 0 } };
