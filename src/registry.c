@@ -172,6 +172,7 @@ struct job {
 	int fetched;             /* tokens fetched for this job */
 	bool remembered;         /* its token answered a remembered challenge */
 	bool with_creds;
+	bool withheld;           /* credentials not sent: the realm is plain http elsewhere */
 	long status;             /* of the last complete answer */
 	struct http_resp resp;
 	struct err err;
@@ -307,6 +308,7 @@ static void tokens_round(struct job **js, size_t n)
 		registry_secret_free(j->token);
 		j->token = xstrdup(t->token);
 		j->with_creds = t->with_creds;
+		j->withheld = t->withheld;
 		j->state = J_HEAD;
 	}
 	for (size_t k = 0; k < nf; k++) {
@@ -345,7 +347,14 @@ static void job_unauthorized(struct job *j)
 		retry = !j->userpwd;
 	}
 	if (!retry) {
-		if (str_eq(ch.error, "insufficient_scope"))
+		char *realm = j->withheld && ch.realm ? shown(ch.realm) : NULL;
+		if (realm)
+			err_set(&j->err, "access denied to %s/%s (HTTP 401%s): the credentials in "
+				"auth.json were not sent to the token service %s (plain http to "
+				"another host than the registry's)", reg, repo,
+				str_eq(ch.error, "insufficient_scope") ? ", insufficient_scope" : "",
+				realm);
+		else if (str_eq(ch.error, "insufficient_scope"))
 			err_set(&j->err, "access denied to %s/%s (HTTP 401, insufficient_scope): the "
 				"token %s grants no pull; %s", reg, repo,
 				j->with_creds ? "obtained with your credentials" : "obtained anonymously",
@@ -356,6 +365,7 @@ static void job_unauthorized(struct job *j)
 			err_set(&j->err, "access denied to %s/%s (HTTP 401)%s", reg, repo,
 				j->with_creds ? "; check the credentials in auth.json"
 					      : "; the repository may be private or may not exist");
+		free(realm);
 		auth_challenge_free(&ch);
 		registry_tokens_refuse(j->base, repo, j->err.msg);
 		job_fail(j);

@@ -515,6 +515,7 @@ static int token_request(struct registry_token_fetch *f, struct http_req *req, s
 		verbose("not sending credentials for %s to %s over plain http", reg, ch->realm);
 		registry_secret_free(*creds);
 		*creds = NULL;
+		f->withheld = true;
 	}
 	buf_adds(url, ch->realm);
 	char sep = strchr(ch->realm, '?') ? '&' : '?';
@@ -556,6 +557,7 @@ void registry_fetch_tokens(struct registry_token_fetch *f, size_t n)
 		f[i].expires_in = 0;
 		f[i].with_creds = false;
 		f[i].unreachable = false;
+		f[i].withheld = false;
 		memset(&f[i].err, 0, sizeof(f[i].err));
 		buf_init(&urls[k]);
 		f[i].rc = token_request(&f[i], &reqs[k], &urls[k], &creds[k]);

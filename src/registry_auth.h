@@ -53,6 +53,7 @@ struct registry_token_fetch {
 	long expires_in;
 	bool with_creds;
 	bool unreachable; /* rc -1 because no answer came (refused, timed out) */
+	bool withheld;    /* auth.json had credentials the realm may not get */
 	struct err err;
 	int rc;
 };

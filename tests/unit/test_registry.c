@@ -673,6 +673,8 @@ static const char *token_for(const char *path, const char *auth)
 			 atomic_fetch_add(&serial, 1), atomic_load(&g_fake.expires_in));
 		return shortlived;
 	}
+	if (strstr(path, "scope=repository%3Aotherpriv%2Fapp%3Apull"))
+		return "{\"token\":\"tok-anon-8\"}";
 	if (strstr(path, "scope=repository%3Ascoped%2Fapp%3Apull"))
 		return "{\"token\":\"tok-SECRET-7\",\"expires_in\":300}";
 	if (strstr(path, "scope=repository%3Ahuge%2Fapp%3Apull"))
@@ -746,6 +748,13 @@ static int fake_handle(int fd, const char *method, const char *path, const char 
 		} else {
 			bearer_401(fd, "scoped/app");
 		}
+	} else if (str_starts_with(path, "/v2/otherpriv/app/")) {
+		/* a private repository whose realm is plain http on another host */
+		h = xasprintf("WWW-Authenticate: Bearer realm=\"http://localhost:%d/token\","
+			      "service=\"fake.registry\",scope=\"repository:otherpriv/app:pull\"%s\r\n",
+			      g_fake.port, auth[0] ? ",error=\"insufficient_scope\"" : "");
+		respond(fd, 401, h, "");
+		free(h);
 	} else if (str_starts_with(path, "/v2/huge/app/")) {
 		bearer_401(fd, "huge/app");
 	} else if (str_starts_with(path, "/v2/private/app/")) {
@@ -1061,6 +1070,17 @@ static void test_fake_bearer_realm_elsewhere(void **state)
 	assert_true(fake_saw_ex("GET /token?service=fake.registry&scope=repository%3Aotherhost%2Fapp"
 				"%3Apull|", true));
 	assert_false(fake_saw("otherhost%2Fapp%3Apull|Basic"));
+}
+
+/* The same with a private repository: refused, and the line says the
+ * credentials were kept back (never what they are). */
+static void test_fake_bearer_realm_elsewhere_private(void **state)
+{
+	(void)state;
+	expect_fake_error("otherpriv", 401, "access denied to docker.io/otherpriv/app (HTTP 401, "
+					    "insufficient_scope): the credentials in auth.json were not "
+					    "sent to the token service http://localhost:");
+	assert_false(fake_saw("otherpriv%2Fapp%3Apull|Basic"));
 }
 
 static void test_realm_gets_credentials(void **state)
@@ -1813,6 +1833,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fake_bearer_anonymous, fresh_command),
 		cmocka_unit_test_setup(test_fake_bearer_credentials, fresh_command),
 		cmocka_unit_test_setup(test_fake_bearer_realm_elsewhere, fresh_command),
+		cmocka_unit_test_setup(test_fake_bearer_realm_elsewhere_private, fresh_command),
 		cmocka_unit_test_setup(test_fake_basic, fresh_command),
 		cmocka_unit_test_setup(test_fake_basic_without_credentials, fresh_command),
 		cmocka_unit_test_setup(test_fake_denied, fresh_command),
