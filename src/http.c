@@ -12,6 +12,7 @@ _Thread_local bool http_last_was_connect_error;
 
 #define HTTP_DEFAULT_MAX_BODY ((size_t)32 << 20)
 #define HTTP_MAX_HEADER_LINES 200
+#define HTTP_POOL_CONNECTIONS 64
 
 struct transfer {
 	const struct http_req *req;
@@ -250,6 +251,10 @@ static CURLM *pool_get(void)
 		pool = curl_multi_init();
 		if (pool) {
 			curl_multi_setopt(pool, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+			/* keep every connection of a round for the next (curl's
+			 * default keeps 4 per transfer in flight: a token round
+			 * of one would close the HEADs' connections) */
+			curl_multi_setopt(pool, CURLMOPT_MAXCONNECTS, (long)HTTP_POOL_CONNECTIONS);
 			atexit(http_pool_cleanup);
 		}
 	}

@@ -8,8 +8,8 @@ Every chunk is held --delay-ms in each direction (so a request and its
 answer take 2 x delay: a round trip), in order, without limiting
 throughput; a new connection first waits --connect-ms (the TCP handshake's
 round trip a real far-away host costs), so reusing a connection saves
-that.  The delay can be changed while running: write a number of ms to
-the file named by --delay-file (read once a second).
+that.  The delays can be changed while running: write "DELAY_MS
+[CONNECT_MS]" to the file named by --delay-file (read once a second).
 """
 import argparse
 import asyncio
@@ -79,8 +79,10 @@ async def watch(path):
         await asyncio.sleep(1)
         try:
             with open(path) as f:
-                ms = float(f.read().strip())
-            DELAY, CONNECT = ms / 1000.0, 2 * ms / 1000.0
+                words = f.read().split()
+            ms = float(words[0])
+            conn = float(words[1]) if len(words) > 1 else 2 * ms
+            DELAY, CONNECT = ms / 1000.0, conn / 1000.0
         except (OSError, ValueError):
             pass
 

@@ -42,6 +42,7 @@ KEY = None
 X5C = None
 LOCK = threading.Lock()
 COUNTS = {"total": 0, "by_agent": {}, "by_scope": {}}
+LEEWAY = 60  # distribution's token leeway (registry/auth/token)
 
 
 def b64url(b):
@@ -138,8 +139,11 @@ class Handler(BaseHTTPRequestHandler):
                            "actions": ["pull"] if ok and "pull" in actions else []})
         now = int(time.time())
         expires_in = int(control("expires-in", str(A.expires_in)))
+        # docker-registry accepts a token until 60 s after its exp (clock
+        # skew leeway): exp is set that much earlier, so that the registry
+        # refuses it when expires_in says it is over
         token = jwt({"iss": A.issuer, "sub": "tbx-test" if creds_ok else "",
-                     "aud": q.get("service", [A.service])[0], "exp": now + expires_in,
+                     "aud": q.get("service", [A.service])[0], "exp": now + expires_in - LEEWAY,
                      "nbf": now - 1, "iat": now, "jti": uuid.uuid4().hex, "access": access})
         if mode == "huge":
             token = token + "." + "x" * 70000
