@@ -761,6 +761,7 @@ int curve_import_path(const char *home, const char *path, const struct import_op
 	struct strv files = STRV_INIT;
 	struct side sd;
 	memset(&sd, 0, sizeof(sd));
+	sd.meta.cooldown_s = -1;
 	struct curve_files *g = NULL;
 	size_t ng = 0;
 	int rc = -1;

@@ -103,8 +103,10 @@ static void import_curves(struct ctx *c, const char *path, const struct import_o
 	for (size_t i = 0; i < r.n; i++) {
 		const struct curve_import_item *it = &r.v[i];
 		json_object *curve = json_obj(it->record, "curve");
-		size_t np = json_object_array_length(json_arr(json_obj(curve, "prefill"), "points"));
-		size_t ng = json_object_array_length(json_arr(json_obj(curve, "generation"), "points"));
+		json_object *pp = json_arr(json_obj(curve, "prefill"), "points");
+		json_object *gp = json_arr(json_obj(curve, "generation"), "points");
+		size_t np = pp ? json_object_array_length(pp) : 0;
+		size_t ng = gp ? json_object_array_length(gp) : 0;
 		if (out) {
 			struct import_result ir = { .outcome = it->outcome, .record = it->record };
 			snprintf(ir.run_id, sizeof(ir.run_id), "%s", it->run_id);

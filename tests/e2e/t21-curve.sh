@@ -204,4 +204,13 @@ is "$(find "$results" -name '.*' -type f | wc -l)" 0 "no temporary file in resul
 run tbx curve --no-wait --depths 0 --repetitions 1 --cooldown 0 rocm72 tiny
 is "$rc" 0 "the run lock is free again"
 
+# --- scripts/run-curve.sh: the seed's style, options after the model
+n=$(nrec)
+run env CONTAINER_HOST="$TB_URL" "$REPO/scripts/run-curve.sh" rocm72 tiny --depths 0 --repetitions 1 --cooldown 0
+is "$rc" 0 "run-curve.sh BACKEND MODEL OPTIONS"
+is "$(nrec)" $((n + 1)) "records one curve"
+run "$REPO/scripts/run-curve.sh" rocm72
+is "$rc" 2 "run-curve.sh with one argument exits 2"
+like "$err" "usage: run-curve.sh BACKEND MODEL" "and prints the usage"
+
 done_testing

@@ -31,6 +31,9 @@
 #      vs the floor (one token request + one HEAD, each on a new connection,
 #      with curl), and token requests (target: <= 1.3x the floor, exactly 1)
 #  11  the same for a no-op `tbx refresh`
+#  12  tbx's own CPU time (user+sys) during one depth curve (`tbx curve
+#      --depths 0,256,512 --repetitions 3 --cooldown 2 rocm72 tiny`: warmup,
+#      two series, the pause; measured in one run; target: < 1%)
 #
 # Knobs: TBX_BENCH_REPEAT (5), TBX_BENCH_RECORDS (10000),
 # TBX_BENCH_TOKEN_DELAY_MS (50: the token registry's delay each way),
@@ -333,6 +336,13 @@ for i in $(seq "$REPEAT"); do
 	fi
 done
 
+# --- 12: tbx's own time in one depth curve
+log "12: tbx CPU during one depth curve (--depths 0,256,512 --repetitions 3 --cooldown 2)"
+tm curve "${TBXU[@]}" curve --depths 0,256,512 --repetitions 3 --cooldown 2 rocm72 tiny
+if [ -n "$GTIME" ]; then
+	add curve.pct "$(awk -v c="${S[curve.cpu]##* }" -v w="${S[curve.wall]##* }" 'BEGIN { printf "%.3f", 100 * c * 1000 / w }')"
+fi
+
 # --- 3: one upstream rebuild
 log "3: refresh after one upstream rebuild (x$REPEAT; a new rebuild before each side)"
 for i in $(seq "$REPEAT"); do
@@ -604,6 +614,7 @@ over_ok() { # VALUE
 	fi
 }
 lw=$(med long.wall) lc=$(med long.cpu) lp=$(med long.pct)
+cvw=$(med curve.wall) cvc=$(med curve.cpu) cvp=$(med curve.pct)
 rpw=$(med report.wall) rpm=$(maxof report.rss)
 rsw=$(med results.wall) rsm=$(maxof results.rss)
 rjw=$(med resultsj.wall) rjm=$(maxof resultsj.rss)
@@ -676,6 +687,7 @@ TABLE=$WORK/table.md
 	tok_row 10 "the same, 12 backends" status12
 	tok_row 11 "no-op \`tbx refresh\`, 5 backends (HEADs and the tags/list walk)" refresh5
 	tok_row 11 "the same, 12 backends" refresh12
+	echo "| 12 | tbx CPU (user+sys) during one depth curve of $(ms "$cvw") (\`tbx curve --depths 0,256,512 --repetitions 3 --cooldown 2\`) | ${cvc} s = ${cvp}% | | | < 1% | $(cond "$cvp" "<" 1) |"
 	echo "| 10 | live \`tbx status\`, 5 backends, anonymous token cached (informative) | $(ms "$(med status5w.wall)") | floor: $(ms "$flw") | $(ratio "$(med status5w.wall)" "$flw") | | |"
 	echo
 	echo "- Ranges (min-max, ms): refresh $(rng refresh0.wall), script $(rng script0.wall);" \
