@@ -1289,37 +1289,37 @@ static const char *chart_color(const char *backend, const char **used, size_t n)
 	return want;
 }
 
-char *report_curve_svg(const struct report *r, size_t model)
+/* The depth chart of a row's latest curves, one line per backend. */
+static char *curve_chart(const char *label, const struct record *const *latest, size_t n)
 {
-	const struct report_curve_model *m = &r->curve_models[model];
 	struct svg_series *series[2];
 	struct svg_panel panels[2];
-	char(*notes)[CHART_NOTE_MAX] = xcalloc(m->n + 1, sizeof(*notes));
+	char(*notes)[CHART_NOTE_MAX] = xcalloc(n + 1, sizeof(*notes));
 	for (int s = 0; s < 2; s++) {
-		series[s] = xcalloc(m->n + 1, sizeof(**series));
-		panels[s] = (struct svg_panel){ s ? "generation (tg128) against depth"
-						  : "prefill (pp2048) against depth",
-						"t/s", series[s], m->n };
+		series[s] = xcalloc(n + 1, sizeof(**series));
+		panels[s] = (struct svg_panel){ s ? "generation, by context depth"
+						  : "prefill, by context depth",
+						"t/s", series[s], n };
 	}
-	const char **used = xcalloc(m->n + 1, sizeof(*used));
-	for (size_t j = 0; j < m->n; j++) {
-		const struct report_curve *c = &m->v[j];
+	const char **used = xcalloc(n + 1, sizeof(*used));
+	for (size_t j = 0; j < n; j++) {
+		const struct record *rec = latest[j];
 		char src[24], build[24];
-		used[j] = chart_color(c->backend, used, j);
-		snprintf(notes[j], CHART_NOTE_MAX, "%s %s, -ub %ld", report_source(c->latest, src),
-			 report_build_name(c->latest, build), c->latest->curve.ubatch);
+		used[j] = chart_color(rec->backend, used, j);
+		snprintf(notes[j], CHART_NOTE_MAX, "%s \xc2\xb7 %s \xc2\xb7 -ub %ld",
+			 report_source(rec, src), report_build_name(rec, build), rec->curve.ubatch);
 		for (int s = 0; s < 2; s++) {
-			const struct rec_series *se = series_of(c->latest, s);
+			const struct rec_series *se = series_of(rec, s);
 			struct svg_point *pts = xcalloc(se->n_points + 1, sizeof(*pts));
-			size_t n = 0;
-			for (size_t i = 0; i < se->n_points && !c->latest->failed; i++) {
+			size_t k = 0;
+			for (size_t i = 0; i < se->n_points && !rec->failed; i++) {
 				const struct rec_test *t = &se->points[i].t;
 				if (!has_value(t))
 					continue;
 				double lo = INFINITY, hi = -INFINITY;
-				for (size_t k = 0; k < t->n_samples; k++)
-					lo = fmin(lo, t->samples[k]), hi = fmax(hi, t->samples[k]);
-				pts[n++] = (struct svg_point){ .t = se->points[i].depth,
+				for (size_t q = 0; q < t->n_samples; q++)
+					lo = fmin(lo, t->samples[q]), hi = fmax(hi, t->samples[q]);
+				pts[k++] = (struct svg_point){ .t = se->points[i].depth,
 							       .y = t->mean,
 							       .sd = t->stddev,
 							       .note = notes[j],
@@ -1327,19 +1327,30 @@ char *report_curve_svg(const struct report *r, size_t model)
 							       .lo = lo,
 							       .hi = hi };
 			}
-			series[s][j] = (struct svg_series){ c->backend, used[j], pts, n };
+			series[s][j] = (struct svg_series){ rec->backend, used[j], pts, k };
 		}
 	}
-	char *title = xasprintf("%s: depth curves", m->name);
+	char *title = xasprintf("%s: t/s by context depth", label);
 	char *svg = svg_depth_chart(title, panels, 2);
 	free(title);
 	for (int s = 0; s < 2; s++) {
-		for (size_t j = 0; j < m->n; j++)
+		for (size_t j = 0; j < n; j++)
 			free((void *)series[s][j].pts);
 		free(series[s]);
 	}
 	free(notes);
 	free(used);
+	return svg;
+}
+
+char *report_curve_svg(const struct report *r, size_t model)
+{
+	const struct report_curve_model *m = &r->curve_models[model];
+	const struct record **latest = xcalloc(m->n + 1, sizeof(*latest));
+	for (size_t j = 0; j < m->n; j++)
+		latest[j] = m->v[j].latest;
+	char *svg = curve_chart(m->name, latest, m->n);
+	free(latest);
 	return svg;
 }
 

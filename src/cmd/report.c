@@ -58,8 +58,9 @@ static int run_report(struct ctx *c, const struct cmd_args *args)
 			err_wrap(&c->err, "cannot write the report to '%s'", dir);
 			goto out;
 		}
-		note("wrote %s, BENCHMARKS.md, index.html and %zu chart%s in %s", matrix_path,
-		     r.n_models, r.n_models == 1 ? "" : "s", dir);
+		note("wrote %s, BENCHMARKS.md, %sindex.html and %zu chart%s in %s", matrix_path,
+		     r.n_curve_models ? "DEPTH-CURVES.md, " : "", r.n_models + r.n_curve_models,
+		     r.n_models + r.n_curve_models == 1 ? "" : "s", dir);
 	}
 	if (a.html) {
 		if (report_write_html(&r, a.html, &c->err) < 0) {
@@ -131,7 +132,11 @@ const struct command cmd_report = {
 		"llama-bench's effective settings or host state (kernel and its parameters, "
 		"firmware, Mesa/ROCm, power profile), a change beyond 3 standard errors and 3% is "
 		"flagged with what differed and its attribution (the image, the host, or both); "
-		"--check prints these lines and exits 1. The same records always give the same "
+		"--check prints these lines and exits 1. Depth curves (tbx curve, imported upstream "
+		"campaigns) go to DEPTH-CURVES.md (per model a table with a row per depth and "
+		"charts/curve-<model>.svg, t/s against depth with the samples' range) and the "
+		"matrix's \"at 32k\" columns; a curve is judged per depth against the backend's "
+		"previous curve of the same configuration, with the same rule. The same records always give the same "
 		"files, byte for byte. Corrupt records are named and skipped.",
 	.options = report_options,
 	.run = run_report,
