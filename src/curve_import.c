@@ -400,14 +400,17 @@ static int series_load(const char *jsonl, const char *err_log, struct series_dat
 		       struct rec_series *s, bool generation, struct err *e)
 {
 	lb_run_init(&d->run);
-	buf_init(&d->text), buf_init(&d->err_text);
 	s->present = true;
 	s->n_prompt = generation ? 0 : 2048;
 	s->n_gen = generation ? 128 : 0;
 	if (read_text(jsonl, &d->text, e) < 0)
 		return -1;
-	if (err_log && path_exists(err_log) && read_text(err_log, &d->err_text, e) < 0)
-		return -1;
+	if (err_log && path_exists(err_log)) {
+		if (read_text(err_log, &d->err_text, e) < 0)
+			return -1;
+	} else {
+		buf_init(&d->err_text);
+	}
 	lb_parse_devices(d->err_text.p, d->err_text.len, &d->run.devices);
 	struct err pe = { 0 };
 	bool has_row = d->text.len && memchr(d->text.p, '{', d->text.len);
