@@ -226,7 +226,7 @@ void run_metadata_parse(const char *text, size_t len, struct run_metadata *m)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		const char *colon = memchr(p, ':', (size_t)(le - p));
-		if (colon && colon[1] == ' ' && le - colon - 2 > 0 && le - colon - 2 <= 1024) {
+		if (colon && le - colon > 2 && colon[1] == ' ' && le - colon - 2 <= 1024) {
 			size_t klen = (size_t)(colon - p);
 			char *val = sanitize_line(colon + 2, (size_t)(le - colon - 2), 1024);
 			char **slot = NULL;

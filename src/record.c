@@ -953,8 +953,11 @@ int record_read(json_object *o, const char *file, unsigned flags, struct record 
 	r->host_state = host_state_text(json_obj(o, "host"));
 	r->upstream = record_obj_text(json_get(o, "upstream"));
 	bool curve = record_is_curve(r);
-	if (curve)
+	if (curve) { /* curves came with schema 2: a record without "schema" is one too */
 		curve_from_json(json_get(o, "curve"), &r->curve);
+		if (r->schema < 2)
+			r->schema = 2;
+	}
 	key_of(r, r->run_kind, json_str(o, "model_path"), r->model, r->model_bytes, &r->extra_args,
 	       curve || (command && json_object_array_length(command) > 0));
 	if (curve && !r->failed && !r->curve.prefill.n_points && !r->curve.generation.n_points) {

@@ -20,6 +20,7 @@ struct curve_opts {
 	size_t n_depths;
 	long ubatch, repetitions, cooldown_s;
 	bool calibrate;
+	bool dry_run_only; /* say nothing about the micro-batch's origin */
 };
 
 /* One llama-bench run under the plan: run, check the container, parse
@@ -80,11 +81,12 @@ static int probe_load_flag(struct ctx *c, struct bench_plan *pl, const char **fl
 	return 0;
 }
 
-/* The device check on a run that printed device lines or rows. */
+/* The device check on the first run with results (the warmup's): a run
+ * that failed before its first row has no backend to check. */
 static int check_device(struct ctx *c, const struct bench_plan *pl, const struct lb_run *r,
 			char **device)
 {
-	if (*device || (!r->n_tests && !r->devices.n))
+	if (*device || !r->n_tests)
 		return 0;
 	return bench_verify_device(pl->b, r, device, &c->err);
 }
@@ -219,6 +221,127 @@ static const char *model_file(const struct bench_plan *pl)
 	return strrchr(pl->model_path, '/') + 1;
 }
 
+static void print_dry_run(struct bench_plan *pl, const struct curve_opts *co,
+			  const struct curve_result *cr)
+{
+	const struct backend *b = pl->b;
+	struct curve_series_args sa = { pl->model_path, CURVE_PREFILL_TOKENS, 0, co->depths,
+					co->n_depths, cr->ubatch, co->repetitions,
+					"--load-mode none" };
+	printf("%s: %s\n", b->native ? "native" : "container",
+	       b->native ? b->bench.v[0] : b->container);
+	for (int s = 0; s < 2; s++) {
+		struct strv args = STRV_INIT;
+		sa.n_prompt = s ? 0 : CURVE_PREFILL_TOKENS;
+		sa.n_gen = s ? CURVE_GEN_TOKENS : 0;
+		curve_series_argv(&sa, &args);
+		bench_plan_set_args(pl, args.v);
+		char *cmd = argv_to_display(pl->argv.v);
+		printf("%s: %s\n", s ? "generation" : "prefill", cmd);
+		free(cmd);
+		strv_free(&args);
+	}
+	printf("ubatch: %ld (%s)\n", cr->ubatch,
+	       co->calibrate ? "--calibrate tries 256, 512, 1024, 2048 first" : cr->ubatch_from);
+	printf("load flag: --load-mode none, or -mmp 0 when llama-bench --help lacks it\n");
+	printf("runs: a discarded warmup (prefill at depth %ld, -r 1), then the two series, "
+	       "%lds apart\n", co->depths[0], co->cooldown_s);
+}
+
+/* The discarded warmup: the prefill at the first depth, once. */
+static int warmup(struct ctx *c, struct bench_plan *pl, const struct curve_opts *co,
+		  struct curve_result *cr, char **device)
+{
+	note("%s: warmup run (discarded)", pl->b->id);
+	struct curve_series_args wa = { pl->model_path, CURVE_PREFILL_TOKENS, 0, co->depths, 1,
+					cr->ubatch, 1, cr->load_flag };
+	char *failure = NULL;
+	struct lb_run r;
+	int rc = run_series(c, pl, &wa, &r, &failure);
+	if (rc == 0 && failure)
+		rc = err_set(&c->err, "%s: warmup run failed, nothing recorded: %s", pl->b->id,
+			     failure);
+	if (rc == 0)
+		rc = check_device(c, pl, &r, device);
+	const struct lb_test *t = lb_find(&r, CURVE_PREFILL_TOKENS, 0, (int)co->depths[0]);
+	if (rc == 0 && t)
+		rec_test_set(&cr->warmup, t->mean, t->stddev, t->samples, t->n_samples);
+	free(failure);
+	lb_run_free(&r);
+	return rc;
+}
+
+/* Warmup, calibration when asked, then the two series (cooldown between
+ * measured runs).  runs[] get the series' llama-bench output. */
+static int measure_curve(struct ctx *c, struct bench_plan *pl, const struct curve_opts *co,
+			 struct curve_result *cr, struct lb_run runs[2], char **device,
+			 json_object **calibration)
+{
+	const struct backend *b = pl->b;
+	if (warmup(c, pl, co, cr, device) < 0)
+		return -1;
+	bool paused = false;
+	if (co->calibrate) {
+		if (calibrate(c, pl, co, cr->load_flag, device, calibration, &cr->ubatch) < 0)
+			return -1;
+		cr->calibration = *calibration;
+		struct err e = { 0 };
+		if (curve_calibration_store(c->home, b->id, model_file(pl), *calibration, &e) < 0)
+			warn("cannot store the calibration: %s", e.msg);
+		note("%s: calibration chose -ub %ld", b->id, cr->ubatch);
+		paused = true;
+	}
+	struct rec_series *series[2] = { &cr->prefill, &cr->generation };
+	for (int s = 0; s < 2; s++) {
+		if (paused && co->cooldown_s > 0) {
+			note("%s: cooling down %lds", b->id, co->cooldown_s);
+			sleep_interruptible(co->cooldown_s);
+			if (g_interrupted)
+				return -1;
+		}
+		paused = true;
+		note("%s: %s series over %zu depths", b->id, s ? "generation" : "prefill",
+		     co->n_depths);
+		struct curve_series_args sa = { pl->model_path, s ? 0 : CURVE_PREFILL_TOKENS,
+						s ? CURVE_GEN_TOKENS : 0, co->depths, co->n_depths,
+						cr->ubatch, co->repetitions, cr->load_flag };
+		if (measure(c, pl, &sa, series[s], &runs[s], device) < 0)
+			return -1;
+	}
+	if (runs[0].n_tests && runs[1].n_tests &&
+	    bench_same_settings(&runs[0], &runs[1], &c->err) < 0)
+		return err_wrap(&c->err, "%s: the series ran differently, nothing recorded", b->id);
+	if (!cr->prefill.n_points && !cr->generation.n_points)
+		return err_set(&c->err, "%s: no point measured, nothing recorded: %s", b->id,
+			       cr->prefill.error ? cr->prefill.error : "?");
+	return g_interrupted ? -1 : 0;
+}
+
+/* Which micro-batch: --ubatch, else the stored calibration, else 512
+ * (--calibrate chooses later). */
+static long choose_ubatch(struct ctx *c, const struct bench_plan *pl, const struct curve_opts *co,
+			  struct curve_result *cr)
+{
+	char calibrated_at[32] = "";
+	long stored = co->ubatch || co->calibrate
+			      ? 0
+			      : curve_calibration_find(c->home, pl->b->id, model_file(pl),
+						       calibrated_at);
+	cr->ubatch = co->ubatch ? co->ubatch : stored ? stored : CURVE_DEFAULT_UBATCH;
+	cr->ubatch_from = co->ubatch ? "option"
+			  : co->calibrate || stored ? "calibration"
+						    : "default";
+	if (co->dry_run_only)
+		return stored;
+	if (stored)
+		note("%s: -ub %ld, calibrated %s (tbx curve --calibrate chooses again)", pl->b->id,
+		     stored, calibrated_at);
+	else if (!co->ubatch && !co->calibrate)
+		note("%s: no calibration stored for %s: -ub %d (tbx curve --calibrate chooses one)",
+		     pl->b->id, model_file(pl), CURVE_DEFAULT_UBATCH);
+	return stored;
+}
+
 static int run_curve(struct ctx *c, const struct cmd_args *a)
 {
 	struct bench_opts bo = { .allow_stale = cmd_has(a, "allow-stale"),
@@ -233,132 +356,42 @@ static int run_curve(struct ctx *c, const struct cmd_args *a)
 		free(co.depths);
 		return urc;
 	}
-	char **argv = a->argv;
+	co.dry_run_only = bo.dry_run;
 	char *model_path = NULL, *device = NULL, *path = NULL, *what = NULL;
 	const char *alias = NULL;
 	struct bench_plan pl;
 	memset(&pl, 0, sizeof(pl));
 	struct run_lock lock = { .fd = -1 };
-	struct curve_result cr = { 0 };
+	struct curve_result cr = { .depths = co.depths,
+				   .n_depths = co.n_depths,
+				   .repetitions = co.repetitions,
+				   .cooldown_s = co.cooldown_s };
 	struct lb_run runs[2];
 	lb_run_init(&runs[0]), lb_run_init(&runs[1]);
 	json_object *rec = NULL, *calibration = NULL;
 	int rc = -1;
 	const struct backend *b = NULL;
-	if (ctx_load(c) < 0 || !(b = backend_resolve(&c->backends, argv[0], &c->err)) ||
-	    model_resolve(&c->models, argv[1], &model_path, &alias, &c->err) < 0)
+	if (ctx_load(c) < 0 || !(b = backend_resolve(&c->backends, a->argv[0], &c->err)) ||
+	    model_resolve(&c->models, a->argv[1], &model_path, &alias, &c->err) < 0)
 		goto out;
 	bench_plan_init(&pl, b, alias, model_path, extra, n_extra);
-	cr.depths = co.depths;
-	cr.n_depths = co.n_depths;
-	cr.repetitions = co.repetitions;
-	cr.cooldown_s = co.cooldown_s;
-	char calibrated_at[32] = "";
-	long stored = co.ubatch || co.calibrate
-			      ? 0
-			      : curve_calibration_find(c->home, b->id, model_file(&pl), calibrated_at);
-	cr.ubatch = co.ubatch ? co.ubatch : stored ? stored : CURVE_DEFAULT_UBATCH;
-	cr.ubatch_from = co.ubatch ? "option" : co.calibrate ? "calibration" : stored ? "calibration"
-										 : "default";
 	if (bo.dry_run) {
-		struct curve_series_args sa = { pl.model_path, CURVE_PREFILL_TOKENS, 0, co.depths,
-						co.n_depths, cr.ubatch, co.repetitions,
-						"--load-mode none" };
-		printf("%s: %s\n", b->native ? "native" : "container",
-		       b->native ? b->bench.v[0] : b->container);
-		for (int s = 0; s < 2; s++) {
-			struct strv args = STRV_INIT;
-			sa.n_prompt = s ? 0 : CURVE_PREFILL_TOKENS;
-			sa.n_gen = s ? CURVE_GEN_TOKENS : 0;
-			curve_series_argv(&sa, &args);
-					bench_plan_set_args(&pl, args.v);
-			char *cmd = argv_to_display(pl.argv.v);
-			printf("%s: %s\n", s ? "generation" : "prefill", cmd);
-			free(cmd);
-			strv_free(&args);
-		}
-		printf("ubatch: %ld (%s)\n", cr.ubatch,
-		       co.calibrate ? "--calibrate tries 256, 512, 1024, 2048 first" : cr.ubatch_from);
-		printf("load flag: --load-mode none, or -mmp 0 when llama-bench --help lacks it\n");
-		printf("runs: a discarded warmup (prefill at depth %ld, -r 1), then the two series, "
-		       "%lds apart\n", co.depths[0], co.cooldown_s);
+		choose_ubatch(c, &pl, &co, &cr);
+		print_dry_run(&pl, &co, &cr);
 		rc = EXIT_OK;
 		goto out;
 	}
-	what = xasprintf("tbx curve %s %s", b->id, argv[1]);
+	what = xasprintf("tbx curve %s %s", b->id, a->argv[1]);
 	if (bench_prepare(c, &pl, &bo, &lock, what) < 0)
 		goto out;
 	int64_t started = now_unix();
 	if (probe_load_flag(c, &pl, &cr.load_flag) < 0)
 		goto out;
-	if (stored)
-		note("%s: -ub %ld, calibrated %s (tbx curve --calibrate chooses again)", b->id,
-		     stored, calibrated_at);
-	else if (!co.ubatch && !co.calibrate)
-		note("%s: no calibration stored for %s: -ub %d (tbx curve --calibrate chooses one)",
-		     b->id, model_file(&pl), CURVE_DEFAULT_UBATCH);
-
-	note("%s: warmup run (discarded)", b->id);
-	struct curve_series_args wa = { pl.model_path, CURVE_PREFILL_TOKENS, 0, co.depths, 1,
-					cr.ubatch, 1, cr.load_flag };
-	char *failure = NULL;
-	if (run_series(c, &pl, &wa, &runs[0], &failure) < 0)
-		goto out;
-	if (failure) {
-		err_set(&c->err, "%s: warmup run failed, nothing recorded: %s", b->id, failure);
-		free(failure);
-		goto out;
-	}
-	if (check_device(c, &pl, &runs[0], &device) < 0)
-		goto out;
-	const struct lb_test *wt = lb_find(&runs[0], CURVE_PREFILL_TOKENS, 0, (int)co.depths[0]);
-	if (wt)
-		rec_test_set(&cr.warmup, wt->mean, wt->stddev, wt->samples, wt->n_samples);
-	lb_run_free(&runs[0]);
-	lb_run_init(&runs[0]);
-
-	bool paused = false;
-	if (co.calibrate) {
-		if (calibrate(c, &pl, &co, cr.load_flag, &device, &calibration, &cr.ubatch) < 0)
-			goto out;
-		cr.calibration = calibration;
-		struct err e = { 0 };
-		if (curve_calibration_store(c->home, b->id, model_file(&pl), calibration, &e) < 0)
-			warn("cannot store the calibration: %s", e.msg);
-		note("%s: calibration chose -ub %ld", b->id, cr.ubatch);
-		paused = true;
-	}
-	struct rec_series *series[2] = { &cr.prefill, &cr.generation };
-	for (int s = 0; s < 2; s++) {
-		if (paused && co.cooldown_s > 0) {
-			note("%s: cooling down %lds", b->id, co.cooldown_s);
-			sleep_interruptible(co.cooldown_s);
-			if (g_interrupted)
-				goto out;
-		}
-		paused = true;
-		note("%s: %s series over %zu depths", b->id, s ? "generation" : "prefill",
-		     co.n_depths);
-		struct curve_series_args sa = { pl.model_path, s ? 0 : CURVE_PREFILL_TOKENS,
-						s ? CURVE_GEN_TOKENS : 0, co.depths, co.n_depths,
-						cr.ubatch, co.repetitions, cr.load_flag };
-		if (measure(c, &pl, &sa, series[s], &runs[s], &device) < 0)
-			goto out;
-	}
-	if (runs[0].n_tests && runs[1].n_tests && bench_same_settings(&runs[0], &runs[1], &c->err) < 0) {
-		err_wrap(&c->err, "%s: the series ran differently, nothing recorded", b->id);
-		goto out;
-	}
-	if (!cr.prefill.n_points && !cr.generation.n_points) {
-		err_set(&c->err, "%s: no point measured, nothing recorded: %s", b->id,
-			cr.prefill.error ? cr.prefill.error : "?");
-		goto out;
-	}
-	if (g_interrupted)
+	choose_ubatch(c, &pl, &co, &cr);
+	if (measure_curve(c, &pl, &co, &cr, runs, &device, &calibration) < 0)
 		goto out;
 	cr.run = runs[0].n_tests ? &runs[0] : &runs[1];
-	int64_t finished = now_unix();
-	rec = curve_record(&pl, &cr, device, started, finished);
+	rec = curve_record(&pl, &cr, device, started, now_unix());
 	if (store_write(c->home, rec, &path, &c->err) < 0)
 		goto out;
 	if (c->json)
