@@ -15,6 +15,12 @@ newest() { ls -t "$results"/*.json | head -1; }
 lb_running() { # CONTAINER -> number of llama-bench processes in it
 	podman exec "$1" sh -c 'ps -eo comm | grep -c llama-bench; true' 2>/dev/null
 }
+wait_prefill() { # OUTPUT-FILE: until the curve's prefill series runs (at most 30 s)
+	for _ in $(seq 150); do
+		grep -q "prefill series" "$1" && [ "$(lb_running llama-rocm-7.2)" -gt 0 ] && return
+		sleep 0.2
+	done
+}
 
 run tbx refresh rocm72
 is "$rc" 0 "refresh the backend under test"
@@ -172,10 +178,7 @@ rm -f "$TBX_HOME/containers/old-build.json"
 n=$(nrec)
 "$TBX_BIN" --url "$TB_URL" curve --depths 0,256,512 --repetitions 30 --cooldown 0 rocm72 tiny >"$T/c1" 2>&1 &
 p=$!
-for _ in $(seq 150); do
-	grep -q "prefill series" "$T/c1" && [ "$(lb_running llama-rocm-7.2)" -gt 0 ] && break
-	sleep 0.2
-done
+wait_prefill "$T/c1"
 kill -INT $p
 wait $p
 is "$?" 130 "SIGINT mid-curve: exit 130"
@@ -188,10 +191,7 @@ is "$(find "$results" -name '.*' -type f | wc -l)" 0 "no temporary file in resul
 # --- kill -9 mid-curve: the lifeline stops llama-bench; the lock is free again
 "$TBX_BIN" --url "$TB_URL" curve --depths 0,256,512 --repetitions 30 --cooldown 0 rocm72 tiny >"$T/c2" 2>&1 &
 p=$!
-for _ in $(seq 150); do
-	grep -q "prefill series" "$T/c2" && [ "$(lb_running llama-rocm-7.2)" -gt 0 ] && break
-	sleep 0.2
-done
+wait_prefill "$T/c2"
 kill -9 $p
 wait $p 2>/dev/null
 for _ in $(seq 50); do
