@@ -339,7 +339,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 					    "optional", "devices",  "groups",  "seccomp",
 					    "env",     "bench",     "expect",  "lineage",
 					    "description", "unsafe_devices", "experimental", "retired",
-					    "successor", "selinux", NULL };
+					    "successor", "selinux", "toolbox", NULL };
 	memset(b, 0, sizeof(*b));
 	b->id = id_from_path(path);
 	b->file = xstrdup(path);
@@ -370,6 +370,7 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	    get_bool(o, "optional", &b->optional, path, e) < 0 ||
 	    get_bool(o, "unsafe_devices", &b->unsafe_devices, path, e) < 0 ||
 	    get_bool(o, "experimental", &b->experimental, path, e) < 0 ||
+	    get_bool(o, "toolbox", &b->toolbox, path, e) < 0 ||
 	    get_string(o, "successor", false, &b->successor, path, e) < 0 ||
 	    parse_retired(o, b, path, e) < 0 || parse_env(o, b, path, e) < 0 ||
 	    parse_expect(o, b, path, e) < 0)
@@ -392,6 +393,11 @@ int backend_parse(const char *text, size_t len, const char *path, struct backend
 	}
 	if (selinux && b->native) {
 		err_set(e, "%s: native backends take no 'selinux' (it applies to containers)", path);
+		goto out;
+	}
+	if (b->toolbox && b->native) {
+		err_set(e, "%s: native backends take no 'toolbox' (it makes a container a toolbox)",
+			path);
 		goto out;
 	}
 	if (!b->lineage)
@@ -589,6 +595,8 @@ void backend_spec_hash(const struct backend *b, const char *models_root, char ou
 		hash_field(&s, "group", b->groups.v[i]);
 	hash_field(&s, "seccomp", b->seccomp_unconfined ? "unconfined" : "default");
 	hash_field(&s, "selinux", label_mode_name(b->selinux));
+	if (b->toolbox) /* absent when false: the hashes of earlier containers stay */
+		hash_field(&s, "toolbox", "1");
 	for (size_t i = 0; i < b->env.n; i++)
 		hash_field(&s, "env", b->env.v[i]);
 	hash_field(&s, "models", models_root);

@@ -33,6 +33,7 @@ struct backend {
 	bool unsafe_devices; /* "unsafe_devices": true: any path under /dev */
 	struct strv groups; /* may contain "keep-groups" */
 	bool seccomp_unconfined;
+	bool toolbox;      /* "toolbox": true: the container is also a toolbox (toolbox.h) */
 	enum label_mode selinux; /* container backends only */
 	struct strv env;    /* "K=V", sorted by key */
 	struct strv bench;  /* argv prefix; native: host binary path first */

@@ -7,6 +7,7 @@
 
 #include "adopt.h"
 #include "json.h"
+#include "toolbox.h"
 #include "registry.h"
 #include "sha256.h"
 
@@ -199,6 +200,13 @@ int lifecycle_replace(struct podman *p, const struct backend *b, const char *mod
 	json_object *spec = carry_from ? lifecycle_adopt_spec(p, b, models_root, carry_from, new_name,
 							      image_id, digest, e)
 				       : container_spec(b, new_name, models_root, image_id, digest);
+	if (spec && !carry_from && b->toolbox) {
+		struct toolbox_host th;
+		if (toolbox_host_read(&th, e) < 0)
+			goto out;
+		toolbox_spec_apply(spec, &th);
+		toolbox_host_free(&th);
+	}
 	if (!spec || podman_container_create(p, spec, &id, e) < 0)
 		goto out;
 	if (podman_container_start(p, new_name, e) < 0) {

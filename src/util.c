@@ -536,6 +536,22 @@ char *expand_home(const char *path)
 	return xstrdup(path);
 }
 
+char *path_search(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
+	char *found = NULL, *save = NULL;
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = path_join(*d ? d : ".", name);
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(copy);
+	return found;
+}
+
 char *path_join(const char *a, const char *b)
 {
 	if (b[0] == '/')

@@ -125,6 +125,9 @@ bool is_dir(const char *path);
 char *expand_home(const char *path);
 /* Join two path parts with one '/'. */
 char *path_join(const char *a, const char *b);
+/* The executable NAME found in $PATH (/usr/bin:/bin when unset), or NULL.
+ * Caller frees. */
+char *path_search(const char *name);
 
 /* Strings. */
 bool str_starts_with(const char *s, const char *prefix);

@@ -23,16 +23,9 @@
 
 static bool in_path(const char *name)
 {
-	const char *path = getenv("PATH");
-	char *copy = xstrdup(path && *path ? path : "/usr/bin:/bin");
-	bool found = false;
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = path_join(*d ? d : ".", name);
-		found = access(p, X_OK) == 0;
-		free(p);
-	}
-	free(copy);
+	char *p = path_search(name);
+	bool found = p != NULL;
+	free(p);
 	return found;
 }
 

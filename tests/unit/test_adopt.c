@@ -15,7 +15,10 @@
 #include <string.h>
 
 #include "adopt.h"
+#include "defs.h"
 #include "json.h"
+#include "lifecycle.h"
+#include "toolbox.h"
 #include "util.h"
 
 #define FIXTURES "tests/fixtures/podman/adopt"
@@ -131,6 +134,35 @@ static void test_toolbox_5(void **state)
 
 /* drops_net_raw: Podman 4 lists --cap-drop NET_RAW; Podman 5 leaves NET_RAW
  * out of its default set, so there is nothing to drop and CapDrop is empty */
+/* made by the real toolbox 0.0.99.3 as a rootless user (Podman 4.3) */
+static void test_rootless_toolbox(void **state)
+{
+	(void)state;
+	json_object *c = fixture("podman-4.3-rootless-toolbox-0.0.99.3.json");
+	struct err e = { 0 };
+	assert_int_equal(container_origin(c), ORIGIN_TOOLBOX);
+	json_object *s = spec_of(c, NULL, &e);
+	if (!s)
+		fail_msg("%s", e.msg);
+	assert_string_equal(ns_mode(s, "userns"), "keep-id"); /* shown "private" */
+	assert_null(json_get(s, "idmappings"));
+	assert_string_equal(ns_mode(s, "ipcns"), "host");
+	assert_string_equal(ns_mode(s, "pidns"), "host");
+	assert_true(json_flag(s, "privileged", false));
+	assert_string_equal(json_str(s, "user"), "root:root");
+	json_object *host = mount_at(s, "/run/host");
+	assert_non_null(host);
+	assert_string_equal(json_str(host, "source"), "/");
+	assert_true(array_has(json_arr(host, "options"), "rslave"));
+	json_object *tb = mount_at(s, "/usr/bin/toolbox");
+	assert_non_null(tb);
+	assert_true(array_has(json_arr(tb, "options"), "ro"));
+	json_object *cmd = json_arr(s, "command");
+	assert_true(array_has(cmd, "init-container"));
+	assert_true(array_has(cmd, "--monitor-host"));
+	json_object_put(s), json_object_put(c);
+}
+
 static void check_handmade(const char *file, const char *image_file, bool drops_net_raw)
 {
 	json_object *c = fixture(file), *img = fixture(image_file);
@@ -383,17 +415,72 @@ static void test_origins(void **state)
 	json_object_put(c);
 }
 
+/* "toolbox": true: tbx's own container as toolbox create makes one, and
+ * what tbx's adoption reads back from it is the same toolbox */
+static void test_toolbox_definition(void **state)
+{
+	(void)state;
+	const char *def = "{\"image\": \"docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14\", "
+			  "\"container\": \"llama-rocm-7.14\", \"toolbox\": true}";
+	struct backend b, plain;
+	struct err e = { 0 };
+	if (backend_parse(def, strlen(def), "containers/rocm-7.14.json", &b, &e) < 0)
+		fail_msg("%s", e.msg);
+	assert_true(b.toolbox);
+	const char *def2 = "{\"image\": \"docker.io/kyuz0/amd-strix-halo-toolboxes:rocm-7.14\", "
+			   "\"container\": \"llama-rocm-7.14\"}";
+	assert_int_equal(backend_parse(def2, strlen(def2), "containers/rocm-7.14.json", &plain, &e), 0);
+	char h1[65], h2[65];
+	backend_spec_hash(&b, "/models", h1);
+	backend_spec_hash(&plain, "/models", h2);
+	assert_string_not_equal(h1, h2); /* turning it on recreates the container */
+	struct toolbox_host th = { .user = "ann", .home = "/home/ann", .shell = "/bin/bash",
+				   .uid = 1000, .gid = 1000, .rootless = true,
+				   .runtime_dir = "/run/user/1000", .toolbox = "/usr/bin/toolbox",
+				   .dbus_socket = "/run/dbus/system_bus_socket" };
+	json_object *s = container_spec(&b, "llama-rocm-7.14-tbx-new", "/models", "id", "sha256:x");
+	toolbox_spec_apply(s, &th);
+	assert_string_equal(json_str(json_obj(s, "labels"), LABEL_TOOLBOX), "true");
+	assert_string_equal(ns_mode(s, "userns"), "keep-id");
+	assert_string_equal(ns_mode(s, "pidns"), "host");
+	assert_string_equal(json_str(s, "user"), "root:root");
+	json_object *cmd = json_arr(s, "command");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(cmd, 0)), "toolbox");
+	assert_true(array_has(cmd, "init-container"));
+	assert_true(array_has(cmd, "/home/ann"));
+	assert_int_equal(json_object_array_length(json_arr(s, "entrypoint")), 0);
+	assert_non_null(mount_at(s, "/usr/bin/toolbox"));
+	assert_non_null(mount_at(s, "/home/ann"));
+	assert_non_null(mount_at(s, "/models")); /* the models mount stays */
+	assert_string_equal(json_str(mount_at(s, "/run/host"), "source"), "/");
+	assert_string_equal(json_str(json_obj(s, "env"), "TOOLBOX_PATH"), "/usr/bin/toolbox");
+	json_object_put(s);
+	th.rootless = false;
+	s = container_spec(&b, "x", "/models", "id", "sha256:x");
+	toolbox_spec_apply(s, &th);
+	assert_string_equal(ns_mode(s, "userns"), "host"); /* root: toolbox's own choice */
+	json_object_put(s);
+	const char *native = "{\"kind\": \"native\", \"bench\": [\"/usr/bin/llama-bench\"], "
+			     "\"toolbox\": true}";
+	struct backend n;
+	assert_int_equal(backend_parse(native, strlen(native), "containers/host.json", &n, &e), -1);
+	assert_non_null(strstr(e.msg, "native backends take no 'toolbox'"));
+	backend_free(&b), backend_free(&plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_toolbox_43),
 		cmocka_unit_test(test_toolbox_5),
+		cmocka_unit_test(test_rootless_toolbox),
 		cmocka_unit_test(test_handmade_43),
 		cmocka_unit_test(test_handmade_5),
 		cmocka_unit_test(test_plain_leaves_image_defaults),
 		cmocka_unit_test(test_keep_id),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_origins),
+		cmocka_unit_test(test_toolbox_definition),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
