@@ -465,6 +465,7 @@ static void test_toolbox_definition(void **state)
 	struct backend n;
 	assert_int_equal(backend_parse(native, strlen(native), "containers/host.json", &n, &e), -1);
 	assert_non_null(strstr(e.msg, "native backends take no 'toolbox'"));
+	backend_free(&n); /* the caller frees a failed parse, as backends_load does */
 	backend_free(&b), backend_free(&plain);
 }
 
