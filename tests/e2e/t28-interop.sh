@@ -108,7 +108,7 @@ rec=$(ls -t "$H"/results/*rocm-7.14*.json 2>/dev/null | head -n1)
 is "$(jq -r '.backend' "$rec" 2>/dev/null)" rocm-7.14 "it records as usual"
 
 # ------------------------------------------- "toolbox": true (made by tbx)
-rpm rm -f -t 0 llama-rocm-7.14 >/dev/null
+rpm rm -f -t 0 llama-rocm-7.14 >/dev/null 2>&1
 jq '. + {"toolbox": true}' "$H/containers/rocm-7.14.json" >"$T/def" && cp "$T/def" "$H/containers/rocm-7.14.json"
 run rtbx refresh rocm-7.14
 is "$rc" 0 "refresh creates a toolbox-compatible container from the definition"
