@@ -9,37 +9,9 @@
 # --userns keep-id container.  Another user's rootless socket is refused
 # (exit 3), root included: no fallback.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || {
-	echo "1..0 # SKIP needs root (creates the test user)"
-	exit 0
-}
-# the rootless service is the host's Podman (4.3): the same on either engine
-[ "${TBX_TEST_ENGINE:-4}" = 4 ] || {
-	echo "1..0 # SKIP rootless runs on the host's Podman only (TBX_TEST_ENGINE=4)"
-	exit 0
-}
-if [ ! -f "$TB_DIR/rootless/env" ]; then
-	"$TESTBED" rootless-up "$TB_DIR" >"$T/rootless-up.log" 2>&1 || {
-		cat "$T/rootless-up.log"
-		echo "not ok 1 - tests/testbed rootless-up"
-		echo "1..1"
-		exit 1
-	}
-fi
-# shellcheck disable=SC1091
-. "$TB_DIR/rootless/env"
+. "$(dirname "$0")/rootless.sh"
 ensure_tags
 
-# rl CMD...: CMD as the test user, in its home, with a login's environment
-# only (no TBX_*, no --url: tbx's defaults)
-rl() {
-	(cd "$RL_HOME" && setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
-		env -i HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" \
-		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$RL_RUN" TBX_DATADIR="$REPO" "$@")
-}
-rtbx() { rl "$TBX_BIN" "$@"; }
-rpm() { rl podman "$@"; }
-rfmt() { rpm inspect --format "$2" "$1" 2>&1; }
 
 # the user's default home, with the test bed's definitions and its own models
 H=$RL_HOME/.local/share/tbx

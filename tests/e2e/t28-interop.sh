@@ -8,30 +8,13 @@
 # The same with distrobox (`distrobox create`, `distrobox enter -- ...`) on
 # llama-rocm-6.4.4.
 . "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || {
-	echo "1..0 # SKIP needs root (creates the test user)"
-	exit 0
-}
-[ "${TBX_TEST_ENGINE:-4}" = 4 ] || {
-	echo "1..0 # SKIP toolbox and distrobox run on the host's Podman only (TBX_TEST_ENGINE=4)"
-	exit 0
-}
+. "$(dirname "$0")/rootless.sh"
 for c in toolbox distrobox dbus-daemon; do
 	command -v "$c" >/dev/null || {
 		echo "1..0 # SKIP $c is not installed (scripts/install-deps.sh)"
 		exit 0
 	}
 done
-if [ ! -f "$TB_DIR/rootless/env" ]; then
-	"$TESTBED" rootless-up "$TB_DIR" >"$T/rootless-up.log" 2>&1 || {
-		cat "$T/rootless-up.log"
-		echo "not ok 1 - tests/testbed rootless-up"
-		echo "1..1"
-		exit 1
-	}
-fi
-# shellcheck disable=SC1091
-. "$TB_DIR/rootless/env"
 ensure_tags
 
 # toolbox resolves the system D-Bus socket (and mounts it): a private bus of
@@ -39,15 +22,7 @@ ensure_tags
 BUS=$TB_DIR/rootless/dbus
 mkdir -p "$BUS"
 chown "$RL_UID:$RL_GID" "$BUS"
-rl() {
-	(cd "$RL_HOME" && setpriv --reuid="$RL_UID" --regid="$RL_GID" --init-groups \
-		env -i HOME="$RL_HOME" USER="$RL_USER" LOGNAME="$RL_USER" SHELL=/bin/sh \
-		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$RL_RUN" TBX_DATADIR="$REPO" \
-		DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS/system_bus_socket" "$@")
-}
-rtbx() { rl "$TBX_BIN" "$@"; }
-rpm() { rl podman "$@"; }
-rfmt() { rpm inspect --format "$2" "$1" 2>&1; }
+RL_ENV=(DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS/system_bus_socket")
 BUS_PID=$(rl dbus-daemon --session --address="unix:path=$BUS/system_bus_socket" --fork --print-pid)
 trap 'kill "$BUS_PID" 2>/dev/null; rpm rm -af -t 0 >/dev/null 2>&1; rm -rf "$T"' EXIT
 
