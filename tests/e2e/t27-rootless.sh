@@ -15,6 +15,7 @@ ensure_tags
 
 # the user's default home, with the test bed's definitions and its own models
 H=$RL_HOME/.local/share/tbx
+rm -rf "$H" # tests do not share a home
 rl mkdir -p "$H/containers" "$H/manifests"
 cp "$REPO"/tests/e2e/defs/containers/rocm-6.4.4.json "$REPO"/tests/e2e/defs/containers/rocm-7.2.json \
 	"$H/containers/"

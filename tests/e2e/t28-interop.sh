@@ -27,6 +27,7 @@ BUS_PID=$(rl dbus-daemon --session --address="unix:path=$BUS/system_bus_socket" 
 trap 'kill "$BUS_PID" 2>/dev/null; rpm rm -af -t 0 >/dev/null 2>&1; rm -rf "$T"' EXIT
 
 H=$RL_HOME/.local/share/tbx
+rm -rf "$H" # tests do not share a home
 rl mkdir -p "$H/containers" "$H/manifests"
 rm -f "$H"/containers/*.json "$H/manifests/images.lock.json"
 for tag in rocm-7.14 rocm-6.4.4; do
