@@ -33,7 +33,7 @@ is "$(comp tbx bench '')" \
 	"tbx bench <TAB>: backend ids and aliases"
 is "$(comp tbx bench rocm72 '')" "tiny " "tbx bench rocm72 <TAB>: the models"
 is "$(comp tbx bench --allow-stale rocm72 t)" "tiny " "options do not count as positionals"
-is "$(comp tbx refresh --)" "$(sorted --include-amdvlk --include-experimental --prune-legacy --check --no-wait --json --help)" \
+is "$(comp tbx refresh --)" "$(sorted --include-amdvlk --include-experimental --prune-legacy --check --adopt --no-wait --json --help)" \
 	"tbx refresh --<TAB>: refresh's options"
 is "$(comp tbx refresh rocm7)" "rocm7 rocm7-nightlies rocm72 " "tbx refresh BACKEND<TAB>"
 is "$(comp tbx timer '')" "install remove status " "tbx timer <TAB>"
