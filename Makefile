@@ -80,9 +80,9 @@ deps:
 
 # Every test: unit tests (cmocka), the packaging test (make dist, rpmbuild),
 # then the end-to-end suite on the real test bed (Podman service, registry,
-# llama-bench) once per engine in TBX_TEST_ENGINE ("4", "5" or "4 5"; 4:
-# the host's Podman 4.3, 5: Podman 5 from Debian trixie). One summary line.
-TEST_ENGINES = $(if $(TBX_TEST_ENGINE),$(TBX_TEST_ENGINE),4)
+# llama-bench) once per engine: the host's Podman 4.3, then Podman 5 from
+# Debian trixie (TBX_TEST_ENGINE=4 or 5 picks one). One summary line.
+TEST_ENGINES = $(if $(TBX_TEST_ENGINE),$(TBX_TEST_ENGINE),4 5)
 check: deps
 	$(MAKE) tbx $(UNIT_BIN) $(ITEST_BIN) $(BUILD)/mkgguf
 	TBX_TEST_ENGINE="$(TEST_ENGINES)" tests/run-all $(BUILD)
