@@ -91,26 +91,26 @@ static int check_device(struct ctx *c, const struct bench_plan *pl, const struct
 	return bench_verify_device(pl->b, r, device, &c->err);
 }
 
-/* --calibrate: each candidate micro-batch at the first depth; the fastest
+/* --calibrate: each candidate micro-batch at depth 0 (as upstream); the fastest
  * prefill wins and is stored. */
 static int calibrate(struct ctx *c, struct bench_plan *pl, const struct curve_opts *co,
 		     const char *load_flag, char **device, json_object **calibration, long *ub)
 {
+	static const long depth0[1] = { 0 };
 	struct curve_candidate cand[4];
 	memset(cand, 0, sizeof(cand));
 	int rc = 0;
 	for (size_t i = 0; i < 4 && rc == 0; i++) {
 		cand[i].ubatch = curve_calibration_ubatches[i];
-		note("%s: calibration: -ub %ld at depth %ld", pl->b->id, cand[i].ubatch,
-		     co->depths[0]);
-		struct curve_series_args sa = { pl->model_path, CURVE_PREFILL_TOKENS, 0, co->depths, 1,
+		note("%s: calibration: -ub %ld at depth 0", pl->b->id, cand[i].ubatch);
+		struct curve_series_args sa = { pl->model_path, CURVE_PREFILL_TOKENS, 0, depth0, 1,
 						cand[i].ubatch, co->repetitions, load_flag };
 		struct lb_run r;
 		char *failure = NULL;
 		rc = run_series(c, pl, &sa, &r, &failure);
 		if (rc == 0)
 			rc = check_device(c, pl, &r, device);
-		const struct lb_test *t = lb_find(&r, CURVE_PREFILL_TOKENS, 0, (int)co->depths[0]);
+		const struct lb_test *t = lb_find(&r, CURVE_PREFILL_TOKENS, 0, 0);
 		if (rc == 0 && t)
 			rec_test_set(&cand[i].t, t->mean, t->stddev, t->samples, t->n_samples);
 		cand[i].error = failure;
@@ -418,7 +418,7 @@ out:
 static const struct cmd_option curve_options[] = {
 	{ "depths", 0, "LIST", "context depths, comma-separated (default " CURVE_DEFAULT_DEPTHS ")" },
 	{ "ubatch", 0, "N", "micro-batch -ub (default: the stored calibration, else 512)" },
-	{ "calibrate", 0, NULL, "try -ub 256, 512, 1024, 2048 at the first depth, keep the fastest "
+	{ "calibrate", 0, NULL, "try -ub 256, 512, 1024, 2048 at depth 0, keep the fastest "
 				"prefill (stored in calibrations.json and reused)" },
 	{ "repetitions", 0, "N", "repetitions per point, -r (default 3)" },
 	{ "cooldown", 0, "SECONDS", "pause between the series (default 10, as upstream)" },
