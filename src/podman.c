@@ -785,6 +785,29 @@ static void exec_discard(int stream, const char *data, size_t len, void *ctx)
 	(void)stream, (void)data, (void)len, (void)ctx;
 }
 
+/* The pid-file wrapper (see podman.h).  $0 is the pid file; the real argv
+ * follows as "$@", never parsed.  First it reaps what a killed tbx left:
+ * a process named in another tbx-*.pid that still runs the same program
+ * and whose parent is no longer that pid file's wrapper (a live run of
+ * another tbx, from another home, keeps its wrapper as parent and is left
+ * alone, pid file included).  Then it starts the program with its pid in
+ * the pid file, and watches stdin: Podman closes it when our connection
+ * goes away (tbx killed with -9), and then the program is stopped too
+ * instead of running on unseen.  (An asynchronous list's stdin is
+ * /dev/null: hence fd 3.) */
+const char podman_exec_wrapper[] =
+	"d=${0%/*}; for f in \"$d\"/tbx-*.pid; do [ -f \"$f\" ] || continue; "
+	"p=$(cat \"$f\" 2>/dev/null); case \"$p\" in ''|*[!0-9]*) ;; *) "
+	"q=; while read -r k v; do [ \"$k\" = PPid: ] && q=$v; done < /proc/$p/status 2>/dev/null; "
+	"case \"$(tr '\\000' ' ' < /proc/${q:-0}/cmdline 2>/dev/null)\" in *\"$f\"*) continue ;; esac; "
+	"case \"$(tr '\\000' ' ' < /proc/$p/cmdline 2>/dev/null)\" in "
+	"*\"${1##*/}\"*) kill -KILL \"$p\" 2>/dev/null ;; esac ;; esac; "
+	"rm -f \"$f\"; done; "
+	"exec 3<&0; \"$@\" </dev/null 3<&- & p=$!; echo $p > \"$0\"; "
+	"(while read -r _ <&3; do :; done; kill -TERM $p 2>/dev/null; sleep 5; "
+	"kill -KILL $p 2>/dev/null) & w=$!; "
+	"wait $p; rc=$?; kill $w 2>/dev/null; rm -f \"$0\"; exit $rc";
+
 int podman_exec(struct podman *p, const char *container, const struct exec_opts *o,
 		int *exit_code, struct err *e)
 {
@@ -792,25 +815,10 @@ int podman_exec(struct podman *p, const char *container, const struct exec_opts 
 	char *id = NULL;
 	int rc = -1;
 	if (o->pidfile) {
-		/* $0 is the pid file; the real argv follows as "$@", never parsed */
-		/* Reap what a killed tbx left (see podman.h), start the program
-		 * with its pid in the pid file, and watch stdin: Podman closes it
-		 * when our connection goes away (tbx killed with -9), and then
-		 * the program is stopped too instead of running on unseen.  (An
-		 * asynchronous list's stdin is /dev/null: hence fd 3.) */
-		static const char wrapper[] =
-			"d=${0%/*}; for f in \"$d\"/tbx-*.pid; do [ -f \"$f\" ] || continue; "
-			"p=$(cat \"$f\" 2>/dev/null); case \"$p\" in ''|*[!0-9]*) ;; *) "
-			"case \"$(tr '\\000' ' ' < /proc/$p/cmdline 2>/dev/null)\" in "
-			"*\"${1##*/}\"*) kill -KILL \"$p\" 2>/dev/null ;; esac ;; esac; "
-			"rm -f \"$f\"; done; "
-			"exec 3<&0; \"$@\" </dev/null 3<&- & p=$!; echo $p > \"$0\"; "
-			"(while read -r _ <&3; do :; done; kill -TERM $p 2>/dev/null; sleep 5; "
-			"kill -KILL $p 2>/dev/null) & w=$!; "
-			"wait $p; rc=$?; kill $w 2>/dev/null; rm -f \"$0\"; exit $rc";
+
 		strv_push(&argv, "sh");
 		strv_push(&argv, "-c");
-		strv_push(&argv, wrapper);
+		strv_push(&argv, podman_exec_wrapper);
 		strv_push(&argv, o->pidfile);
 	}
 	for (size_t i = 0; o->argv[i]; i++)

@@ -134,8 +134,9 @@ struct exec_opts {
 	 * Before starting, the wrapper also reaps what a killed (kill -9)
 	 * tbx left running: every other "tbx-*.pid" in the pid file's
 	 * directory names a process that is killed if it still runs the
-	 * same program (argv[0]) - safe because the run lock guarantees no
-	 * other bench runs in this container.  stdin is attached as a
+	 * same program (argv[0]) and is no longer its own wrapper's child: a
+	 * run of another tbx (another home: the run lock is per home) keeps
+	 * running, pid file included.  stdin is attached as a
 	 * lifeline: when tbx dies (even by kill -9) Podman closes it, and
 	 * the wrapper stops the program at once.  The pid file is removed
 	 * when the program ends. */
@@ -146,6 +147,8 @@ struct exec_opts {
  * (TERM, then KILL after 5 s) and returns -1 with exit 130/143. */
 int podman_exec(struct podman *p, const char *container, const struct exec_opts *o,
 		int *exit_code, struct err *e);
+/* The wrapper's shell text (exposed for tests). */
+extern const char podman_exec_wrapper[];
 
 /* Frame demultiplexer (exposed for tests and fuzzing). Feed any chunking;
  * returns -1 on a malformed frame (bad stream byte or absurd length). */
