@@ -82,7 +82,7 @@ skip() {
 # ---- the files ----
 run tbx report -o "$T/r" --date $D
 is "$rc" 0 "report exits 0"
-like "$err" "wrote .*BENCHMARKS\.md, index\.html and 3 charts in $T/r" "says it wrote index.html"
+like "$err" "wrote .*BENCHMARKS\.md, DEPTH-CURVES\.md, index\.html and 4 charts in $T/r" "says it wrote index.html (and the depth curves, whose records are here too)"
 P=$T/r/index.html
 check "index.html beside the Markdown" test -s "$P"
 like "$(head -c 200 "$P")" "^<!DOCTYPE html>" "a HTML5 document"
