@@ -12,10 +12,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "json.h"
+#include "reccache.h"
 
 void new_run_id(char out[37])
 {
@@ -353,9 +356,78 @@ static int cmp_record(const void *a, const void *b)
 	return strcmp(x->run_id, y->run_id);
 }
 
+static char *pool_intern_cb(void *pool, char *s)
+{
+	return pool_intern(pool, s);
+}
+
+/* A record file's summary (r), its identity (st) taken from the descriptor
+ * read; -1 after a warning when it is not a record the store reads. */
+static int parse_file(const char *path, struct buf *text, struct stat *st, struct record *r,
+		      struct strv *warnings)
+{
+	struct err re = { 0 };
+	json_object *o = NULL;
+	if (read_file_nofollow_stat(path, RECORD_MAX_BYTES, text, st, &re) < 0) {
+		if (warnings) /* a FIFO, link or device: never waited on */
+			strv_pushf(warnings, "skipping %s", re.msg);
+		return -1;
+	}
+	if (!(o = json_parse(buf_str(text), text->len, path, &re)) ||
+	    record_read(o, path, RECORD_SUMMARY, r, &re) < 0) {
+		if (warnings)
+			strv_pushf(warnings, "skipping corrupt record %s", re.msg[0] ? re.msg : path);
+		json_object_put(o);
+		return -1;
+	}
+	json_object_put(o);
+	return 0;
+}
+
+/* The cached summary of a record file whose identity is unchanged. */
+static bool from_cache(struct reccache *c, DIR *d, const char *name, struct reccache_key *k,
+		       struct record *r, struct text_pool *pool)
+{
+	struct stat st;
+	if (!reccache_has(c, name) || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return false;
+	reccache_key_of(&st, k);
+	return reccache_get(c, name, k, r, pool_intern_cb, pool) == 1;
+}
+
+/* Save the cache when it differs from what was loaded: best-effort. */
+static void save_cache(struct reccache *c, const char *path, size_t dir_len,
+		       const struct record *v, const struct reccache_key *keys, size_t n,
+		       struct store_load_stats *st)
+{
+	if (!reccache_dirty(c))
+		return;
+	struct reccache_item *keep = xcalloc(n ? n : 1, sizeof(*keep));
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (reccache_cacheable(c, &keys[i])) /* file: DIR/NAME */
+			keep[m++] = (struct reccache_item){ v[i].file + dir_len + 1, keys[i], &v[i] };
+	struct err e = { 0 };
+	if (reccache_save(path, keep, m, &e) == 0)
+		st->cache_written = true;
+	else
+		verbose("not saving the record cache: %s", e.msg);
+	free(keep);
+}
+
 int store_load(const char *home, const struct record_filter *f, struct records *out,
 	       struct strv *warnings, struct err *e)
 {
+	return store_load_counted(home, f, out, warnings, NULL, e);
+}
+
+int store_load_counted(const char *home, const struct record_filter *f, struct records *out,
+		       struct strv *warnings, struct store_load_stats *stats, struct err *e)
+{
+	struct store_load_stats ignored;
+	struct store_load_stats *st = stats ? stats : &ignored;
+	memset(st, 0, sizeof(*st));
 	memset(out, 0, sizeof(*out));
 	char *dir = store_dir(home);
 	DIR *d = opendir(dir);
@@ -366,48 +438,60 @@ int store_load(const char *home, const struct record_filter *f, struct records *
 			return 0;
 		return err_set(e, "cannot open results directory: %s", strerror(saved));
 	}
-	size_t cap = 0;
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char *cache_path = path_join(home, RECCACHE_FILE);
+	struct reccache *c = reccache_open(cache_path, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
+	/* every record, matching or not, for the cache; filtered below */
+	struct text_pool *pool = xcalloc(1, sizeof(*pool));
+	struct record *v = NULL;
+	struct reccache_key *keys = NULL;
+	size_t n = 0, cap = 0;
 	struct buf text = BUF_INIT;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || !str_ends_with(de->d_name, ".json"))
 			continue;
 		char *path = path_join(dir, de->d_name);
-		struct err re = { 0 };
 		struct record r;
-		json_object *o = NULL;
-		if (read_file_nofollow(path, RECORD_MAX_BYTES, &text, &re) < 0) {
-			if (warnings) /* a FIFO, link or device: never waited on */
-				strv_pushf(warnings, "skipping %s", re.msg);
+		struct reccache_key k;
+		if (from_cache(c, d, de->d_name, &k, &r, pool)) {
+			r.file = path;
+			st->cached++;
+		} else {
+			struct stat sb;
+			int rc = parse_file(path, &text, &sb, &r, warnings);
 			free(path);
-			continue;
+			if (rc < 0)
+				continue;
+			reccache_key_of(&sb, &k);
+			reccache_note_parsed(c, &k);
+			pool_share(pool, &r);
+			st->parsed++;
 		}
-		if (!(o = json_parse(buf_str(&text), text.len, path, &re)) ||
-		    record_read(o, path, RECORD_SUMMARY, &r, &re) < 0) {
-			if (warnings)
-				strv_pushf(warnings, "skipping corrupt record %s", re.msg[0] ? re.msg : path);
-			json_object_put(o);
-			free(path);
-			continue;
-		}
-		json_object_put(o);
-		free(path);
-		if (!matches(&r, f)) {
-			record_free(&r);
-			continue;
-		}
-		if (out->n == cap) {
+		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
-			out->v = xrealloc(out->v, cap * sizeof(*out->v));
+			v = xrealloc(v, cap * sizeof(*v));
+			keys = xrealloc(keys, cap * sizeof(*keys));
 		}
-		if (!out->pool)
-			out->pool = xcalloc(1, sizeof(*out->pool));
-		pool_share(out->pool, &r);
-		out->v[out->n++] = r;
+		keys[n] = k;
+		v[n++] = r;
 	}
 	closedir(d);
 	buf_free(&text);
+	save_cache(c, cache_path, strlen(dir), v, keys, n, st);
+	reccache_free(c);
+	free(cache_path);
+	free(keys);
 	free(dir);
+	for (size_t i = 0; i < n; i++) {
+		if (matches(&v[i], f))
+			v[out->n++] = v[i];
+		else
+			record_free(&v[i]);
+	}
+	out->v = v;
+	out->pool = pool;
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), cmp_record);
 	return 0;

@@ -58,9 +58,21 @@ void store_batch_abort(struct store_batch *b);
 /* Is there already a record with this run_id? */
 bool store_has_run(const char *home, const char *run_id);
 /* Load matching records, sorted by (started_at, run_id).  Corrupt files
- * are named in warnings (one line each) and skipped. */
+ * are named in warnings (one line each) and skipped.  What each file
+ * holds is kept in the home's record cache (reccache.h) and parsed again
+ * only when the file changed; the cache is written when it differs,
+ * best-effort (no cache directory, a read-only home: no cache). */
 int store_load(const char *home, const struct record_filter *f, struct records *out,
 	       struct strv *warnings, struct err *e);
+/* The same, saying how: records from the cache (cache/records.cache,
+ * reccache.h) and parsed from their files, and whether the cache was
+ * written.  The records and warnings are the same with or without it. */
+struct store_load_stats {
+	size_t cached, parsed;
+	bool cache_written;
+};
+int store_load_counted(const char *home, const struct record_filter *f, struct records *out,
+		       struct strv *warnings, struct store_load_stats *stats, struct err *e);
 void records_free(struct records *r);
 
 /* A new run id (uuid v4, lowercase). out must hold 37 bytes. */

@@ -276,7 +276,8 @@ bool strv_contains(const struct strv *s, const char *str)
 /* Open for reading without blocking on a FIFO (O_NONBLOCK) and without
  * following a last-component symlink when asked; only a regular file is
  * read (a FIFO, socket or device would hang or never end). */
-static int open_regular(int dirfd, const char *path, bool nofollow, struct err *e)
+static int open_regular(int dirfd, const char *path, bool nofollow, struct stat *st_out,
+			struct err *e)
 {
 	int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (nofollow ? O_NOFOLLOW : 0);
 	int fd = openat(dirfd, path, flags);
@@ -302,6 +303,8 @@ static int open_regular(int dirfd, const char *path, bool nofollow, struct err *
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (st_out)
+		*st_out = st;
 	return fd;
 }
 
@@ -334,19 +337,25 @@ static int read_fd(int fd, const char *path, size_t max, struct buf *out, struct
 
 int read_file(const char *path, size_t max, struct buf *out, struct err *e)
 {
-	int fd = open_regular(AT_FDCWD, path, false, e);
+	int fd = open_regular(AT_FDCWD, path, false, NULL, e);
 	return fd < 0 ? -1 : read_fd(fd, path, max, out, e);
 }
 
 int read_file_nofollow(const char *path, size_t max, struct buf *out, struct err *e)
 {
-	int fd = open_regular(AT_FDCWD, path, true, e);
+	return read_file_nofollow_stat(path, max, out, NULL, e);
+}
+
+int read_file_nofollow_stat(const char *path, size_t max, struct buf *out, struct stat *st,
+			    struct err *e)
+{
+	int fd = open_regular(AT_FDCWD, path, true, st, e);
 	return fd < 0 ? -1 : read_fd(fd, path, max, out, e);
 }
 
 int open_file_regular(const char *path, struct err *e)
 {
-	return open_regular(AT_FDCWD, path, false, e);
+	return open_regular(AT_FDCWD, path, false, NULL, e);
 }
 
 /* "<name>.tmp.<pid>.<6 random characters>" in dirfd, created with

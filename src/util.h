@@ -88,6 +88,10 @@ int read_file(const char *path, size_t max, struct buf *out, struct err *e);
 /* The same, refusing a symbolic link (O_NOFOLLOW): for files found by
  * listing a directory others may write into (results/). */
 int read_file_nofollow(const char *path, size_t max, struct buf *out, struct err *e);
+/* The same, with the file's fstat(2) taken before reading (st). */
+struct stat;
+int read_file_nofollow_stat(const char *path, size_t max, struct buf *out, struct stat *st,
+			    struct err *e);
 /* open_regular's descriptor for a path (blocking again once open), or -1. */
 int open_file_regular(const char *path, struct err *e);
 /* A new file "<name>.tmp.<pid>.<random>" in dirfd (AT_FDCWD: name's own
