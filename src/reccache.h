@@ -53,8 +53,12 @@ void reccache_key_of(const struct stat *st, struct reccache_key *k);
  * cache there.  Never NULL.  now_ns: the load's start (CLOCK_REALTIME),
  * for the racy rule. */
 struct reccache *reccache_open(const char *path, int64_t now_ns);
-/* The same from bytes in memory (copied): for tests and the fuzz target. */
-struct reccache *reccache_parse(const void *data, size_t len, int64_t now_ns);
+/* The same from bytes in memory (copied): for tests and the fuzz target,
+ * which passes verify false to reach the parser past the checksums. */
+struct reccache *reccache_parse(const void *data, size_t len, int64_t now_ns, bool verify);
+/* The checksum the file ends with, over the bytes before it (tests make
+ * files that pass it to reach the other checks). */
+uint64_t reccache_checksum(const void *data, size_t n);
 void reccache_free(struct reccache *c);
 /* Did the file pass every check? */
 bool reccache_valid(const struct reccache *c);
