@@ -106,6 +106,10 @@ const char *const files_text[][2] = {
 	{ "manifests/images.lock.json", "pinned and verified digests per backend, with history "
 					"(commit it)" },
 	{ "results/*.json", "one JSON record per bench run" },
+	{ "cache/records.cache", "what each record file holds as results and report read it, keyed by "
+				 "the file's name, size, inode, mtime and ctime: files not changed since "
+				 "are not parsed again (mode 0600; ignored and rewritten when it fails a "
+				 "check; a cache: safe to delete)" },
 	{ "cache/upstream.json", "the newest stamp tag of each upstream channel, from the last "
 				 "tag list walk (a cache: safe to delete)" },
 	{ "~/.config/systemd/user/tbx-refresh.{service,timer}", "the nightly refresh units "

@@ -175,4 +175,31 @@ like "$err" "refusing '.*/rl/charts': it is a symbolic link" "and says why"
 is "$(find "$T/outside" -type f | wc -l)" 0 "nothing is written through the link"
 check "no temporary file is left in the output directory" test -z "$(find "$T/rl" -name '*.tmp.*')"
 
+# ---- the record cache (cache/records.cache): the same output without, cold and warm ----
+RC=$TBX_HOME/cache/records.cache
+printf '{"run_id": ' >"$R/20260519T000000Z-broken2.json"
+sleep 3 # a file changed in the last 2 s is not cached
+rm -f "$RC"
+run tbx results --json
+is "$rc" 0 "results --json, no cache"
+plain_out=$out plain_err=$err
+like "$err" "skipping corrupt record .*broken2\.json" "the corrupt record is named"
+check "the cache is written" test -s "$RC"
+is "$(stat -c %a "$RC")" 600 "the cache is private (0600)"
+run tbx report -o "$T/rc-cold" --date 2026-05-20
+run tbx results --json
+is "$out" "$plain_out" "results --json: the same from the cache"
+is "$err" "$plain_err" "and the same warnings (corrupt records are never cached)"
+run tbx report -o "$T/rc-warm" --date 2026-05-20
+check "report: the same files from the cache" diff -r "$T/rc-cold" "$T/rc-warm"
+printf 'TBXRECC\ngarbage' >"$RC"
+run tbx results --json
+is "$out$err" "$plain_out$plain_err" "a corrupt cache is ignored"
+unlike "$(head -c 8 "$RC")" "garbage" "and rewritten"
+run tbx results --backend rocm-7.2 --json
+is "$rc" 0 "a filtered load from the same cache"
+like "$out" "rocm-7\.2" "rocm-7.2 runs listed"
+unlike "$out" "\"backend\": \"vulkan-radv\"" "and only those"
+rm -f "$R/20260519T000000Z-broken2.json" "$RC"
+
 done_testing

@@ -26,7 +26,7 @@ cd "$(dirname "$0")/../.."
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 PKGS="libcurl json-c libarchive uuid"
-ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index upstream hoststate adopt token curve_campaign)
+ALL_TARGETS=(llama_bench lb_devices exec_demux registry defs record json containers_conf remote_uri mirrors base64 import_log bundle image_list index upstream hoststate adopt token curve_campaign reccache)
 
 declare -A MAX_LEN=(
 	[llama_bench]=65536 # several table rows, jsonl lines and stderr
@@ -49,6 +49,7 @@ declare -A MAX_LEN=(
 	[adopt]=32768      # a toolbox container's inspect answer is about 10 KiB
 	[token]=131072    # a token answer past REGISTRY_TOKEN_MAX (64 KiB); a cache file
 	[curve_campaign]=32768 # a manifest with a few statuses, a calibration entry, metadata lines
+	[reccache]=65536   # a cache of 12 records is about 6 KiB; room for more entries and long texts
 )
 
 usage() {

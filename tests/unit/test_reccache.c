@@ -57,6 +57,15 @@ static void write_text(const char *path, const char *text)
 	}
 }
 
+static void write_text_bytes(const char *path, const void *data, size_t len)
+{
+	struct err e = { 0 };
+	if (write_file_atomic(path, data, len, 0644, &e) < 0) {
+		print_error("%s\n", e.msg);
+		fail();
+	}
+}
+
 static void copy_file(const char *from, const char *to)
 {
 	struct buf b = BUF_INIT;
@@ -539,6 +548,9 @@ static void test_round_trip(void **state)
 	free(load_dump(home, NULL, &st));
 	size_t len;
 	char *bytes = read_cache(home, &len);
+	const char *seed = getenv("TBX_RECCACHE_SEED"); /* tests/fuzz/mkseed-reccache.py */
+	if (seed)
+		write_text_bytes(seed, bytes, len);
 	struct reccache *c = reccache_parse(bytes, len, 0, true);
 	assert_true(reccache_valid(c));
 	size_t n = reccache_count(c);
