@@ -119,9 +119,10 @@ int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_
 	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
 	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
 	int rc = -1;
-	int has_main = lookup(p, b->container, NULL, e);
-	int has_new = has_main < 0 ? -1 : lookup(p, new_name, NULL, e);
-	int has_old = has_new < 0 ? -1 : lookup(p, old_name, NULL, e);
+	/* from one list of names: a converge of many backends asks once */
+	int has_main = podman_container_exists(p, b->container, e);
+	int has_new = has_main < 0 ? -1 : podman_container_exists(p, new_name, e);
+	int has_old = has_new < 0 ? -1 : podman_container_exists(p, old_name, e);
 	if (has_old < 0)
 		goto out;
 	if (has_main == 1 && has_new == 0) {
@@ -157,8 +158,8 @@ int lifecycle_interrupted(struct podman *p, const struct backend *b, struct err 
 {
 	char *new_name = xasprintf("%s" SUFFIX_NEW, b->container);
 	char *old_name = xasprintf("%s" SUFFIX_OLD, b->container);
-	int has_new = lookup(p, new_name, NULL, e);
-	int has_old = has_new < 0 ? -1 : lookup(p, old_name, NULL, e);
+	int has_new = podman_container_exists(p, new_name, e);
+	int has_old = has_new < 0 ? -1 : podman_container_exists(p, old_name, e);
 	free(new_name);
 	free(old_name);
 	if (has_old < 0)

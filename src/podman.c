@@ -87,10 +87,19 @@ void podman_close(struct podman *p)
 		free(sock);
 		rmdir(p->tmpdir);
 	}
+	podman_forget(p);
 	free(p->tmpdir);
 	free(p->socket);
 	free(p->host);
 	memset(p, 0, sizeof(*p));
+}
+
+void podman_forget(struct podman *p)
+{
+	json_object_put(p->seen_images);
+	p->seen_images = NULL;
+	strv_free(&p->seen_names);
+	p->seen_names_ok = false;
 }
 
 static int connect_error(struct podman *p, struct err *e)
@@ -127,6 +136,8 @@ static int do_request(struct podman *p, const char *method, const char *path, co
 		      struct http_req *req, struct http_resp *resp, struct err *e)
 {
 	char *url = xasprintf("http://d" API "%s", path);
+	if (strcmp(method, "GET") != 0)
+		podman_forget(p);
 	req->method = method;
 	req->url = url;
 	req->unix_socket = p->socket;
@@ -340,6 +351,10 @@ static int image_list_checked(struct podman *p, json_object **out, struct err *e
 {
 	long status = 0;
 	*out = NULL;
+	if (p->seen_images) {
+		*out = json_object_get(p->seen_images);
+		return 0;
+	}
 	if (podman_call(p, "GET", "/images/json?all=false", NULL, out, &status, e) < 0)
 		return http_last_was_connect_error ? -1 : err_wrap(e, "cannot list images");
 	if (status >= 300) {
@@ -357,6 +372,7 @@ static int image_list_checked(struct podman *p, json_object **out, struct err *e
 		*out = NULL;
 		return err_set(e, "cannot list images: Podman's answer is not a list");
 	}
+	p->seen_images = json_object_get(*out);
 	return 0;
 }
 
@@ -562,6 +578,28 @@ int podman_container_inspect(struct podman *p, const char *name, json_object **o
 	int rc = call_lookup(p, path, out, what, e);
 	free(n), free(path), free(what);
 	return rc;
+}
+
+int podman_container_exists(struct podman *p, const char *name, struct err *e)
+{
+	if (!p->seen_names_ok) {
+		json_object *list = NULL;
+		if (podman_container_list(p, NULL, &list, e) < 0)
+			return -1;
+		size_t n = json_object_array_length(list);
+		for (size_t i = 0; i < n; i++) {
+			json_object *names = json_arr(json_object_array_get_idx(list, i), "Names");
+			size_t k = names ? json_object_array_length(names) : 0;
+			for (size_t j = 0; j < k; j++) {
+				const char *s = json_object_get_string(json_object_array_get_idx(names, j));
+				if (s)
+					strv_push(&p->seen_names, s[0] == '/' ? s + 1 : s);
+			}
+		}
+		json_object_put(list);
+		p->seen_names_ok = true;
+	}
+	return strv_contains(&p->seen_names, name) ? 0 : 1;
 }
 
 int podman_container_create(struct podman *p, json_object *spec, char **id, struct err *e)

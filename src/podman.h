@@ -23,6 +23,13 @@ struct podman {
 	long timeout_s; /* for ordinary calls (PODMAN_TIMEOUT_DEFAULT_S) */
 	pid_t ssh_pid; /* ssh forwarding a remote socket, 0 when local */
 	char *tmpdir;  /* holds the forwarded socket, removed on close */
+	/* What this client has seen, asked once per command: the image list
+	 * and the container names.  Any request that may change something
+	 * (every method but GET) forgets both, so a lookup after this
+	 * client's own pull, create, rename or remove asks again. */
+	json_object *seen_images;
+	struct strv seen_names;
+	bool seen_names_ok;
 };
 
 /* url: "unix:///run/podman/podman.sock" or a plain path.  A socket owned
@@ -107,6 +114,12 @@ int podman_container_list(struct podman *p, const char *label, json_object **out
 			  struct err *e);
 int podman_container_inspect(struct podman *p, const char *name, json_object **out,
 			     struct err *e);
+/* Is there a container of this exact name?  From one list of every
+ * container's names, asked once until this client changes something
+ * (see struct podman).  0 yes, 1 no, -1 unknown (Podman failed). */
+int podman_container_exists(struct podman *p, const char *name, struct err *e);
+/* Forget what this client has seen (struct podman's seen_*). */
+void podman_forget(struct podman *p);
 /* spec: a SpecGenerator object (consumed: not). *id gets the new ID. */
 int podman_container_create(struct podman *p, json_object *spec, char **id, struct err *e);
 int podman_container_start(struct podman *p, const char *name, struct err *e);

@@ -180,6 +180,24 @@ static void pull(int fd, const char *ref)
 	free(body);
 }
 
+/* GET /containers/json?all=true, as libpod lists them: Names, Id, Image */
+static void container_list(int fd)
+{
+	json_object *list = json_object_new_array();
+	json_object_object_foreach(g.containers, name, c)
+	{
+		json_object *o = json_object_new_object();
+		json_object *names = json_object_new_array();
+		json_object_array_add(names, json_object_new_string(name));
+		json_object_object_add(o, "Names", names);
+		json_add_str(o, "Id", json_str(c, "Id"));
+		json_add_str(o, "ImageID", json_str(c, "Image"));
+		json_object_array_add(list, o);
+	}
+	reply_json(fd, 200, list);
+	json_object_put(list);
+}
+
 /* /containers/NAME/ACTION?query */
 static void container_action(int fd, const char *method, const char *rest)
 {
@@ -242,6 +260,8 @@ static void route(int fd, const char *method, const char *path, const char *body
 		else
 			not_found(fd, "image");
 		free(ref);
+	} else if (strcmp(method, "GET") == 0 && str_starts_with(p, "/containers/json")) {
+		container_list(fd);
 	} else if (strcmp(p, "/containers/create") == 0) {
 		create(fd, body);
 	} else if (str_starts_with(p, "/containers/")) {
@@ -554,6 +574,54 @@ static void test_new_digest_is_pulled_and_replaces(void **state)
 	teardown_backend(&s);
 }
 
+/* Many converges on one client (a refresh of many backends) ask Podman for
+ * the image list and the container names once; a change this client makes
+ * (pull, create, rename, remove) makes it ask again, and it sees the change. */
+static void test_lists_asked_once_until_a_change(void **state)
+{
+	(void)state;
+	struct setup s;
+	struct converge_outcome out;
+	struct err e = { 0 };
+	setup_backend(&s, true);
+	struct registry_answer live = answer(D1);
+	struct converge_target t = { .live = &live };
+	struct converge_opts o = { .event = on_event, .ctx = &s };
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+		assert_int_equal(out.action, CONVERGE_UNCHANGED);
+		converge_outcome_free(&out);
+	}
+	assert_int_equal(logged("GET /images/json"), 1);
+	assert_int_equal(logged("GET /containers/json"), 1);
+	assert_int_equal(logged("GET /containers/llama-rocm-7.2/json"), 3);
+	assert_int_equal(logged("GET /containers/llama-rocm-7.2-tbx-"), 0);
+	/* a new digest: pulled and replaced, the lists asked again after it */
+	registry_answer_free(&live);
+	live = answer(D2);
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_int_equal(out.action, CONVERGE_RECREATED);
+	converge_outcome_free(&out);
+	size_t images = logged("GET /images/json"), names = logged("GET /containers/json");
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_int_equal(out.action, CONVERGE_UNCHANGED);
+	assert_string_equal(out.new_digest, D2);
+	converge_outcome_free(&out);
+	assert_int_equal(logged("GET /images/json"), images + 1);
+	assert_int_equal(logged("GET /containers/json"), names + 1);
+	/* a leftover of an interrupted replacement made behind this client's
+	 * back is seen by a new client (the next command) */
+	teardown_backend(&s);
+	setup_backend(&s, true);
+	pthread_mutex_lock(&g.lock);
+	json_object *left = json_object_get(json_get(g.containers, "llama-rocm-7.2"));
+	json_object_object_add(g.containers, "llama-rocm-7.2-tbx-old", left);
+	pthread_mutex_unlock(&g.lock);
+	assert_int_equal(lifecycle_interrupted(&s.p, &s.b, &e), 1);
+	registry_answer_free(&live);
+	teardown_backend(&s);
+}
+
 static void test_check_changes_nothing(void **state)
 {
 	(void)state;
@@ -723,6 +791,7 @@ int main(void)
 		cmocka_unit_test_setup(test_new_digest_is_pulled_and_replaces, reset),
 		cmocka_unit_test_setup(test_index_tag, reset),
 		cmocka_unit_test_setup(test_check_changes_nothing, reset),
+		cmocka_unit_test_setup(test_lists_asked_once_until_a_change, reset),
 		cmocka_unit_test_setup(test_pinned_keeps_its_digest, reset),
 		cmocka_unit_test_setup(test_pin_to_a_digest, reset),
 		cmocka_unit_test_setup(test_missing_container_is_created, reset),
