@@ -113,6 +113,18 @@ static void tell(converge_event_fn ev, void *ctx, const struct backend *b, enum 
 		ev(b, what, detail, ctx);
 }
 
+void lifecycle_prefetch_run(void *ctx)
+{
+	struct lifecycle_prefetch *lp = ctx;
+	const char **names = xcalloc(lp->n + 1, sizeof(*names));
+	size_t k = 0;
+	for (size_t i = 0; i < lp->n; i++)
+		if (lp->bs[i] && !lp->bs[i]->native && lp->bs[i]->container)
+			names[k++] = lp->bs[i]->container;
+	podman_container_prefetch(lp->podman, names, k, lp->images);
+	free(names);
+}
+
 int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_fn ev, void *ctx,
 		      struct err *e)
 {

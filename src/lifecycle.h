@@ -48,6 +48,18 @@ typedef void (*converge_event_fn)(const struct backend *b, enum converge_event e
 
 /* Finish or undo what an interrupted replacement left; tells ev (may be
  * NULL) what it did. */
+/* Ask Podman ahead for what converging or judging these backends will
+ * ask: the container names, each container's inspect answer (and with
+ * images, the image list); see podman_container_prefetch.  Made to run
+ * beside the registry round (registry_check_beside: ctx is a struct
+ * lifecycle_prefetch). */
+struct lifecycle_prefetch {
+	struct podman *podman;
+	const struct backend *const *bs;
+	size_t n;
+	bool images;
+};
+void lifecycle_prefetch_run(void *ctx);
 int lifecycle_recover(struct podman *p, const struct backend *b, converge_event_fn ev, void *ctx,
 		      struct err *e);
 

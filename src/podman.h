@@ -30,6 +30,9 @@ struct podman {
 	json_object *seen_images;
 	struct strv seen_names;
 	bool seen_names_ok;
+	/* inspect answers asked ahead (podman_container_prefetch): each is
+	 * handed out once, by name; a JSON null is Podman's "no such container" */
+	json_object *seen_inspects;
 };
 
 /* url: "unix:///run/podman/podman.sock" or a plain path.  A socket owned
@@ -118,6 +121,13 @@ int podman_container_inspect(struct podman *p, const char *name, json_object **o
  * container's names, asked once until this client changes something
  * (see struct podman).  0 yes, 1 no, -1 unknown (Podman failed). */
 int podman_container_exists(struct podman *p, const char *name, struct err *e);
+/* Ask ahead for the inspect answers of these containers and for the
+ * list of names (and with images, the image list), while something else
+ * waits (the registry): the next podman_container_inspect of each name
+ * gets its answer without asking again, unless this client changed
+ * something since.  A failure is not kept: the later call asks itself. */
+void podman_container_prefetch(struct podman *p, const char *const *names, size_t n,
+			       bool images);
 /* Forget what this client has seen (struct podman's seen_*). */
 void podman_forget(struct podman *p);
 /* spec: a SpecGenerator object (consumed: not). *id gets the new ID. */

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "regcheck.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,36 @@ void registry_check_and_prefetch_tags(const struct config *cfg, const struct bac
 				      size_t n, struct registry_answer *answers)
 {
 	check(cfg, bs, n, answers, true);
+}
+
+struct round {
+	const struct config *cfg;
+	const struct backend *const *bs;
+	size_t n;
+	struct registry_answer *answers;
+	bool tags;
+};
+
+static void *round_thread(void *arg)
+{
+	struct round *r = arg;
+	check(r->cfg, r->bs, r->n, r->answers, r->tags);
+	return NULL;
+}
+
+void registry_check_beside(const struct config *cfg, const struct backend *const *bs, size_t n,
+			   struct registry_answer *answers, bool tags, void (*local)(void *),
+			   void *ctx)
+{
+	struct round r = { cfg, bs, n, answers, tags };
+	pthread_t t;
+	if (pthread_create(&t, NULL, round_thread, &r) != 0) {
+		check(cfg, bs, n, answers, tags);
+		local(ctx);
+		return;
+	}
+	local(ctx);
+	pthread_join(t, NULL);
 }
 
 static void check(const struct config *cfg, const struct backend *const *bs, size_t n,

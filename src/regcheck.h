@@ -24,6 +24,15 @@ void registry_check(const struct config *cfg, const struct backend *const *bs, s
 void registry_check_and_prefetch_tags(const struct config *cfg, const struct backend *const *bs,
 				      size_t n, struct registry_answer *answers);
 
+/* The same round (tags: with the tag lists' first pages) in a thread of
+ * its own, while local(ctx) runs in the caller's: the local lookups a
+ * command needs anyway (Podman's answers, lifecycle_prefetch) cost no
+ * time of their own.  Returns when both are done.  Without a thread (none
+ * could be made) they run one after the other. */
+void registry_check_beside(const struct config *cfg, const struct backend *const *bs, size_t n,
+			   struct registry_answer *answers, bool tags, void (*local)(void *),
+			   void *ctx);
+
 /* The other registry question, once per repository: the tag list, for
  * when each channel was last rebuilt (upstream.h).  UPSTREAM_IF_OLD walks
  * when the cache is older than max_age. */

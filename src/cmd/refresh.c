@@ -206,8 +206,10 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 	if (imagelock_load(c->home, &il, &c->err) < 0)
 		goto done;
 
-	/* one concurrent round of HEADs, the tag lists' first pages with them */
-	registry_check_and_prefetch_tags(&c->cfg, sel, n, ans);
+	/* one concurrent round of HEADs, the tag lists' first pages with them;
+	 * Podman is asked what converging will ask meanwhile */
+	struct lifecycle_prefetch lp = { &c->podman, sel, n, true };
+	registry_check_beside(&c->cfg, sel, n, ans, true, lifecycle_prefetch_run, &lp);
 	/* and one tag list walk per repository: when each channel was rebuilt */
 	if (upstream_check(c->home, &c->cfg, sel, n, UPSTREAM_WALK, &us, &c->err) < 0)
 		goto done;

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "freshness.h"
+#include "lifecycle.h"
 #include "imagelock.h"
 #include "json.h"
 #include "regcheck.h"
@@ -91,8 +92,9 @@ static int status_of(struct ctx *c, int n, char **names, bool offline, json_obje
 	free(version);
 	if (imagelock_load(c->home, &il, &c->err) < 0)
 		goto out;
-	if (!offline)
-		registry_check(&c->cfg, sel, k, ans);
+	struct lifecycle_prefetch lp = { &c->podman, sel, k, false };
+	if (!offline) /* Podman asked meanwhile */
+		registry_check_beside(&c->cfg, sel, k, ans, false, lifecycle_prefetch_run, &lp);
 	/* HEADs only: what refresh's tag list walk said (the cache) */
 	if (upstream_check(c->home, &c->cfg, sel, k, UPSTREAM_CACHE_ONLY, &us, &c->err) < 0)
 		goto out;

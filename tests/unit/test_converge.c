@@ -622,6 +622,42 @@ static void test_lists_asked_once_until_a_change(void **state)
 	teardown_backend(&s);
 }
 
+/* Asked ahead (beside the registry round): the converge that follows asks
+ * Podman nothing more; each answer is handed out once, and a change this
+ * client makes in between throws the answers away. */
+static void test_prefetch(void **state)
+{
+	(void)state;
+	struct setup s;
+	struct converge_outcome out;
+	struct err e = { 0 };
+	setup_backend(&s, true);
+	const struct backend *bs[] = { &s.b };
+	struct lifecycle_prefetch lp = { &s.p, bs, 1, true };
+	lifecycle_prefetch_run(&lp);
+	size_t asked = g.log.n;
+	assert_int_equal(logged("GET /containers/llama-rocm-7.2/json"), 1);
+	struct registry_answer live = answer(D1);
+	struct converge_target t = { .live = &live };
+	struct converge_opts o = { .event = on_event, .ctx = &s };
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_int_equal(out.action, CONVERGE_UNCHANGED);
+	converge_outcome_free(&out);
+	assert_int_equal(g.log.n, asked);
+	/* handed out once: the next inspect asks */
+	json_object *c = NULL;
+	assert_int_equal(podman_container_inspect(&s.p, "llama-rocm-7.2", &c, &e), 0);
+	json_object_put(c);
+	assert_int_equal(logged("GET /containers/llama-rocm-7.2/json"), 2);
+	/* asked ahead, then a change by this client: asked again, and right */
+	lifecycle_prefetch_run(&lp);
+	assert_int_equal(podman_container_remove(&s.p, "llama-rocm-7.2", true, &e), 0);
+	assert_int_equal(podman_container_inspect(&s.p, "llama-rocm-7.2", &c, &e), 1);
+	assert_int_equal(logged("GET /containers/llama-rocm-7.2/json"), 4);
+	registry_answer_free(&live);
+	teardown_backend(&s);
+}
+
 static void test_check_changes_nothing(void **state)
 {
 	(void)state;
@@ -792,6 +828,7 @@ int main(void)
 		cmocka_unit_test_setup(test_index_tag, reset),
 		cmocka_unit_test_setup(test_check_changes_nothing, reset),
 		cmocka_unit_test_setup(test_lists_asked_once_until_a_change, reset),
+		cmocka_unit_test_setup(test_prefetch, reset),
 		cmocka_unit_test_setup(test_pinned_keeps_its_digest, reset),
 		cmocka_unit_test_setup(test_pin_to_a_digest, reset),
 		cmocka_unit_test_setup(test_missing_container_is_created, reset),
