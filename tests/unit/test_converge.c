@@ -490,6 +490,44 @@ static void test_up_to_date_is_left_alone(void **state)
 	teardown_backend(&s);
 }
 
+/* The lock file names another image than the one the container runs and
+ * the digest's local image is (status calls that stale): refresh leaves
+ * the container, corrects the entry, and says it did. */
+static void test_lock_image_corrected(void **state)
+{
+	(void)state;
+	struct setup s;
+	struct converge_outcome out;
+	struct err e = { 0 };
+	setup_backend(&s, true);
+	char *right = xstrdup(s.le->image_id);
+	const char *wrong = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	lock_entry_set_current(s.le, TAG, D1, wrong, 1000);
+	struct registry_answer live = answer(D1);
+	struct converge_target t = { .live = &live };
+	struct converge_opts o = { .check = true, .event = on_event, .ctx = &s };
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_int_equal(out.action, CONVERGE_UNCHANGED);
+	assert_string_equal(out.why, "container up to date; images.lock.json named image "
+				     "0123456789ab, would name the container's");
+	assert_string_equal(s.le->image_id, wrong);
+	converge_outcome_free(&out);
+	o.check = false;
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_int_equal(out.action, CONVERGE_UNCHANGED);
+	assert_non_null(strstr(out.why, "now names the container's"));
+	assert_string_equal(s.le->image_id, right);
+	assert_int_equal(logged("POST"), 0);
+	converge_outcome_free(&out);
+	/* and the next time, nothing to say */
+	assert_int_equal(lifecycle_converge(&s.p, &s.b, ROOT, s.le, &t, &o, &out, &e), 0);
+	assert_string_equal(out.why, "container up to date");
+	converge_outcome_free(&out);
+	free(right);
+	registry_answer_free(&live);
+	teardown_backend(&s);
+}
+
 /* A tag served as an index: found from the image list (never by
  * inspecting NAME@DIGEST), both digests recorded, a no-op the second time,
  * and pin by the platform digest maps back to the tag's. */
@@ -829,6 +867,7 @@ int main(void)
 		cmocka_unit_test_setup(test_check_changes_nothing, reset),
 		cmocka_unit_test_setup(test_lists_asked_once_until_a_change, reset),
 		cmocka_unit_test_setup(test_prefetch, reset),
+		cmocka_unit_test_setup(test_lock_image_corrected, reset),
 		cmocka_unit_test_setup(test_pinned_keeps_its_digest, reset),
 		cmocka_unit_test_setup(test_pin_to_a_digest, reset),
 		cmocka_unit_test_setup(test_missing_container_is_created, reset),
