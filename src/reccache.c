@@ -501,6 +501,8 @@ static void io_series(struct codec *x, struct rec_series *s)
 	for (size_t i = 0; i < n && !x->bad; i++) {
 		io_long(x, &s->points[i].depth);
 		io_test(x, &s->points[i].t);
+		if (!s->points[i].t.present)
+			x->bad = true; /* record_read's points always are (record_to_json counts on it) */
 	}
 }
 

@@ -106,6 +106,8 @@ char *regress_settings_change(const struct record *prev, const struct record *cu
 {
 	if (!prev->settings || !cur->settings)
 		return NULL; /* unknown is no change */
+	if (strcmp(prev->settings, cur->settings) == 0)
+		return NULL; /* the same text (loaded records share it): no parse needed */
 	json_object *a = record_obj_parse(prev->settings), *b = record_obj_parse(cur->settings);
 	struct strv items = STRV_INIT;
 	diff_objects(a, b, NULL, 0, NULL, NULL, &items);
@@ -179,6 +181,8 @@ void regress_changes(const struct record *prev, const struct record *cur,
 	}
 	if (!prev->host_state || !cur->host_state)
 		return; /* unknown is no change */
+	if (strcmp(prev->host_state, cur->host_state) == 0)
+		return; /* the same text: every member equal */
 	json_object *a = record_obj_parse(prev->host_state), *b = record_obj_parse(cur->host_state);
 	if (json_flag(a, "state_read", true) && json_flag(b, "state_read", true)) {
 		struct host_skip host = { .container = container, .has_kernel = kernels };
