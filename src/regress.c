@@ -222,12 +222,14 @@ char *regress_flag_values(const struct record *prev, const struct record *cur, c
 			  const struct rec_test *before, const struct rec_test *after, bool *regression)
 {
 	*regression = false;
+	bool sig = false;
+	double pct = regress_change(before, after, &sig);
+	if (!sig)
+		return NULL; /* noise: what changed does not matter (and is not parsed) */
 	struct regress_changes c;
 	regress_changes(prev, cur, &c);
 	const char *who = regress_attribution(&c);
-	bool sig = false;
-	double pct = who ? regress_change(before, after, &sig) : NAN;
-	if (!sig) {
+	if (!who) {
 		regress_changes_free(&c);
 		return NULL;
 	}
