@@ -59,7 +59,10 @@ struct reccache {
 	size_t cap;
 	size_t hits;
 	bool parsed, failed;
-	struct buf scratch; /* one payload */
+	struct buf scratch; /* one payload larger than the window */
+	unsigned char *win; /* WINDOW bytes of payloads from win_off: lookups go in */
+	uint64_t win_off;   /* the order entries were written, so few reads */
+	size_t win_len;
 };
 
 void reccache_key_of(const struct stat *st, struct reccache_key *k)
@@ -836,6 +839,7 @@ void reccache_free(struct reccache *c)
 		close(c->fd);
 	free(c->mem);
 	buf_free(&c->scratch);
+	free(c->win);
 	free(c);
 }
 
@@ -870,6 +874,38 @@ int reccache_entry_key(const struct reccache *c, size_t i, struct reccache_key *
 	return 0;
 }
 
+#define WINDOW 65536
+
+/* A payload's bytes (checked against its sum by the caller), or NULL. */
+static const unsigned char *payload_bytes(struct reccache *c, const struct place *pl)
+{
+	if (c->mem)
+		return c->mem + c->payload_base + pl->off; /* bounds checked when indexed */
+	if (c->win && pl->off >= c->win_off && pl->off + pl->len <= c->win_off + c->win_len)
+		return c->win + (pl->off - c->win_off);
+	if (pl->len <= WINDOW) {
+		if (!c->win)
+			c->win = xmalloc(WINDOW);
+		uint64_t left = c->payloads_len - pl->off;
+		c->win_off = pl->off;
+		c->win_len = left < WINDOW ? (size_t)left : WINDOW;
+		if (read_at(c, c->payload_base + pl->off, c->win, c->win_len) < 0) {
+			c->win_len = 0;
+			return NULL;
+		}
+		return c->win;
+	}
+	buf_reset(&c->scratch);
+	if (c->scratch.cap < pl->len) {
+		buf_free(&c->scratch);
+		c->scratch.p = xmalloc(pl->len);
+		c->scratch.cap = pl->len;
+	}
+	if (read_at(c, c->payload_base + pl->off, c->scratch.p, pl->len) < 0)
+		return NULL;
+	return (const unsigned char *)c->scratch.p;
+}
+
 static int decode_at(struct reccache *c, size_t i, struct record *r, reccache_intern_fn intern,
 		     void *ctx)
 {
@@ -879,17 +915,9 @@ static int decode_at(struct reccache *c, size_t i, struct record *r, reccache_in
 	struct reccache_key k;
 	struct place pl;
 	entry_at(c, i, &k, &pl);
-	buf_reset(&c->scratch);
-	if (pl.len) {
-		if (c->scratch.cap < pl.len + 1) {
-			buf_free(&c->scratch);
-			c->scratch.p = xmalloc(pl.len + 1);
-			c->scratch.cap = pl.len + 1;
-		}
-		if (read_at(c, c->payload_base + pl.off, c->scratch.p, pl.len) < 0)
-			return -1;
-	}
-	const unsigned char *p = (const unsigned char *)c->scratch.p;
+	const unsigned char *p = payload_bytes(c, &pl);
+	if (!p)
+		return -1;
 	if (c->verify && hash_of(p, pl.len) != pl.sum)
 		return -1; /* the file changed since it was checked */
 	struct codec x = { .reading = true, .c = c, .intern = intern, .ctx = ctx };

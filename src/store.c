@@ -485,8 +485,11 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 	free(keys);
 	free(dir);
 	for (size_t i = 0; i < n; i++) {
-		if (matches(&v[i], f))
-			v[out->n++] = v[i];
+		if (matches(&v[i], f)) {
+			if (out->n != i)
+				v[out->n] = v[i];
+			out->n++;
+		}
 		else
 			record_free(&v[i]);
 	}
