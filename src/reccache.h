@@ -20,13 +20,19 @@
  * (a temporary file, fsync, rename; mode 0600): a read-only home or a full
  * disk means no cache, nothing else.
  *
- * Format (all integers little-endian; see reccache.c):
- *   "TBXRECC\n" u32 format u32 RECORD_SCHEMA u32 sizeof(struct record)
- *   str tbx_version u32 n_texts {u32 len, bytes, NUL}* u32 n_entries
- *   {u32 name u64 dev u64 ino u64 size i64 mtime_s u32 mtime_ns i64 ctime_s
- *    u32 ctime_ns u32 payload_len payload}* u64 checksum
- * Every string of an entry (its name too) is an index into the text table
- * (0xffffffff = NULL), so the texts 10,000 records repeat are stored once. */
+ * Format (fixed-width integers little-endian, "var" LEB128; reccache.c):
+ *   header  "TBXRECC\n" u32 format u32 RECORD_SCHEMA u32 sizeof(struct record)
+ *           u32 len + the tbx version
+ *   payloads  each record's fields in io_record's order (strings as a var
+ *           text index + 1, 0 = NULL; doubles as their 8 bytes)
+ *   texts   {var len, bytes, NUL}: every string once (names, digests,
+ *           settings...), so what 10,000 records repeat is stored once
+ *   table   {var name, var dev, ino, size, mtime_s, mtime_ns, ctime_s,
+ *           ctime_ns, var payload offset, var payload length, u64 its checksum}
+ *   trailer u64 payloads, texts and table lengths, u32 texts, u32 entries,
+ *           u64 checksum of everything before it
+ * Loading keeps the texts and the table in memory and reads payloads as
+ * they are looked up (checked against their own checksum). */
 #ifndef TBX_RECCACHE_H
 #define TBX_RECCACHE_H
 
