@@ -23,15 +23,28 @@ static void offset_to_line_col(const char *text, size_t off, int *line, int *col
 
 json_object *json_parse(const char *text, size_t len, const char *name, struct err *e)
 {
-	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	struct json_tokener *tok = json_parser_new();
 	if (!tok) {
 		err_set(e, "%s: out of memory", name);
 		return NULL;
 	}
+	json_object *o = json_parse_with(tok, text, len, name, e);
+	json_tokener_free(tok);
+	return o;
+}
+
+struct json_tokener *json_parser_new(void)
+{
+	return json_tokener_new_ex(JSON_MAX_DEPTH);
+}
+
+json_object *json_parse_with(struct json_tokener *tok, const char *text, size_t len,
+			     const char *name, struct err *e)
+{
+	json_tokener_reset(tok);
 	/* strict: no trailing commas, no single quotes, nothing lenient */
 	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8 | JSON_TOKENER_STRICT);
 	if (len > INT32_MAX) {
-		json_tokener_free(tok);
 		err_set(e, "%s: document too large", name);
 		return NULL;
 	}
@@ -58,12 +71,10 @@ json_object *json_parse(const char *text, size_t len, const char *name, struct e
 			goto fail;
 		}
 	}
-	json_tokener_free(tok);
 	if (!o) /* the literal null */
 		o = NULL;
 	return o;
 fail:
-	json_tokener_free(tok);
 	return NULL;
 }
 

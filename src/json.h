@@ -13,6 +13,11 @@
 /* Parse one JSON document (the whole text; trailing garbage is an error).
  * name is used in errors ("containers/x.json:3:7: unexpected ..."). */
 json_object *json_parse(const char *text, size_t len, const char *name, struct err *e);
+/* The same with a parser made once (json_parser_new, freed with
+ * json_tokener_free) for many documents: store_load's thousands. */
+struct json_tokener *json_parser_new(void);
+json_object *json_parse_with(struct json_tokener *tok, const char *text, size_t len,
+			     const char *name, struct err *e);
 /* Read and parse a file of at most max bytes. */
 json_object *json_parse_file(const char *path, size_t max, struct err *e);
 

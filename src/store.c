@@ -363,8 +363,8 @@ static char *pool_intern_cb(void *pool, char *s)
 
 /* A record file's summary (r), its identity (st) taken from the descriptor
  * read; -1 after a warning when it is not a record the store reads. */
-static int parse_file(const char *path, struct buf *text, struct stat *st, struct record *r,
-		      struct strv *warnings)
+static int parse_file(struct json_tokener *tok, const char *path, struct buf *text,
+		      struct stat *st, struct record *r, struct strv *warnings)
 {
 	struct err re = { 0 };
 	json_object *o = NULL;
@@ -373,7 +373,8 @@ static int parse_file(const char *path, struct buf *text, struct stat *st, struc
 			strv_pushf(warnings, "skipping %s", re.msg);
 		return -1;
 	}
-	if (!(o = json_parse(buf_str(text), text->len, path, &re)) ||
+	if (!(o = tok ? json_parse_with(tok, buf_str(text), text->len, path, &re)
+		      : json_parse(buf_str(text), text->len, path, &re)) ||
 	    record_read(o, path, RECORD_SUMMARY, r, &re) < 0) {
 		if (warnings)
 			strv_pushf(warnings, "skipping corrupt record %s", re.msg[0] ? re.msg : path);
@@ -448,6 +449,7 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 	struct reccache_key *keys = NULL;
 	size_t n = 0, cap = 0;
 	struct buf text = BUF_INIT;
+	struct json_tokener *tok = NULL; /* one parser for every file parsed */
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.' || !str_ends_with(de->d_name, ".json"))
@@ -460,7 +462,9 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 			st->cached++;
 		} else {
 			struct stat sb;
-			int rc = parse_file(path, &text, &sb, &r, warnings);
+			if (!tok)
+				tok = json_parser_new();
+			int rc = parse_file(tok, path, &text, &sb, &r, warnings);
 			free(path);
 			if (rc < 0)
 				continue;
@@ -479,6 +483,8 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 	}
 	closedir(d);
 	buf_free(&text);
+	if (tok)
+		json_tokener_free(tok);
 	save_cache(c, cache_path, strlen(dir), v, keys, n, st);
 	reccache_free(c);
 	free(cache_path);

@@ -36,7 +36,7 @@
 #include "util.h"
 
 #define FIXTURES "tests/fixtures/records"
-#define N_HOMES 8
+#define N_HOMES 9 /* the last: test_many's */
 #define N_GOOD 12 /* 10 fixtures and 2 curves */
 #define N_WARN 3
 
@@ -178,11 +178,42 @@ static char *make_home(void)
 	return home;
 }
 
+/* Many records (two threads parse them on a cold load): copies of a
+ * fixture under other run ids, corrupt files between them, and runs
+ * stored twice under two names (the same run id and start: their order
+ * is the order they were read in). */
+#define MANY 300
+static void add_many(const char *home)
+{
+	char *dir = store_dir(home);
+	char *from = path_join(FIXTURES, "20260510T030000Z-rocm-7.2-Qwen3.6-35B-A3B-UD-Q4_K_XL-"
+					 "df77df4c-3289-4689-ab61-94aec96d5d7c.json");
+	struct buf b = BUF_INIT;
+	struct err e = { 0 };
+	buf_init(&b);
+	assert_int_equal(read_file(from, 1 << 22, &b, &e), 0);
+	const char *id = "df77df4c-3289-4689-ab61-94aec96d5d7c";
+	char *at = strstr(b.p, id);
+	assert_non_null(at);
+	for (int i = 0; i < MANY; i++) {
+		char nid[40];
+		snprintf(nid, sizeof(nid), "df77df4c-3289-4689-ab61-%012d", i / 2 * 2);
+		memcpy(at, nid, strlen(nid));
+		char *name = xasprintf("20260601T%06dZ-many-%s-%d.json", i, nid, i);
+		char *path = path_join(dir, name);
+		write_text(path, i % 25 == 7 ? "{\"run_id\": 1}" : b.p);
+		free(name), free(path);
+	}
+	buf_free(&b);
+	free(from), free(dir);
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	for (size_t i = 0; i < N_HOMES; i++)
 		homes[i] = make_home();
+	add_many(homes[N_HOMES - 1]);
 	/* every file older than the racy window */
 	struct timespec t = { RECCACHE_RACY_NS / 1000000000, RECCACHE_RACY_NS % 1000000000 };
 	t.tv_nsec += 200000000;
@@ -576,13 +607,36 @@ static void test_round_trip(void **state)
 	free(bytes);
 }
 
+/* Two threads parse (cold), one answers from the cache (warm): the
+ * same records in the same order and the same warnings in directory
+ * order, the corrupt files parsed again by one thread. */
+static void test_many(void **state)
+{
+	(void)state;
+	const char *home = homes[N_HOMES - 1];
+	struct store_load_stats st;
+	char *cold = load_dump(home, NULL, &st);
+	size_t bad = (MANY - 7 + 24) / 25;
+	assert_int_equal(st.parsed, N_GOOD + MANY - bad);
+	char *warm = load_dump(home, NULL, &st);
+	assert_int_equal(st.cached, N_GOOD + MANY - bad);
+	assert_int_equal(st.parsed, 0);
+	check_same(cold, warm);
+	struct strv order = STRV_INIT;
+	for (const char *p = strstr(cold, "warning "); p; p = strstr(p + 1, "\nwarning "))
+		strv_push(&order, p);
+	assert_int_equal(order.n, bad + N_WARN);
+	strv_free(&order);
+	free(cold), free(warm);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cold_warm),      cmocka_unit_test(test_edit_in_place),
 		cmocka_unit_test(test_delete_and_add), cmocka_unit_test(test_corrupt_cache),
 		cmocka_unit_test(test_unwritable),     cmocka_unit_test(test_no_results),
-		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
