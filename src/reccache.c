@@ -1106,6 +1106,8 @@ int reccache_save(const char *path, const struct reccache_item *items, size_t n,
 	if (slash)
 		*slash = '\0';
 	int rc = slash ? mkdir_p(dir, 0700, e) : 0;
+	if (rc == 0 && slash)
+		remove_stale_temp_files(dir); /* a save cut short by kill -9 left one */
 	free(dir);
 	if (rc < 0)
 		return -1;

@@ -300,6 +300,9 @@ static void test_cold_warm(void **state)
 	struct stat sb;
 	assert_int_equal(stat(path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* a save killed half-way (pid 2^30 - 1 does not run) left its temporary file */
+	char *stale = xasprintf("%s.tmp.1073741823.abcdef", path);
+	write_text(stale, "half a cache");
 	free(path);
 	for (int i = 0; i < 2; i++) {
 		char *warm = load_dump(home, NULL, &st);
@@ -309,6 +312,7 @@ static void test_cold_warm(void **state)
 		check_same(cold, warm);
 		free(warm);
 	}
+	assert_true(path_exists(stale)); /* nothing saved: nothing cleaned */
 	/* the filter applies after loading: one cache serves every filter */
 	struct record_filter f = { .backend = "rocm-7.2", .since = 1778000000 };
 	char *fwarm = load_dump(home, &f, &st);
@@ -316,6 +320,9 @@ static void test_cold_warm(void **state)
 	remove_cache(home);
 	char *fcold = load_dump(home, &f, &st);
 	assert_int_equal(st.cached, 0);
+	assert_true(st.cache_written);
+	assert_false(path_exists(stale));
+	free(stale);
 	check_same(fcold, fwarm);
 	assert_non_null(strstr(fwarm, "rocm-7.2"));
 	assert_null(strstr(fwarm, "\"backend\": \"vulkan-radv\""));
