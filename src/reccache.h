@@ -43,6 +43,7 @@
 
 #define RECCACHE_FILE "cache/records.cache"
 #define RECCACHE_MAX_BYTES ((size_t)512 << 20)
+/* Kernel timestamps move in clock ticks; FAT's in 2 s steps. */
 #define RECCACHE_RACY_NS ((int64_t)2000000000)
 
 struct reccache;
