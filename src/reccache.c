@@ -338,26 +338,27 @@ static void io_i64(struct codec *x, int64_t *v)
 		*v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
+/* An integer of a narrower type: read back only within [min, max]. */
+static int64_t io_ranged(struct codec *x, int64_t v, int64_t min, int64_t max)
+{
+	io_i64(x, &v);
+	if (x->reading && (v < min || v > max))
+		x->bad = true;
+	return v;
+}
+
 static void io_long(struct codec *x, long *v)
 {
-	int64_t w = *v;
-	io_i64(x, &w);
-	if (x->reading) {
-		if (w < LONG_MIN || w > LONG_MAX)
-			x->bad = true;
+	int64_t w = io_ranged(x, *v, LONG_MIN, LONG_MAX);
+	if (x->reading)
 		*v = (long)w;
-	}
 }
 
 static void io_int(struct codec *x, int *v)
 {
-	int64_t w = *v;
-	io_i64(x, &w);
-	if (x->reading) {
-		if (w < INT32_MIN || w > INT32_MAX)
-			x->bad = true;
+	int64_t w = io_ranged(x, *v, INT_MIN, INT_MAX);
+	if (x->reading)
 		*v = (int)w;
-	}
 }
 
 static void io_bool(struct codec *x, bool *v)
@@ -589,7 +590,6 @@ static void io_record(struct codec *x, struct record *r)
 	io_shared(x, &r->config_variant);
 	io_bool(x, &r->args_unknown);
 }
-
 
 /* ---- reading a file ---- */
 
