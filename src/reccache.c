@@ -222,67 +222,89 @@ static void put_le(struct buf *b, uint64_t v, size_t n)
 struct texts {
 	struct buf table;
 	uint32_t n;
-	/* by content: index + 1; and by address, since the store's records
-	 * share their repeated texts (no hashing of those) */
-	const char **key;
+	/* by content: the text's offset in table + 1 (0 = free) and its index */
+	size_t *off;
 	uint32_t *idx;
 	size_t cap;
+	/* by address: the store's shared texts, alive while the file is written
+	 * (no hashing of those) */
 	const char **pkey;
 	uint32_t *pidx;
 	size_t pcap, pn;
 };
 
-static void texts_grow(const char ***key, uint32_t **idx, size_t *cap, bool by_ptr)
+static uint64_t ptr_hash(const char *p)
 {
-	size_t ncap = *cap ? 2 * *cap : 1024;
-	const char **nk = xcalloc(ncap, sizeof(*nk));
-	uint32_t *ni = xcalloc(ncap, sizeof(*ni));
-	for (size_t i = 0; i < *cap; i++) {
-		if (!(*key)[i])
-			continue;
-		uint64_t h = by_ptr ? (uint64_t)(uintptr_t)(*key)[i] * 0x9e3779b97f4a7c15u
-				    : name_hash((*key)[i]);
-		size_t k = h & (ncap - 1);
-		while (nk[k])
-			k = (k + 1) & (ncap - 1);
-		nk[k] = (*key)[i];
-		ni[k] = (*idx)[i];
-	}
-	free(*key), free(*idx);
-	*key = nk, *idx = ni, *cap = ncap;
+	return (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15u;
 }
 
-/* The index of text s in the table (added if new).  shared: s is one of
- * the store's shared texts, looked up by address first. */
-static uint32_t texts_add(struct texts *t, const char *s, bool shared)
+static void texts_grow(struct texts *t)
+{
+	size_t ncap = t->cap ? 2 * t->cap : 1024;
+	size_t *no = xcalloc(ncap, sizeof(*no));
+	uint32_t *ni = xcalloc(ncap, sizeof(*ni));
+	for (size_t i = 0; i < t->cap; i++) {
+		if (!t->off[i])
+			continue;
+		size_t k = name_hash(t->table.p + t->off[i] - 1) & (ncap - 1);
+		while (no[k])
+			k = (k + 1) & (ncap - 1);
+		no[k] = t->off[i];
+		ni[k] = t->idx[i];
+	}
+	free(t->off), free(t->idx);
+	t->off = no, t->idx = ni, t->cap = ncap;
+}
+
+static void texts_grow_ptr(struct texts *t)
+{
+	size_t ncap = t->pcap ? 2 * t->pcap : 1024;
+	const char **nk = xcalloc(ncap, sizeof(*nk));
+	uint32_t *ni = xcalloc(ncap, sizeof(*ni));
+	for (size_t i = 0; i < t->pcap; i++) {
+		if (!t->pkey[i])
+			continue;
+		size_t k = ptr_hash(t->pkey[i]) & (ncap - 1);
+		while (nk[k])
+			k = (k + 1) & (ncap - 1);
+		nk[k] = t->pkey[i];
+		ni[k] = t->pidx[i];
+	}
+	free(t->pkey), free(t->pidx);
+	t->pkey = nk, t->pidx = ni, t->pcap = ncap;
+}
+
+/* The index of text s in the table (added if new).  by_address: s is one
+ * of the store's shared texts, looked up by address first. */
+static uint32_t texts_add(struct texts *t, const char *s, bool by_address)
 {
 	size_t pk = 0;
-	if (shared) {
+	if (by_address) {
 		if (2 * (t->pn + 1) > t->pcap)
-			texts_grow(&t->pkey, &t->pidx, &t->pcap, true);
-		pk = ((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15u) & (t->pcap - 1);
+			texts_grow_ptr(t);
+		pk = ptr_hash(s) & (t->pcap - 1);
 		for (; t->pkey[pk]; pk = (pk + 1) & (t->pcap - 1))
 			if (t->pkey[pk] == s)
 				return t->pidx[pk];
 	}
 	if (2 * (t->n + 1) > t->cap)
-		texts_grow(&t->key, &t->idx, &t->cap, false);
+		texts_grow(t);
 	size_t k = name_hash(s) & (t->cap - 1);
 	uint32_t i = NONE;
-	for (; t->key[k]; k = (k + 1) & (t->cap - 1))
-		if (strcmp(t->key[k], s) == 0) {
+	for (; t->off[k]; k = (k + 1) & (t->cap - 1))
+		if (strcmp(t->table.p + t->off[k] - 1, s) == 0) {
 			i = t->idx[k];
 			break;
 		}
 	if (i == NONE) {
 		size_t len = strlen(s);
 		i = t->n++;
-		t->key[k] = s;
-		t->idx[k] = i;
 		put_var(&t->table, len);
+		t->off[k] = t->table.len + 1;
+		t->idx[k] = i;
 		buf_add(&t->table, s, len + 1);
 	}
-	if (shared) {
+	if (by_address) {
 		t->pkey[pk] = s;
 		t->pidx[pk] = i;
 		t->pn++;
@@ -293,7 +315,7 @@ static uint32_t texts_add(struct texts *t, const char *s, bool shared)
 static void texts_free(struct texts *t)
 {
 	buf_free(&t->table);
-	free(t->key), free(t->idx), free(t->pkey), free(t->pidx);
+	free(t->off), free(t->idx), free(t->pkey), free(t->pidx);
 }
 
 /* ---- one walk for both directions ---- */
@@ -306,6 +328,7 @@ struct codec {
 	void *ctx;
 	struct buf *out; /* writing */
 	struct texts *t;
+	bool by_address; /* the record's shared texts outlive the writing */
 };
 
 /* Fixed-width bytes (booleans, doubles). */
@@ -412,7 +435,7 @@ static void io_text(struct codec *x, char **s, size_t max, bool shared)
 		if (*s && strlen(*s) > max)
 			x->bad = true; /* and not in the table, whose texts are bounded too */
 		else if (*s)
-			u = (uint64_t)texts_add(x->t, *s, shared) + 1;
+			u = (uint64_t)texts_add(x->t, *s, shared && x->by_address) + 1;
 		io_var(x, &u);
 		return;
 	}
@@ -958,7 +981,7 @@ bool reccache_has(const struct reccache *c, const char *name)
 }
 
 int reccache_get(struct reccache *c, const char *name, const struct reccache_key *k,
-		 struct record *r, reccache_intern_fn intern, void *ctx)
+		 struct record *r, size_t *entry, reccache_intern_fn intern, void *ctx)
 {
 	size_t i;
 	struct reccache_key stored;
@@ -974,6 +997,8 @@ int reccache_get(struct reccache *c, const char *name, const struct reccache_key
 	}
 	c->used[i] = true;
 	c->hits++;
+	if (entry)
+		*entry = i;
 	return 1;
 }
 
@@ -1036,7 +1061,8 @@ static void w_le(struct writer *w, uint64_t v, size_t n)
 	w_add(w, b, n, true);
 }
 
-static void write_cache(struct writer *w, const struct reccache_item *items, size_t n)
+static void write_cache(struct writer *w, const struct reccache_item *items, size_t n,
+			struct reccache *from)
 {
 	struct texts t = { 0 };
 	struct buf table = BUF_INIT, payload = BUF_INIT;
@@ -1052,11 +1078,17 @@ static void write_cache(struct writer *w, const struct reccache_item *items, siz
 	uint32_t count = 0;
 	for (size_t i = 0; i < n && count < MAX_ENTRIES; i++) {
 		const struct reccache_item *it = &items[i];
+		struct record again;
+		const struct record *r = it->r;
 		if (!valid_name(it->name, strlen(it->name)))
 			continue;
+		if (!r && (!from || reccache_decode(from, it->entry, &again, NULL, NULL) < 0))
+			continue;
 		buf_reset(&payload);
-		struct codec x = { .out = &payload, .t = &t };
-		io_record(&x, (struct record *)it->r); /* writing: only read */
+		struct codec x = { .out = &payload, .t = &t, .by_address = r != NULL };
+		io_record(&x, (struct record *)(r ? r : &again)); /* writing: only read */
+		if (!r)
+			record_free(&again); /* the table holds copies of its texts */
 		if (x.bad || payload.len > RECORD_MAX_BYTES)
 			continue; /* beyond what the decoder takes: parsed each time */
 		w_add(w, payload.p, payload.len, true);
@@ -1095,11 +1127,11 @@ void reccache_encode(const struct reccache_item *items, size_t n, struct buf *ou
 {
 	buf_reset(out);
 	struct writer w = { .out = out };
-	write_cache(&w, items, n);
+	write_cache(&w, items, n, NULL);
 }
 
 int reccache_save(const char *path, const struct reccache_item *items, size_t n,
-		  struct err *e)
+		  struct reccache *from, struct err *e)
 {
 	char *dir = xstrdup(path);
 	char *slash = strrchr(dir, '/');
@@ -1116,7 +1148,7 @@ int reccache_save(const char *path, const struct reccache_item *items, size_t n,
 		return -1;
 	struct writer w = { .f = &f, .e = e };
 	buf_init(&w.pending);
-	write_cache(&w, items, n);
+	write_cache(&w, items, n, from);
 	buf_free(&w.pending);
 	if (w.failed) {
 		atomic_file_abort(&f);

@@ -90,18 +90,22 @@ bool reccache_has(const struct reccache *c, const char *name);
  * reccache_decode), or 0 (r untouched) when there is none, it is
  * stale, or it does not decode. */
 int reccache_get(struct reccache *c, const char *name, const struct reccache_key *k,
-		 struct record *r, reccache_intern_fn intern, void *ctx);
+		 struct record *r, size_t *entry, reccache_intern_fn intern, void *ctx);
 /* Note a record parsed from its file because the cache had no usable
  * entry: whether a save is due. */
 void reccache_note_parsed(struct reccache *c, const struct reccache_key *k);
 /* May a file of this identity be cached (not "racy")? */
 bool reccache_cacheable(const struct reccache *c, const struct reccache_key *k);
 
-/* One record to save: its file name and identity. */
+/* One record to save: its file name and identity, and the record, or
+ * (r NULL) the entry of the cache given to reccache_save that holds it:
+ * a load keeps only the records its filter wants and the rest are
+ * decoded again, one at a time, when the cache is written. */
 struct reccache_item {
 	const char *name;
 	struct reccache_key key;
 	const struct record *r;
+	size_t entry;
 };
 /* Is a save due (a record parsed, one gone, the file invalid)? */
 bool reccache_dirty(const struct reccache *c);
@@ -112,6 +116,6 @@ void reccache_encode(const struct reccache_item *items, size_t n, struct buf *ou
 /* Write the cache atomically (mode 0600, the directory made 0700).
  * Best-effort: 0 written, -1 not (e says why; nothing else happened). */
 int reccache_save(const char *path, const struct reccache_item *items, size_t n,
-		  struct err *e);
+		  struct reccache *from, struct err *e);
 
 #endif

@@ -387,30 +387,45 @@ static int parse_file(struct json_tokener *tok, const char *path, struct buf *te
 
 /* The cached summary of a record file whose identity is unchanged. */
 static bool from_cache(struct reccache *c, DIR *d, const char *name, struct reccache_key *k,
-		       struct record *r, struct text_pool *pool)
+		       struct record *r, size_t *entry, struct text_pool *pool)
 {
 	struct stat st;
 	if (!reccache_has(c, name) || fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !S_ISREG(st.st_mode))
 		return false;
 	reccache_key_of(&st, k);
-	return reccache_get(c, name, k, r, pool_intern_cb, pool) == 1;
+	return reccache_get(c, name, k, r, entry, pool_intern_cb, pool) == 1;
 }
+
+/* A record file read, in directory order: its record is v[at], or (a
+ * cached one the filter does not want, not kept) the cache's entry at. */
+struct seen {
+	struct reccache_key key;
+	size_t at;
+	bool dropped;
+};
 
 /* Save the cache when it differs from what was loaded: best-effort. */
 static void save_cache(struct reccache *c, const char *path, size_t dir_len,
-		       const struct record *v, const struct reccache_key *keys, size_t n,
+		       const struct record *v, const struct seen *seen, size_t n,
 		       struct store_load_stats *st)
 {
 	if (!reccache_dirty(c))
 		return;
 	struct reccache_item *keep = xcalloc(n ? n : 1, sizeof(*keep));
 	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (reccache_cacheable(c, &keys[i])) /* file: DIR/NAME */
-			keep[m++] = (struct reccache_item){ v[i].file + dir_len + 1, keys[i], &v[i] };
+	for (size_t i = 0; i < n; i++) {
+		const struct seen *s = &seen[i];
+		if (!reccache_cacheable(c, &s->key))
+			continue;
+		if (s->dropped) /* decoded again when written */
+			keep[m++] = (struct reccache_item){ reccache_name(c, s->at), s->key, NULL, s->at };
+		else /* file: DIR/NAME */
+			keep[m++] = (struct reccache_item){ v[s->at].file + dir_len + 1, s->key,
+							    &v[s->at], 0 };
+	}
 	struct err e = { 0 };
-	if (reccache_save(path, keep, m, &e) == 0)
+	if (reccache_save(path, keep, m, c, &e) == 0)
 		st->cache_written = true;
 	else
 		verbose("not saving the record cache: %s", e.msg);
@@ -443,11 +458,12 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 	clock_gettime(CLOCK_REALTIME, &now);
 	char *cache_path = path_join(home, RECCACHE_FILE);
 	struct reccache *c = reccache_open(cache_path, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec);
-	/* every record, matching or not, for the cache; filtered below */
+	/* the records the filter wants, and every one parsed (for the cache;
+	 * filtered below) */
 	struct text_pool *pool = xcalloc(1, sizeof(*pool));
 	struct record *v = NULL;
-	struct reccache_key *keys = NULL;
-	size_t n = 0, cap = 0;
+	struct seen *seen = NULL;
+	size_t n = 0, cap = 0, n_seen = 0, seen_cap = 0;
 	struct buf text = BUF_INIT;
 	struct json_tokener *tok = NULL; /* one parser for every file parsed */
 	struct dirent *de;
@@ -457,14 +473,27 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			v = xrealloc(v, cap * sizeof(*v));
-			keys = xrealloc(keys, cap * sizeof(*keys));
+		}
+		if (n_seen == seen_cap) {
+			seen_cap = seen_cap ? seen_cap * 2 : 64;
+			seen = xrealloc(seen, seen_cap * sizeof(*seen));
 		}
 		/* straight into place: a record is 840 bytes, 10,000 of them */
 		struct record *r = &v[n];
+		struct seen *s = &seen[n_seen];
+		*s = (struct seen){ .at = n };
 		char *path = path_join(dir, de->d_name);
-		if (from_cache(c, d, de->d_name, &keys[n], r, pool)) {
-			r->file = path;
+		if (from_cache(c, d, de->d_name, &s->key, r, &s->at, pool)) {
 			st->cached++;
+			n_seen++;
+			if (!matches(r, f)) {
+				s->dropped = true;
+				record_free(r);
+				free(path);
+				continue;
+			}
+			s->at = n;
+			r->file = path;
 		} else {
 			struct stat sb;
 			if (!tok)
@@ -473,10 +502,11 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 			free(path);
 			if (rc < 0)
 				continue;
-			reccache_key_of(&sb, &keys[n]);
-			reccache_note_parsed(c, &keys[n]);
+			reccache_key_of(&sb, &s->key);
+			reccache_note_parsed(c, &s->key);
 			pool_share(pool, r);
 			st->parsed++;
+			n_seen++;
 		}
 		n++;
 	}
@@ -484,19 +514,19 @@ int store_load_counted(const char *home, const struct record_filter *f, struct r
 	buf_free(&text);
 	if (tok)
 		json_tokener_free(tok);
-	save_cache(c, cache_path, strlen(dir), v, keys, n, st);
+	save_cache(c, cache_path, strlen(dir), v, seen, n_seen, st);
 	reccache_free(c);
 	free(cache_path);
-	free(keys);
+	free(seen);
 	free(dir);
 	for (size_t i = 0; i < n; i++) {
 		if (matches(&v[i], f)) {
 			if (out->n != i)
 				v[out->n] = v[i];
 			out->n++;
-		}
-		else
+		} else {
 			record_free(&v[i]);
+		}
 	}
 	out->v = v;
 	out->pool = pool;
