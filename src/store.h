@@ -61,7 +61,9 @@ bool store_has_run(const char *home, const char *run_id);
  * are named in warnings (one line each) and skipped.  What each file
  * holds is kept in the home's record cache (reccache.h) and parsed again
  * only when the file changed; the cache is written when it differs,
- * best-effort (no cache directory, a read-only home: no cache). */
+ * best-effort (no cache directory, a read-only home: no cache).  One
+ * cache serves every filter: a record the filter leaves out is not kept
+ * in memory. */
 int store_load(const char *home, const struct record_filter *f, struct records *out,
 	       struct strv *warnings, struct err *e);
 /* The same, saying how: records from the cache (cache/records.cache,
