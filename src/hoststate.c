@@ -650,7 +650,8 @@ static json_object *package_versions(const char *root, const char *const *names)
 		 * manager, and an rpm there (for building packages) knows
 		 * nothing of the host; not asked (rpm -q starts a shell or
 		 * two: most of a bench's CPU time) */
-		dpkg_system = memmem(text, len, "\nStatus: install ok installed", 29) != NULL;
+		static const char installed[] = "\nStatus: install ok installed";
+		dpkg_system = memmem(text, len, installed, sizeof(installed) - 1) != NULL;
 		free(text);
 	}
 	if (json_object_object_length(o) == 0 && !dpkg_system)

@@ -563,6 +563,7 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 		out->action = CONVERGE_UPDATED;
 	} else {
 		out->action = CONVERGE_UNCHANGED;
+		const char *state = out->pinned ? "pinned" : "container up to date";
 		if (le->image_id && image_id && !str_eq(le->image_id, image_id)) {
 			/* the lock file named another image (status called it
 			 * stale): say so, as the change it is */
@@ -571,12 +572,10 @@ int lifecycle_converge(struct podman *p, const struct backend *b, const char *mo
 				 str_starts_with(le->image_id, "sha256:") ? le->image_id + 7
 									  : le->image_id);
 			snprintf(out->why, sizeof(out->why),
-				 "%s; images.lock.json named image %s, %s the container's",
-				 out->pinned ? "pinned" : "container up to date", was,
+				 "%s; images.lock.json named image %s, %s the container's", state, was,
 				 o->check ? "would name" : "now names");
 		} else {
-			snprintf(out->why, sizeof(out->why), "%s",
-				 out->pinned ? "pinned" : "container up to date");
+			snprintf(out->why, sizeof(out->why), "%s", state);
 		}
 	}
 	if (!o->check)

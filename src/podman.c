@@ -589,25 +589,33 @@ int podman_container_inspect(struct podman *p, const char *name, json_object **o
 	return rc;
 }
 
+/* Every container's names, asked once (until podman_forget). */
+static int see_names(struct podman *p, struct err *e)
+{
+	if (p->seen_names_ok)
+		return 0;
+	json_object *list = NULL;
+	if (podman_container_list(p, NULL, &list, e) < 0)
+		return -1;
+	size_t n = json_object_array_length(list);
+	for (size_t i = 0; i < n; i++) {
+		json_object *names = json_arr(json_object_array_get_idx(list, i), "Names");
+		size_t k = names ? json_object_array_length(names) : 0;
+		for (size_t j = 0; j < k; j++) {
+			const char *s = json_object_get_string(json_object_array_get_idx(names, j));
+			if (s)
+				strv_push(&p->seen_names, s[0] == '/' ? s + 1 : s);
+		}
+	}
+	json_object_put(list);
+	p->seen_names_ok = true;
+	return 0;
+}
+
 int podman_container_exists(struct podman *p, const char *name, struct err *e)
 {
-	if (!p->seen_names_ok) {
-		json_object *list = NULL;
-		if (podman_container_list(p, NULL, &list, e) < 0)
-			return -1;
-		size_t n = json_object_array_length(list);
-		for (size_t i = 0; i < n; i++) {
-			json_object *names = json_arr(json_object_array_get_idx(list, i), "Names");
-			size_t k = names ? json_object_array_length(names) : 0;
-			for (size_t j = 0; j < k; j++) {
-				const char *s = json_object_get_string(json_object_array_get_idx(names, j));
-				if (s)
-					strv_push(&p->seen_names, s[0] == '/' ? s + 1 : s);
-			}
-		}
-		json_object_put(list);
-		p->seen_names_ok = true;
-	}
+	if (see_names(p, e) < 0)
+		return -1;
 	return strv_contains(&p->seen_names, name) ? 0 : 1;
 }
 
@@ -616,17 +624,15 @@ void podman_container_prefetch(struct podman *p, const char *const *names, size_
 {
 	struct err ignore = { 0 };
 	json_object *list = NULL;
-	podman_container_exists(p, "", &ignore);
+	bool listed = see_names(p, &ignore) == 0;
 	if (images && image_list_checked(p, &list, &ignore) == 0)
 		json_object_put(list);
 	for (size_t i = 0; i < n && !g_interrupted; i++) {
-		json_object *o = NULL;
+		json_object *o = NULL; /* not in the list: no need to ask */
 		memset(&ignore, 0, sizeof(ignore));
-		if (p->seen_names_ok && !strv_contains(&p->seen_names, names[i])) {
-			o = NULL; /* not in the list: no need to ask */
-		} else if (podman_container_inspect(p, names[i], &o, &ignore) < 0) {
+		if ((!listed || strv_contains(&p->seen_names, names[i])) &&
+		    podman_container_inspect(p, names[i], &o, &ignore) < 0)
 			continue;
-		}
 		if (!p->seen_inspects)
 			p->seen_inspects = json_object_new_object();
 		json_object_object_add(p->seen_inspects, names[i], o);
