@@ -69,8 +69,6 @@ const char *lock_entry_platform_for(const struct lock_entry *le, const char *dig
 const char *lock_entry_tag_digest_for(const struct lock_entry *le, const char *digest);
 /* The digest before the current one (rollback's target), or NULL. */
 const char *lock_entry_previous(const struct lock_entry *le);
-/* Drop an entry (definition gone). */
-void imagelock_remove(struct imagelock *l, const char *backend);
 
 /* "sha256:0123456789ab" (12 hex digits) into out[24]. */
 const char *short_digest(const char *digest, char out[24]);

@@ -24,12 +24,6 @@ void registry_check(const struct config *cfg, const struct backend *const *bs, s
 	check(cfg, bs, n, answers, false);
 }
 
-void registry_check_and_prefetch_tags(const struct config *cfg, const struct backend *const *bs,
-				      size_t n, struct registry_answer *answers)
-{
-	check(cfg, bs, n, answers, true);
-}
-
 struct round {
 	const struct config *cfg;
 	const struct backend *const *bs;

@@ -18,15 +18,10 @@ void registry_opts_from(const struct config *cfg, struct registry_opts *o);
 void registry_check(const struct config *cfg, const struct backend *const *bs, size_t n,
 		    struct registry_answer *answers);
 
-/* registry_check, and in the same round the first page of each
- * repository's tag list, kept for the upstream_check(UPSTREAM_WALK) that
- * follows (refresh: one round trip for both). */
-void registry_check_and_prefetch_tags(const struct config *cfg, const struct backend *const *bs,
-				      size_t n, struct registry_answer *answers);
-
-/* The same round (tags: with the tag lists' first pages) in a thread of
- * its own, while local(ctx) runs in the caller's: the local lookups a
- * command needs anyway (Podman's answers, lifecycle_prefetch) cost no
+/* The same round in a thread of its own (tags: with the first page of
+ * each repository's tag list, kept for the upstream_check(UPSTREAM_WALK)
+ * that follows), while local(ctx) runs in the caller's: the local lookups
+ * a command needs anyway (Podman's answers, lifecycle_prefetch) cost no
  * time of their own.  Returns when both are done.  Without a thread (none
  * could be made) they run one after the other. */
 void registry_check_beside(const struct config *cfg, const struct backend *const *bs, size_t n,
