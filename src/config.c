@@ -126,7 +126,7 @@ static int read_config_file(struct config *c, const char *path, enum conf_origin
 {
 	struct buf b = BUF_INIT;
 	/* registry_mirror and auth_file decide where credentials go */
-	if (origin == CONF_USER && trust_check_path(path, e) < 0)
+	if (origin == CONF_USER && trust_check_file(path, e) < 0)
 		return err_wrap(e, "refusing the config file (fix its owner or mode, or name it "
 			       "with TBX_CONFIG)");
 	if (read_file(path, 64 * 1024, &b, e) < 0) {

@@ -3,7 +3,8 @@
  * File: $TBX_CONFIG, else <home>/tbx.conf, else
  * ${XDG_CONFIG_HOME:-~/.config}/tbx/config; "key = value" lines, '#'
  * comments.  Environment variables override the file.  That last file,
- * your own, must pass trust_check_path() (see trust.h): exit 3 if not. */
+ * your own, and the directory holding it must pass trust_check_file() (see
+ * trust.h): exit 3 if not. */
 #ifndef TBX_CONFIG_H
 #define TBX_CONFIG_H
 

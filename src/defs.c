@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
 #include "json.h"
 #include "sha256.h"
 #include "trust.h"
@@ -46,12 +47,13 @@ static bool valid_env_key(const char *s)
 	return true;
 }
 
+/* Text a definition or manifest may hold: valid UTF-8 without control
+ * characters (C0, C1 such as U+009B, a CSI on some terminals) or characters
+ * that hide or reorder text (escape.h's classes), so that every command can
+ * print it as it is and it can go into a unit file or crontab line. */
 static bool printable(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return false;
-	return true;
+	return text_is_clean(s);
 }
 
 static int get_string(json_object *o, const char *key, bool required, char **out,
@@ -814,6 +816,11 @@ int models_load(const char *home, struct models *m, struct err *e)
 				err_set(e, "%s: model '%s' must be a path string", path, alias);
 				goto out;
 			}
+			if (!printable(json_object_get_string(val))) {
+				err_set(e, "%s: model '%s': the path holds control characters or "
+					"invalid UTF-8", path, alias);
+				goto out;
+			}
 			m->v[m->n].alias = xstrdup(alias);
 			m->v[m->n].path = absolute_under(m->root, json_object_get_string(val));
 			m->n++;
@@ -1037,7 +1044,7 @@ static int check_home_contents(const char *home, struct err *e)
 	int rc = 0;
 	char *conf = path_join(home, "tbx.conf");
 	if (path_exists(conf))
-		rc = trust_check_path(conf, e);
+		rc = trust_check_file(conf, e);
 	free(conf);
 	for (size_t i = 0; rc == 0 && dirs[i]; i++) {
 		char *d = path_join(home, dirs[i]);
@@ -1049,8 +1056,10 @@ static int check_home_contents(const char *home, struct err *e)
 			while (rc == 0 && (de = readdir(dir))) {
 				if (!str_ends_with(de->d_name, ".json"))
 					continue;
+				/* a symlink's target and its directory: a definition
+				 * linked from a directory others can write is theirs */
 				char *f = path_join(d, de->d_name);
-				rc = trust_check_path(f, e);
+				rc = trust_check_file(f, e);
 				free(f);
 			}
 		}

@@ -92,6 +92,19 @@ char *sanitize_line(const char *s, size_t len, size_t max)
 	return buf_detach(&b);
 }
 
+bool text_is_clean(const char *s)
+{
+	size_t len = strlen(s), i = 0;
+	while (i < len) {
+		uint32_t cp;
+		enum char_class cls;
+		i += next_char(s + i, len - i, &cp, &cls);
+		if (cls != CH_PLAIN)
+			return false;
+	}
+	return true;
+}
+
 char *utf8_truncate(const char *s, size_t max)
 {
 	size_t len = strlen(s), i = 0;

@@ -31,6 +31,11 @@ void esc_md(struct buf *b, const char *s);
 void esc_xml(struct buf *b, const char *s);
 void esc_html(struct buf *b, const char *s);
 
+/* Is s valid UTF-8 whose every character prints as itself: no control
+ * character (C0, DEL, C1, U+2028/U+2029), noncharacter or hiding format
+ * character?  (What sanitize_line() would leave unchanged.) */
+bool text_is_clean(const char *s);
+
 /* s cut to at most max bytes, never inside a UTF-8 sequence.  New string. */
 char *utf8_truncate(const char *s, size_t max);
 

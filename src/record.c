@@ -543,26 +543,21 @@ static int check_test(json_object *t, const char *file, const char *key, struct 
 	if (!json_object_is_type(t, json_type_object))
 		return err_set(e, "%s: '%s' must be an object", file, key);
 	json_object *mean = json_get(t, "mean"), *sd = json_get(t, "stddev");
-	if (mean && !json_object_is_type(mean, json_type_double) &&
-	    !json_object_is_type(mean, json_type_int))
-		mean = NULL; /* unknown */
-	if (sd && !json_object_is_type(sd, json_type_double) && !json_object_is_type(sd, json_type_int))
-		sd = NULL;
 	if (mean && !rate_ok(mean, false))
 		return err_set(e, "%s: %s.mean must be a rate in (0, %.0e] t/s", file, key, LB_MAX_RATE);
 	if (sd && !rate_ok(sd, true))
 		return err_set(e, "%s: %s.stddev must be in [0, %.0e] t/s", file, key, LB_MAX_RATE);
 	json_object *s = json_get(t, "samples");
-	if (!json_object_is_type(s, json_type_array))
+	if (!s)
 		return 0;
+	if (!json_object_is_type(s, json_type_array))
+		return err_set(e, "%s: %s.samples must be an array of rates", file, key);
 	size_t n = json_object_array_length(s);
 	if (n > RECORD_MAX_SAMPLES)
 		return err_set(e, "%s: %s has more than %d samples", file, key, RECORD_MAX_SAMPLES);
 	for (size_t i = 0; i < n; i++) {
 		json_object *x = json_object_array_get_idx(s, i);
-		bool number = json_object_is_type(x, json_type_double) ||
-			      json_object_is_type(x, json_type_int);
-		if (number && !rate_ok(x, false))
+		if (!rate_ok(x, false))
 			return err_set(e, "%s: %s.samples[%zu] must be a rate in (0, %.0e] t/s", file,
 				       key, i, LB_MAX_RATE);
 	}
@@ -741,8 +736,7 @@ static int check_value(json_object *v, enum key_type type, const char *file, con
 	return 0;
 }
 
-/* A value of another JSON type is read as unknown (older spellings, see
- * record_read), so only values of the expected type are checked. */
+/* Does v have the JSON type of its key?  (null, "unknown", is not asked.) */
 static bool has_type(json_object *v, enum key_type type)
 {
 	switch (type) {
@@ -760,14 +754,33 @@ static bool has_type(json_object *v, enum key_type type)
 	}
 }
 
+static const char *type_name(enum key_type type)
+{
+	switch (type) {
+	case K_INT: return "a whole number";
+	case K_BOOL: return "true or false";
+	case K_STRINGS: return "an array of strings";
+	case K_HOST: return "an object or a string";
+	case K_OBJECT:
+	case K_TEST:
+	case K_CURVE:
+	case K_WARMUP: return "an object";
+	default: return "a string";
+	}
+}
+
 int record_check(json_object *o, const char *file, struct err *e)
 {
 	if (!json_object_is_type(o, json_type_object))
 		return err_set(e, "%s: a record must be a JSON object", file);
 	for (size_t i = 0; i < sizeof(record_keys) / sizeof(record_keys[0]); i++) {
 		json_object *v = json_get(o, record_keys[i].key);
-		if (v && has_type(v, record_keys[i].type) &&
-		    check_value(v, record_keys[i].type, file, record_keys[i].key, e) < 0)
+		if (!v) /* absent or null: unknown */
+			continue;
+		if (!has_type(v, record_keys[i].type))
+			return err_set(e, "%s: '%s' must be %s (or null)", file, record_keys[i].key,
+				       type_name(record_keys[i].type));
+		if (check_value(v, record_keys[i].type, file, record_keys[i].key, e) < 0)
 			return -1;
 	}
 	return 0;

@@ -47,7 +47,7 @@ int trust_check_path(const char *path, struct err *e)
 	return rc;
 }
 
-int trust_check_program(const char *path, struct err *e)
+int trust_check_file(const char *path, struct err *e)
 {
 	char *real = realpath(path, NULL);
 	if (!real)

@@ -24,10 +24,11 @@ bool trust_owner(uid_t uid);
  * The path is sanitised in the message. */
 int trust_check_path(const char *path, struct err *e);
 
-/* A program tbx runs (a native backend's binary): the file it resolves to
- * (symlinks followed) and the directory holding it must pass
+/* A file tbx runs or reads its settings from (a native backend's binary,
+ * a forced Vulkan ICD file, a definition, the config file): the file it
+ * resolves to (symlinks followed) and the directory holding it must pass
  * trust_check_path, or anyone who can write either could replace it. */
-int trust_check_program(const char *path, struct err *e);
+int trust_check_file(const char *path, struct err *e);
 
 /* Is dir in the allow list (TBX_SAFE_HOME, the safe_home setting)?
  * "*" allows every directory; other entries are compared after realpath. */

@@ -127,7 +127,7 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 	const char *bin = b->bench.v[0];
 	if (access(bin, X_OK) != 0)
 		return err_set(&c->err, "%s: host binary '%s' is missing or not executable", b->id, bin);
-	if (trust_check_program(bin, &c->err) < 0)
+	if (trust_check_file(bin, &c->err) < 0)
 		return err_wrap(&c->err, "refused: %s's host binary could be replaced by someone "
 				"else (fix its owner or mode)", b->id);
 	const char *icd = backend_forced_icd(b);
@@ -136,7 +136,7 @@ static int native_checks(struct ctx *c, struct bench_plan *pl)
 				"refused: %s forces the Vulkan ICD '%s', which does not exist", b->id,
 				icd);
 	/* the ICD file names the driver library the binary loads */
-	if (icd && trust_check_program(icd, &c->err) < 0)
+	if (icd && trust_check_file(icd, &c->err) < 0)
 		return err_wrap(&c->err, "refused: %s's Vulkan ICD file could be replaced by someone "
 				"else (fix its owner or mode)", b->id);
 	char hex[65];

@@ -69,6 +69,21 @@ like "$err" "^tbx: refusing the config file \(fix its owner or mode, or name it 
 	"names the config file and why"
 run env TBX_CONFIG="$XDG_CONFIG_HOME/tbx/config" "$TBX_BIN" backends
 is "$rc" 0 "named with TBX_CONFIG it is used"
+chmod 644 "$XDG_CONFIG_HOME/tbx/config"
+chmod 777 "$XDG_CONFIG_HOME/tbx"
+run tbxd backends
+is "$rc" 3 "a user config file in a directory others can write is refused (exit 3)"
+like "$err" "^tbx: refusing the config file .*: '$XDG_CONFIG_HOME/tbx' is writable by others \(mode 0777\)$" \
+	"names the directory and why"
+chmod 755 "$XDG_CONFIG_HOME/tbx"
+mkdir -m 777 "$T/opencfg"
+printf 'safe_home = *\n' >"$T/opencfg/config"
+rm -f "$XDG_CONFIG_HOME/tbx/config"
+ln -s "$T/opencfg/config" "$XDG_CONFIG_HOME/tbx/config"
+run tbxd backends
+like "$rc:$err" "^3:tbx: refusing the config file .*'$T/opencfg' is writable by others" \
+	"a config file linked from a directory others can write: refused"
+rm -rf "$XDG_CONFIG_HOME/tbx/config" "$T/opencfg"
 rm -f "$XDG_CONFIG_HOME/tbx/config"
 printf 'safe_home = *\n' >"$W/tbx.conf"
 run "$TBX_BIN" -C "$W" backends
@@ -117,6 +132,16 @@ chmod 666 "$S/tbx.conf"
 run tbxd backends
 like "$rc:$err" "^3:.*'$S/tbx\.conf' is writable by others" "a world-writable tbx.conf: refused"
 rm -f "$S/tbx.conf"
+# a definition linked from a directory others can write is theirs to change
+mkdir -m 777 "$T/opendefs"
+mv "$S/containers/x.json" "$T/opendefs/x.json"
+ln -s "$T/opendefs/x.json" "$S/containers/x.json"
+run tbxd bench x tiny
+like "$rc:$err" "^3:.*'$T/opendefs' is writable by others \(mode 0777\)" \
+	"a definition linked from a world-writable directory: refused"
+rm -f "$S/containers/x.json"
+mv "$T/opendefs/x.json" "$S/containers/x.json"
+rmdir "$T/opendefs"
 check "the planted binary never ran" test ! -e "$marker"
 
 # a native binary someone else could replace: refused even in a named home
@@ -217,6 +242,22 @@ for root in /usr/share/models /var/lib/models /mnt "$TB_MODELS"; do
 	printf '{"root": "%s", "models": {}}\n' "$root" >"$mf"
 	run "$TBX_BIN" -C "$H" models
 	is "$rc" 0 "models root '$root' is allowed"
+done
+# a model path or definition text with control or bidi characters (a C1
+# CSI, an ESC, a right-to-left override) is refused, never printed
+for bad in '\u009b2J' '\u001b[2J' '\u202egguf.exe' '\ufffe'; do
+	printf '{"root": "%s", "models": {"m": "m%s.gguf"}}\n' "$TB_MODELS" "$bad" >"$mf"
+	run "$TBX_BIN" -C "$H" models
+	like "$rc:$err" "^1:tbx: $mf: model 'm': the path holds control characters or invalid UTF-8$" \
+		"a model path holding $bad is refused"
+	is "$out" "" "and nothing is printed"
+	jq --arg b "$(printf "d$bad")" '.description = $b' "$TBX_HOME/containers/rocm-7.2.json" \
+		>"$H/containers/rocm-7.2.json"
+	cp "$TBX_HOME/manifests/models.json" "$mf"
+	run "$TBX_BIN" -C "$H" backends
+	like "$rc:$err" "^1:.*rocm-7\.2\.json: 'description' is too long or holds control characters" \
+		"a description holding $bad is refused"
+	cp "$TBX_HOME/containers/rocm-7.2.json" "$H/containers/"
 done
 cp "$TBX_HOME/manifests/models.json" "$mf"
 

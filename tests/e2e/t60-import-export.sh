@@ -250,4 +250,49 @@ else
 	chmod 755 "$HL/results"
 fi
 
+# --- a bundle of hostile records: each field validated (types, names,
+# digests, rates) before anything is written, the rest escaped everywhere
+HX=$T/home-hostile
+make_home "$HX"
+B=$T/hx/tbx-export
+mkdir -p "$B/results"
+cp "$T/manifest.json" "$B/MANIFEST.json"
+hostile='# x <img src=x onerror=alert(1)> | a\n# heading \u001b[31m\u001b]0;t\u0007 \ufffe\uffff \u0085\u009b2J \u202e ]]> `c` *b* [l](http://e)'
+rec() { # NAME RUN_ID JQ-FILTER
+	jq -n --arg id "$2" "{run_id: \$id, backend: \"vulkan-radv\", started_at: \"2026-05-18T00:00:00Z\",
+		status: \"ok\", host: {name: \"h\"}, model: \"m.gguf\",
+		pp512: {mean: 10, stddev: 1, samples: [9, 11]}, tg128: {mean: 5, stddev: 1, samples: [4, 6]}} | $3" \
+		>"$B/results/$1.json"
+}
+rec evil hx-1 ".lineage = \"$hostile\" | .model = \"$hostile\" | .host = {name: \"$hostile\", kernel: \"$hostile\"} | .build_commit = \"$hostile\" | .device = \"$hostile\""
+rec badtype hx-2 '.model = 5'
+rec badname hx-3 '.backend = "x|<b>"'
+rec baddigest hx-4 '.image_digest = "sha256:<img>|"'
+rec badrate hx-5 '.pp512.mean = 1e300'
+rec badsample hx-6 '.tg128.samples = [4, "x"]'
+tar czf "$T/hostile.tar.gz" -C "$T/hx" tbx-export
+run env TBX_HOME="$HX" "$TBX_BIN" import "$T/hostile.tar.gz"
+is "$rc" 1 "a bundle with invalid records: exit 1 (some skipped)"
+for k in "badtype.json: 'model' must be a string" "badname.json: 'backend' must be at most 64" \
+	"baddigest.json: 'image_digest' is not a sha256 digest" "badrate.json: pp512.mean must be a rate" \
+	"badsample.json: tg128.samples\[1\] must be a rate"; do
+	like "$err" "skipping invalid record .*$k" "skipped, naming file and key: $k"
+done
+is "$(count_results "$HX")" 1 "only the valid record is written"
+like "$out" "1 record .*skipped 5 invalid records" "and counted"
+run env TBX_HOME="$HX" "$TBX_BIN" results
+is "$rc" 0 "results over the imported hostile record"
+unlike "$out$err" "$(printf '\033')|$(printf '\302\233')|$(printf '\302\205')|$(printf '\342\200\256')" \
+	"no terminal escape (ESC, C1 CSI/NEL) or bidi override reaches the terminal"
+run env TBX_HOME="$HX" "$TBX_BIN" report -o "$T/hxr" --date 2026-05-20
+is "$rc" 0 "report over it"
+md=$(cat "$T/hxr"/*.md)
+unlike "$md" "<img|<script" "no HTML tag from the bundle reaches the Markdown"
+unlike "$md" "^#+ *(x|heading)" "no heading from the bundle"
+unlike "$md" "$(printf '\033')|$(printf '\357\277\276')|$(printf '\302\233')" "no ESC, U+FFFE or C1 in the Markdown"
+if command -v xmllint >/dev/null; then
+	check "its charts are well-formed XML" xmllint --noout "$T"/hxr/charts/*.svg
+fi
+unlike "$(cat "$T"/hxr/charts/*.svg "$T/hxr/index.html")" "<img" "no tag from the bundle in the charts or the page"
+
 done_testing

@@ -279,7 +279,9 @@ static void test_summary(void **state)
 	record_free(&a), record_free(&b);
 }
 
-/* older spellings: host as a plain string; bad values are unknown */
+/* older spellings: host as a plain string, null for unknown; a value of
+ * another type is refused naming its key (issue 15: imported records'
+ * fields are validated, types too, before anything is written) */
 static void test_old_shapes(void **state)
 {
 	(void)state;
@@ -287,18 +289,50 @@ static void test_old_shapes(void **state)
 	struct err e = { 0 };
 	json_object *o = parse("{\"run_id\": \"x\", \"backend\": \"b\", \"started_at\": "
 			       "\"2026-05-10T02:00:00Z\", \"host\": \"strix\", \"finished_at\": "
-			       "\"yesterday\", \"model_bytes\": \"big\", \"settings\": [1], "
-			       "\"tg128\": {\"mean\": 5, \"samples\": [5, null, \"x\", 6]}}");
+			       "null, \"model_bytes\": null, \"settings\": null, \"model\": null, "
+			       "\"tg128\": {\"mean\": 5, \"stddev\": null, \"samples\": [5, 6]}}");
 	assert_int_equal(record_from_json(o, "o.json", &r, &e), 0);
 	assert_string_equal(r.host, "strix");
 	assert_null(r.kernel);
 	assert_int_equal(r.finished_at, 0);
 	assert_int_equal(r.model_bytes, -1);
 	assert_null(r.settings);
+	assert_string_equal(r.model, "unknown");
 	assert_int_equal(r.tg128.n_samples, 2);
 	assert_int_equal(r.schema, 1);
 	record_free(&r);
 	json_object_put(o);
+	static const struct {
+		const char *member, *msg;
+	} bad[] = {
+		{ "\"model\": 5", "o.json: 'model' must be a string (or null)" },
+		{ "\"model_bytes\": \"big\"", "o.json: 'model_bytes' must be a whole number" },
+		{ "\"settings\": [1]", "o.json: 'settings' must be an object" },
+		{ "\"finished_at\": 1", "o.json: 'finished_at' must be a string" },
+		{ "\"imported\": \"yes\"", "o.json: 'imported' must be true or false" },
+		{ "\"stale\": 1", "o.json: 'stale' must be true or false" },
+		{ "\"command\": \"llama-bench -p 512\"", "o.json: 'command' must be an array of strings" },
+		{ "\"host\": 7", "o.json: 'host' must be an object or a string" },
+		{ "\"host\": {\"name\": 7}", "o.json: 'host.name/kernel' must be a string" },
+		{ "\"pp512\": [10]", "o.json: 'pp512' must be an object" },
+		{ "\"pp512\": {\"mean\": \"10\"}", "o.json: pp512.mean must be a rate" },
+		{ "\"pp512\": {\"mean\": 10, \"samples\": [5, null, 6]}", "o.json: pp512.samples[1] must be a rate" },
+		{ "\"pp512\": {\"mean\": 10, \"samples\": [5, \"x\"]}", "o.json: pp512.samples[1] must be a rate" },
+		{ "\"pp512\": {\"mean\": 10, \"samples\": \"5\"}", "o.json: pp512.samples must be an array" },
+		{ "\"build_number\": 1.5", "o.json: 'build_number' must be a whole number" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *text = xasprintf("{\"run_id\": \"x\", \"backend\": \"b\", \"started_at\": "
+				       "\"2026-05-10T02:00:00Z\", \"tg128\": {\"mean\": 5}, %s}",
+				       bad[i].member);
+		o = parse(text);
+		err_clear(&e);
+		if (record_from_json(o, "o.json", &r, &e) != -1 || !strstr(e.msg, bad[i].msg))
+			fail_msg("%s: expected '%s', got '%s'", text, bad[i].msg, e.msg);
+		assert_null(r.run_id);
+		json_object_put(o);
+		free(text);
+	}
 	o = parse("{\"run_id\": \"x\", \"backend\": \"b\", \"started_at\": \"2026-05-10\"}");
 	assert_int_equal(record_from_json(o, "o.json", &r, &e), -1);
 	assert_non_null(strstr(e.msg, "o.json: neither pp512 nor tg128"));

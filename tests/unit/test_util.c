@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "trust.h"
 #include "util.h"
 
 static char *md(const char *s)
@@ -99,6 +100,16 @@ static void test_sanitize_line(void **state)
 	s = sanitize_line("x\xc2\x9by\xe2\x80\xaez", 8, 100);
 	assert_string_equal(s, "x?y?z");
 	free(s);
+	/* what definitions may hold: text that prints as itself */
+	assert_true(text_is_clean("Vulkan RADV \xc3\xa9 \xe2\x80\x94 ok"));
+	assert_true(text_is_clean(""));
+	assert_false(text_is_clean("a\x1b[2J"));
+	assert_false(text_is_clean("a\xc2\x9b" "2J"));         /* U+009B */
+	assert_false(text_is_clean("a\xe2\x80\xae" "b"));      /* U+202E */
+	assert_false(text_is_clean("a\xef\xbf\xbe"));          /* U+FFFE */
+	assert_false(text_is_clean("a\xe9"));                    /* not UTF-8 */
+	assert_false(text_is_clean("a\xc0\xaf"));               /* overlong */
+	assert_false(text_is_clean("a\xe2\x80\xa8"));          /* U+2028 */
 	s = utf8_truncate("abc\xc3\xa9", 4);
 	assert_string_equal(s, "abc");
 	free(s);
@@ -267,6 +278,39 @@ static void test_stale_temp_files(void **state)
 	free(dead_new), free(dead_old), free(live), free(other), free(dir);
 }
 
+/* A file tbx reads its settings from or runs is checked where it really
+ * is: its target and the directory holding that, not only the link. */
+static void test_trust_file(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/test_trust.XXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	char *safe = path_join(d, "safe"), *open_ = path_join(d, "open");
+	assert_int_equal(mkdir(safe, 0755), 0);
+	assert_int_equal(mkdir(open_, 0755), 0);
+	assert_int_equal(chmod(open_, 0777), 0);
+	char *target = path_join(open_, "x.json"), *link = path_join(safe, "x.json");
+	char *plain = path_join(safe, "y.json");
+	struct err e = { 0 };
+	assert_int_equal(write_file_atomic(target, "{}", 2, 0644, &e), 0);
+	assert_int_equal(write_file_atomic(plain, "{}", 2, 0644, &e), 0);
+	assert_int_equal(symlink(target, link), 0);
+	assert_int_equal(trust_check_path(link, &e), 0); /* the file alone is fine */
+	assert_int_equal(trust_check_file(link, &e), -1);
+	assert_int_equal(e.exit_code, EXIT_REFUSED);
+	assert_non_null(strstr(e.msg, "is writable by others (mode 0777)"));
+	assert_non_null(strstr(e.msg, "/open'"));
+	err_clear(&e);
+	assert_int_equal(trust_check_file(plain, &e), 0);
+	assert_int_equal(chmod(safe, 0777), 0);
+	assert_int_equal(trust_check_file(plain, &e), -1);
+	err_clear(&e);
+	unlink(link), unlink(target), unlink(plain);
+	rmdir(safe), rmdir(open_), rmdir(d);
+	free(safe), free(open_), free(target), free(link), free(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_temp_file_not_planted),
 		cmocka_unit_test(test_atomic_file_steps),
 		cmocka_unit_test(test_stale_temp_files),
+		cmocka_unit_test(test_trust_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
