@@ -92,6 +92,29 @@ char *sanitize_line(const char *s, size_t len, size_t max)
 	return buf_detach(&b);
 }
 
+char *esc_json_out(const char *json)
+{
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	size_t len = strlen(json), i = 0;
+	while (i < len) {
+		uint32_t cp;
+		enum char_class cls;
+		size_t n = next_char(json + i, len - i, &cp, &cls);
+		if (cls == CH_PLAIN || (cls == CH_CONTROL && cp < 0x7f))
+			buf_add(&b, json + i, n); /* C0: json-c escapes those in strings */
+		else if (!utf8_decode(json + i, len - i, &cp))
+			buf_adds(&b, "\\ufffd");
+		else if (cp > 0xffff)
+			buf_addf(&b, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+				 0xdc00 + ((cp - 0x10000) & 0x3ff));
+		else
+			buf_addf(&b, "\\u%04x", cp);
+		i += n;
+	}
+	return buf_detach(&b);
+}
+
 bool text_is_clean(const char *s)
 {
 	size_t len = strlen(s), i = 0;

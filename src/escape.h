@@ -31,6 +31,14 @@ void esc_md(struct buf *b, const char *s);
 void esc_xml(struct buf *b, const char *s);
 void esc_html(struct buf *b, const char *s);
 
+/* Serialized JSON (json_pretty) made safe for a terminal without changing
+ * what it means: every character sanitize_line() would not print as itself
+ * (C1 controls, U+2028/U+2029, bidi and zero-width characters,
+ * noncharacters) becomes a \uXXXX escape (a surrogate pair past U+FFFF),
+ * a byte that is not UTF-8 becomes \ufffd.  Such characters only occur
+ * inside strings, so the document parses to the same values.  New string. */
+char *esc_json_out(const char *json);
+
 /* Is s valid UTF-8 whose every character prints as itself: no control
  * character (C0, DEL, C1, U+2028/U+2029), noncharacter or hiding format
  * character?  (What sanitize_line() would leave unchanged.) */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "escape.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "lock.h"
@@ -14,8 +15,9 @@
 
 void cmd_print_json(json_object *j)
 {
-	char *s = json_pretty(j);
-	fputs(s, stdout);
+	char *s = json_pretty(j), *safe = esc_json_out(s);
+	fputs(safe, stdout);
+	free(safe);
 	free(s);
 }
 

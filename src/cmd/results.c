@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "escape.h"
 #include "json.h"
 #include "record.h"
 #include "report.h"
@@ -60,7 +61,8 @@ static void print_json(const struct records *rs)
 	fputs(rs->n ? "[\n" : "[]\n", stdout);
 	for (size_t i = 0; i < rs->n; i++) {
 		json_object *j = record_json(&rs->v[i]);
-		char *s = json_pretty(j);
+		char *pretty = json_pretty(j), *s = esc_json_out(pretty);
+		free(pretty);
 		json_object_put(j);
 		size_t len = strlen(s);
 		while (len && s[len - 1] == '\n')

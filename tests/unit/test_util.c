@@ -100,6 +100,10 @@ static void test_sanitize_line(void **state)
 	s = sanitize_line("x\xc2\x9by\xe2\x80\xaez", 8, 100);
 	assert_string_equal(s, "x?y?z");
 	free(s);
+	/* JSON for a terminal: the same values, no raw C1, bidi, DEL or bad byte */
+	s = esc_json_out("{\"a\": \"x\xc2\x9b" "2J\xe2\x80\xae\x7f\xf0\x9f\xbf\xbe\xe9\xc3\xa9\\n\"}\n");
+	assert_string_equal(s, "{\"a\": \"x\\u009b2J\\u202e\\u007f\\ud83f\\udffe\\ufffd\xc3\xa9\\n\"}\n");
+	free(s);
 	/* what definitions may hold: text that prints as itself */
 	assert_true(text_is_clean("Vulkan RADV \xc3\xa9 \xe2\x80\x94 ok"));
 	assert_true(text_is_clean(""));
