@@ -64,13 +64,19 @@ json_object *container_spec(const struct backend *b, const char *name, const cha
 	}
 	json_object_object_add(s, "groups", groups);
 	json_object_object_add(s, "annotations", ann);
-	if (b->seccomp_unconfined)
+	/* Podman's inspect shows HostConfig.SecurityOpt from these annotations
+	 * (its CLI sets them with --security-opt; the API leaves them to us), on
+	 * every host, SELinux or not */
+	if (b->seccomp_unconfined) {
 		json_add_str(s, "seccomp_profile_path", "unconfined");
+		json_add_str(ann, "io.podman.annotations.seccomp", "unconfined");
+	}
 	/* SELinux: a container_t process cannot read ~/models (user_home_t) */
 	if (b->selinux == LABEL_DISABLE) {
 		json_object *sel = json_object_new_array();
 		json_object_array_add(sel, json_object_new_string("disable"));
 		json_object_object_add(s, "selinux_opts", sel);
+		json_add_str(ann, "io.podman.annotations.label", "disable");
 	}
 
 	json_object *mounts = json_object_new_array();

@@ -19,8 +19,10 @@
 #define LABEL_SPEC_HASH "tbx.spec-hash"
 #define LABEL_DIGEST "tbx.image-digest"
 #define LABEL_HOME "tbx.home" /* home_id_of() the home that made it */
-/* the "selinux" choice the container was made with; Podman shows
- * label=disable in HostConfig.SecurityOpt only where SELinux runs */
+/* the "selinux" choice the container was made with (Podman's inspect
+ * shows label=disable in HostConfig.SecurityOpt too, from the annotation
+ * container_spec sets, but keeps no trace of a mount's :z once the
+ * container started) */
 #define LABEL_SELINUX "tbx.selinux"
 #define SUFFIX_NEW "-tbx-new"
 #define SUFFIX_OLD "-tbx-old"

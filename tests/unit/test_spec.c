@@ -49,6 +49,9 @@ static void test_selinux_spec(void **state)
 			    "[\"disable\"]");
 	assert_string_equal(mount_opts(s), "[\"rbind\",\"ro\"]");
 	assert_string_equal(json_str(json_obj(s, "labels"), LABEL_SELINUX), "disable");
+	/* what Podman's inspect reads HostConfig.SecurityOpt from */
+	assert_string_equal(json_str(json_obj(s, "annotations"), "io.podman.annotations.label"),
+			    "disable");
 	json_object_put(s);
 	backend_spec_hash(&b, "/models", h_disable);
 	backend_free(&b);
@@ -62,6 +65,7 @@ static void test_selinux_spec(void **state)
 	parse("relabel-shared", &b);
 	s = container_spec(&b, "llama-rocm-7.2", "/models", "id", "sha256:x");
 	assert_null(json_get(s, "selinux_opts"));
+	assert_null(json_str(json_obj(s, "annotations"), "io.podman.annotations.label"));
 	assert_string_equal(mount_opts(s), "[\"rbind\",\"ro\",\"z\"]");
 	assert_string_equal(json_str(json_obj(s, "labels"), LABEL_SELINUX), "relabel-shared");
 	json_object_put(s);
@@ -71,6 +75,7 @@ static void test_selinux_spec(void **state)
 	parse("default", &b);
 	s = container_spec(&b, "llama-rocm-7.2", "/models", "id", "sha256:x");
 	assert_null(json_get(s, "selinux_opts"));
+	assert_null(json_str(json_obj(s, "annotations"), "io.podman.annotations.label"));
 	assert_string_equal(mount_opts(s), "[\"rbind\",\"ro\"]");
 	json_object_put(s);
 	backend_spec_hash(&b, "/models", h_default);
@@ -79,6 +84,31 @@ static void test_selinux_spec(void **state)
 	assert_string_not_equal(h_disable, h_shared);
 	assert_string_not_equal(h_disable, h_default);
 	assert_string_not_equal(h_shared, h_default);
+}
+
+/* "seccomp": "unconfined" as upstream's toolboxes: the option, and the
+ * annotation Podman's inspect shows it from (HostConfig.SecurityOpt) */
+static void test_seccomp_spec(void **state)
+{
+	(void)state;
+	struct backend b;
+	struct err e = { 0 };
+	const char *text = "{\"image\": \"x/y:z\", \"container\": \"c\", \"seccomp\": \"unconfined\"}";
+	if (backend_parse(text, strlen(text), "containers/c.json", &b, &e) < 0)
+		fail_msg("%s", e.msg);
+	json_object *s = container_spec(&b, "c", "/models", "id", "sha256:x");
+	assert_string_equal(json_str(s, "seccomp_profile_path"), "unconfined");
+	json_object *ann = json_obj(s, "annotations");
+	assert_string_equal(json_str(ann, "io.podman.annotations.seccomp"), "unconfined");
+	assert_string_equal(json_str(ann, "io.podman.annotations.label"), "disable");
+	json_object_put(s);
+	backend_free(&b);
+	parse(NULL, &b);
+	s = container_spec(&b, "c", "/models", "id", "sha256:x");
+	assert_null(json_get(s, "seccomp_profile_path"));
+	assert_null(json_str(json_obj(s, "annotations"), "io.podman.annotations.seccomp"));
+	json_object_put(s);
+	backend_free(&b);
 }
 
 static void test_selinux_key_refused(void **state)
@@ -103,6 +133,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_selinux_spec),
+		cmocka_unit_test(test_seccomp_spec),
 		cmocka_unit_test(test_selinux_key_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
