@@ -1161,6 +1161,26 @@ int home_find(const char *option, char **home, struct err *e)
 			return err_wrap(e, "cannot seed tbx home");
 		}
 	}
+	/* the default home is yours, but its definitions decide what runs:
+	 * a containers/ (or tbx.conf, manifest) others can write is refused too */
+	struct strv allowed = STRV_INIT;
+	int rc = config_safe_homes(&allowed, e);
+	if (rc == 0 && !trust_dir_allowed(h, &allowed) && check_home_contents(h, e) < 0) {
+		char *shown = sanitize_line(h, strlen(h), 300);
+		char *why = xstrdup(e->msg);
+		err_setx(e, EXIT_REFUSED,
+			 "refusing the tbx home '%s': %s; fix its owner or mode, or if you trust it, "
+			 "name it with -C or TBX_HOME, or allow it with TBX_SAFE_HOME='%s'",
+			 shown, why, shown);
+		free(why);
+		free(shown);
+		rc = -1;
+	}
+	strv_free(&allowed);
+	if (rc < 0) {
+		free(h);
+		return -1;
+	}
 	*home = h;
 	return 0;
 }

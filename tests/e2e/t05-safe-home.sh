@@ -99,6 +99,16 @@ cp -r "$REPO/containers" "$REPO/manifests" "$T/datadir/"
 cd "$T/open/deeper" || exit 1
 run env -u TBX_HOME TBX_DATADIR="$T/datadir" "$TBX_BIN" backends
 is "$rc" 0 "no home above: the default home is used, whatever the directories"
+DH=${XDG_DATA_HOME:-$HOME/.local/share}/tbx
+check "it was seeded" test -d "$DH/containers"
+chmod 777 "$DH/containers"
+run env -u TBX_HOME TBX_DATADIR="$T/datadir" "$TBX_BIN" backends
+is "$rc" 3 "the default home with a containers/ others can write: refused (exit 3)"
+like "$err" "^tbx: refusing the tbx home '$DH': '$DH/containers' is writable by others \(mode 0777\); fix its owner or mode, or if you trust it, name it with -C or TBX_HOME, or allow it with TBX_SAFE_HOME='$DH'$" \
+	"says why and how to allow it"
+run env -u TBX_HOME TBX_SAFE_HOME="$DH" TBX_DATADIR="$T/datadir" "$TBX_BIN" backends
+is "$rc" 0 "allowed by TBX_SAFE_HOME"
+chmod 755 "$DH/containers"
 
 # -------------------------------------- a safe home, but something in it is not
 S=$T/proj
