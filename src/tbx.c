@@ -67,8 +67,9 @@ const char *const environment_text[][2] = {
 			   "discovered home: it, every directory up to it from the working "
 			   "directory, its containers/, manifests/, results/, definitions and "
 			   "tbx.conf must be owned by you or root and not writable by others (as "
-			   "git's safe.directory); also 'safe_home = DIR' lines in TBX_CONFIG or "
-			   "~/.config/tbx/config" },
+			   "git's safe.directory; the default home's containers/, manifests/, "
+			   "results/, definitions and tbx.conf too); also 'safe_home = DIR' lines "
+			   "in TBX_CONFIG or ~/.config/tbx/config" },
 	{ "CONTAINER_HOST", "Podman socket URL when --url is not given" },
 	{ "TBX_REGISTRY_MIRROR", "registry mirrors for digest checks, e.g. "
 				 "docker.io=http://127.0.0.1:5000 (comma-separated); Podman's "
