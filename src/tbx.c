@@ -95,7 +95,13 @@ const char *const environment_text[][2] = {
 			     "config file (tbx/config)" },
 	{ "XDG_DATA_HOME", "the default tbx home is ${XDG_DATA_HOME:-~/.local/share}/tbx" },
 	{ "TBX_HOST_ROOT", "root below which the host state of records and doctor's SELinux "
-			   "check are read (default /; tests use fixture trees)" },
+			   "check are read (default /; tests use fixture trees): SELinux's mode is "
+			   "ROOT/sys/fs/selinux/enforce (1 enforcing, 0 permissive, absent: not "
+			   "enabled). Below a ROOT other than /, the models root's label is its "
+			   "security.selinux attribute, else its user.tbx.selinux attribute, which a "
+			   "test sets where security.* cannot be set (not root, a file system without "
+			   "SELinux): setfattr -n user.tbx.selinux -v "
+			   "unconfined_u:object_r:user_home_t:s0 MODELS_ROOT" },
 	{ "NO_COLOR", "disable colour" },
 	{ NULL, NULL },
 };

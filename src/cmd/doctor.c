@@ -349,26 +349,29 @@ static void check_models_label(struct ctx *c, struct report *r, enum selinux_mod
 		    "SELinux is %s; %s relabel%s %s for containers (:z, shared) when created: "
 		    "your files there get the container_file_t label",
 		    mode, relabel, strchr(relabel, ',') ? "" : "s", c->models.root);
+	char *label = hoststate_selinux_label(c->models.root);
+	char *type = selinux_label_type(label);
 	if (!keep) {
 		if (!relabel)
 			say(r, LV_OK, "selinux", NULL,
 			    "SELinux is %s; every container backend disables labelling "
-			    "(label=disable), so the models root's label does not matter",
-			    mode);
+			    "(label=disable), so the models root's label (%s) does not matter",
+			    mode, type ? type : "unreadable");
+		free(label), free(type);
 		goto out;
 	}
-	char *label = hoststate_selinux_label(c->models.root);
-	char *type = selinux_label_type(label);
 	char *fix = xasprintf("set \"selinux\": \"disable\" (tbx's default) or \"relabel-shared\" "
 			      "in the definition of %s, or relabel the directory: chcon -R -t "
 			      "container_file_t %s",
 			      keep, c->models.root);
-	if (!type)
-		say(r, LV_WARN, "selinux", "look at it with 'ls -Zd DIR'",
+	if (!type) {
+		char *look = xasprintf("look at it with 'ls -Zd %s'", c->models.root);
+		say(r, LV_WARN, "selinux", look,
 		    "SELinux is %s; cannot read the label of the models root %s, which %s "
 		    "(\"selinux\": \"default\") must read",
 		    mode, c->models.root, keep);
-	else if (selinux_type_container_readable(type))
+		free(look);
+	} else if (selinux_type_container_readable(type))
 		say(r, LV_OK, "selinux", NULL,
 		    "SELinux is %s; the models root %s is labelled %s, which containers can read "
 		    "(%s keep%s labelling)",
@@ -564,11 +567,15 @@ const struct command cmd_doctor = {
 		"manifest HEAD (no pull counted); SELinux's mode (/sys/fs/selinux/enforce, absent = "
 		"not enabled) and, when it is enabled and a definition keeps labelling "
 		"(\"selinux\": \"default\"), whether containers can read the models root's label "
-		"(FAIL when enforcing); GPU-related variables in your environment "
+		"(its security.selinux attribute: user_home_t cannot be read, container_file_t and "
+		"container_ro_file_t can; FAIL when enforcing, WARN when permissive, OK when every "
+		"definition disables labelling); GPU-related variables in your environment "
 		"(HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, "
-		"VK_ICD_FILENAMES, GGML_VK_VISIBLE_DEVICES...), which native backends inherit (WARN "
-		"each). A device or group problem FAILs only when a definition uses the device. "
-		"Host files are read below TBX_HOST_ROOT (default /). Exits 0 when nothing FAILs, "
+		"CUDA_VISIBLE_DEVICES, VK_ICD_FILENAMES, VK_DRIVER_FILES, GGML_VK_VISIBLE_DEVICES, "
+		"other HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*, AMD_*...), which native backends "
+		"inherit (WARN each, with its value). A device or group problem FAILs only when a definition uses the device. "
+		"Host files are read below TBX_HOST_ROOT (default /; see ENVIRONMENT for the SELinux "
+		"fixtures). Exits 0 when nothing FAILs, "
 		"else 1.",
 	.options = doctor_options,
 	.run = run_doctor,

@@ -121,11 +121,11 @@ cat >"$TBX_HOME/manifests/models.json" <<EOF
 EOF
 # a models root labelled like a home directory (the test override of
 # security.selinux under a fixture root; see README)
-python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.tbx.selinux", b"unconfined_u:object_r:user_home_t:s0")' "$T/models"
+setfattr -n user.tbx.selinux -v unconfined_u:object_r:user_home_t:s0 "$T/models"
 TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
 is "$rc" 0 "enforcing, every definition disables labelling: passes"
-like "$out" "^OK +selinux +SELinux is enforcing; every container backend disables labelling" \
-	"the label does not matter then"
+like "$out" "^OK +selinux +SELinux is enforcing; every container backend disables labelling \(label=disable\), so the models root's label \(user_home_t\) does not matter" \
+	"the label does not matter then (and is named)"
 sed 's/"aliases"/"selinux": "default", "aliases"/' "$REPO/tests/e2e/defs/containers/rocm-7.2.json" \
 	>"$TBX_HOME/containers/rocm-7.2.json"
 TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
@@ -140,10 +140,32 @@ like "$out" "^WARN +selinux +SELinux is permissive: the models root $T/models is
 TBX_HOST_ROOT=$FIX/debian run tbx doctor --offline
 like "$out" "^OK +selinux +SELinux is not enabled \(no $FIX/debian/sys/fs/selinux/enforce\)" \
 	"absent: not enabled"
-python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.tbx.selinux", b"system_u:object_r:container_file_t:s0")' "$T/models"
+setfattr -n user.tbx.selinux -v system_u:object_r:container_file_t:s0 "$T/models"
 TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+is "$rc" 0 "enforcing, a container_file_t models root: passes"
 like "$out" "^OK +selinux +SELinux is enforcing; the models root $T/models is labelled container_file_t, which containers can read" \
 	"a container_file_t root is readable"
+setfattr -n user.tbx.selinux -v system_u:object_r:container_ro_file_t:s0 "$T/models"
+TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+like "$out" "^OK +selinux +SELinux is enforcing; the models root $T/models is labelled container_ro_file_t, which containers can read" \
+	"so is a container_ro_file_t one"
+# the real attribute, where this file system lets root set it without SELinux
+setfattr -x user.tbx.selinux "$T/models"
+if setfattr -n security.selinux -v unconfined_u:object_r:user_home_t:s0 "$T/models" 2>/dev/null; then
+	TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+	like "$out" "^FAIL +selinux +SELinux is enforcing and the models root $T/models is labelled user_home_t" \
+		"security.selinux itself is read"
+else
+	ok 0 "security.selinux itself is read # skip this file system refuses security.selinux"
+fi
+# no label at all: said, not guessed
+mkdir "$T/models2"
+cat >"$TBX_HOME/manifests/models.json" <<EOF
+{"root": "$T/models2", "models": {}}
+EOF
+TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+like "$out" "^WARN +selinux +SELinux is enforcing; cannot read the label of the models root $T/models2, which rocm-7\.2 .*; fix: look at it with 'ls -Zd $T/models2'" \
+	"an unreadable label is a warning"
 cp "$REPO/tests/e2e/defs/containers/rocm-7.2.json" "$TBX_HOME/containers/"
 cat >"$TBX_HOME/manifests/models.json" <<EOF
 {"root": "$TB_MODELS", "models": {"tiny": "tiny.gguf"}}
@@ -155,5 +177,18 @@ like "$out" "^WARN +env +HSA_OVERRIDE_GFX_VERSION=11\.0\.0 is set: native backen
 	"it warns, names the value and says what to do"
 run tbx doctor --offline
 like "$out" "^OK +env +no GPU-related variable" "none set: OK"
+# several at once, a native backend defined: one warning each, naming it
+printf '{"kind": "native", "bench": ["/usr/bin/llama-bench"]}\n' >"$TBX_HOME/containers/hip-local.json"
+HIP_VISIBLE_DEVICES=1 VK_ICD_FILENAMES=/usr/share/vulkan/icd.d/radeon_icd.x86_64.json \
+	CUDA_VISIBLE_DEVICES=0 run tbx doctor --offline --json
+is "$(printf '%s' "$out" | jq -r '[.checks[] | select(.check == "env") | .status] | join(",")')" \
+	"warn,warn,warn" "--json: one env warning per variable"
+is "$(printf '%s' "$out" | jq -r '[.checks[] | select(.check == "env") | .message | capture("^(?<n>[A-Z_]+)=").n] | sort | join(",")')" \
+	"CUDA_VISIBLE_DEVICES,HIP_VISIBLE_DEVICES,VK_ICD_FILENAMES" "naming each variable"
+like "$(printf '%s' "$out" | jq -r '.checks[] | select(.check == "env") | .message' | head -1)" \
+	"native backends \(hip-local\) inherit it" "and the native backends that inherit it"
+is "$(printf '%s' "$out" | jq -r '[.checks[] | select(.check == "env") | .fix | startswith("unset ")] | all')" \
+	true "each with what to do"
+rm -f "$TBX_HOME/containers/hip-local.json"
 
 done_testing
