@@ -484,16 +484,27 @@ int backends_load(const char *home, struct backends *out, struct err *e)
 	qsort(out->v, out->n, sizeof(*out->v), cmp_backend);
 	for (size_t i = 0; i < out->n; i++) {
 		const char *succ = out->v[i].successor;
-		bool known = false;
-		for (size_t j = 0; succ && j < out->n; j++)
-			known |= str_eq(out->v[j].id, succ);
-		if (succ && !known) {
+		const struct backend *to = NULL;
+		for (size_t j = 0; succ && j < out->n && !to; j++)
+			if (str_eq(out->v[j].id, succ) || strv_contains(&out->v[j].aliases, succ))
+				to = &out->v[j];
+		if (succ && to == &out->v[i]) {
+			err_set(e, "%s: 'successor' must name another backend", out->v[i].file);
+			backends_free(out);
+			return -1;
+		}
+		if (succ && !to) {
 			char *clean = sanitize_line(succ, strlen(succ), 80);
 			err_set(e, "%s: 'successor' names '%s', which is not a backend", out->v[i].file,
 				clean);
 			free(clean);
 			backends_free(out);
 			return -1;
+		}
+		if (to && !str_eq(to->id, succ)) {
+			/* named by an alias: kept as the id, as status and records show it */
+			free(out->v[i].successor);
+			out->v[i].successor = xstrdup(to->id);
 		}
 	}
 	/* ids, aliases and container names must not collide */

@@ -141,6 +141,20 @@ static bool link_char_ok(char c)
 	       strchr("-._~%&=+/?:@!$'()*,;", c);
 }
 
+/* rel="next" (or rel=next) among one link-value's parameters [q, end) */
+static bool rel_is_next(const char *q, const char *end)
+{
+	for (; (q = strcasestr(q, "rel=")) && q < end; q += 4) {
+		const char *v = q + 4;
+		if (*v == '"')
+			v++;
+		if (v + 4 <= end && strncasecmp(v, "next", 4) == 0 &&
+		    (v + 4 == end || strchr("\"; ,", v[4])))
+			return true;
+	}
+	return false;
+}
+
 int upstream_link_next(const char *link, const char *base, const char *repo, char **next,
 		       struct err *e)
 {
@@ -150,23 +164,26 @@ int upstream_link_next(const char *link, const char *base, const char *repo, cha
 		p++;
 	if (!*p)
 		return 0;
-	const char *close = *p == '<' ? strchr(p, '>') : NULL;
-	if (!close) {
-		char *s = sanitize_line(link, strlen(link), 120);
-		err_set(e, "malformed Link header '%s' in the tag list of %s", s, repo);
-		free(s);
-		return -1;
-	}
-	const char *params = close + 1;
-	/* rel="next" (or rel=next) among the parameters */
+	/* one or more link-values "<URI>; params", separated by commas: the
+	 * one whose rel is next */
+	const char *close = NULL;
 	bool is_next = false;
-	for (const char *q = params; (q = strcasestr(q, "rel=")); q += 4) {
-		const char *v = q + 4;
-		if (*v == '"')
-			v++;
-		if (strncasecmp(v, "next", 4) == 0 && (v[4] == '"' || v[4] == ';' || v[4] == ' ' ||
-						      v[4] == '\0' || v[4] == ','))
-			is_next = true;
+	while (!is_next) {
+		close = *p == '<' ? strchr(p, '>') : NULL;
+		if (!close) {
+			char *s = sanitize_line(link, strlen(link), 120);
+			err_set(e, "malformed Link header '%s' in the tag list of %s", s, repo);
+			free(s);
+			return -1;
+		}
+		const char *end = strchr(close, ',');
+		if (!end)
+			end = close + strlen(close);
+		is_next = rel_is_next(close + 1, end);
+		if (is_next || !*end)
+			break;
+		for (p = end + 1; *p == ' ' || *p == '\t'; p++)
+			;
 	}
 	if (!is_next)
 		return 0;
@@ -543,6 +560,7 @@ void upstream_judge(const struct upstream_survey *s, const struct backend *b,
 {
 	memset(out, 0, sizeof(*out));
 	out->successor = b->successor;
+	out->retired_on = b->retired_on;
 	const struct upstream_repo *r = upstream_repo_of(s, b);
 	const char *tag = b->native ? NULL : b->ref.tag;
 	if (!r || !tag) {
@@ -572,29 +590,41 @@ void upstream_judge(const struct upstream_survey *s, const struct backend *b,
 		out->state = UPSTREAM_RETIRED;
 }
 
-void upstream_describe(const struct upstream_info *u, char *out, size_t n)
+void upstream_frozen_since(const struct upstream_info *u, char day[32])
 {
-	char day[32] = "";
+	day[0] = '\0';
 	if (u->last_build) {
 		format_time(u->last_build, day);
 		day[10] = '\0';
 	}
+	/* "YYYY-MM-DD" strings compare as the dates do */
+	if (u->state == UPSTREAM_RETIRED && u->retired_on &&
+	    (!day[0] || strcmp(u->retired_on, day) < 0))
+		snprintf(day, 32, "%.10s", u->retired_on);
+}
+
+void upstream_describe(const struct upstream_info *u, char *out, size_t n)
+{
+	char day[32];
+	upstream_frozen_since(u, day);
 	const char *succ = u->successor;
+	const char *sep = succ ? ", successor " : "", *sv = succ ? succ : "";
 	switch (u->state) {
 	case UPSTREAM_FROZEN:
-		snprintf(out, n, "frozen upstream since %s%s%s", day, succ ? ", successor " : "",
-			 succ ? succ : "");
+		snprintf(out, n, "frozen upstream since %s%s%s", day, sep, sv);
 		break;
 	case UPSTREAM_RETIRED:
-		snprintf(out, n, "retired upstream%s%s%s%s", day[0] ? ", last build " : "", day,
-			 succ ? ", successor " : "", succ ? succ : "");
+		if (day[0])
+			snprintf(out, n, "frozen upstream since %s%s%s (retired upstream)", day, sep,
+				 sv);
+		else
+			snprintf(out, n, "retired upstream%s%s", sep, sv);
 		break;
 	case UPSTREAM_LIVE:
-		snprintf(out, n, "%s%s", succ ? "successor " : "", succ ? succ : "");
+		snprintf(out, n, "%s%s", succ ? "successor " : "", sv);
 		break;
 	case UPSTREAM_UNKNOWN:
-		snprintf(out, n, "upstream unknown%s%s", succ ? ", successor " : "",
-			 succ ? succ : "");
+		snprintf(out, n, "upstream unknown%s%s", sep, sv);
 		break;
 	}
 }
@@ -612,6 +642,10 @@ json_object *upstream_info_json(const struct upstream_info *u, bool details)
 	}
 	json_add_str(j, "successor", u->successor);
 	if (details) {
+		char day[32] = "";
+		if (u->state == UPSTREAM_FROZEN || u->state == UPSTREAM_RETIRED)
+			upstream_frozen_since(u, day);
+		json_add_str(j, "frozen_since", day[0] ? day : NULL);
 		json_add_str(j, "source", u->source);
 		json_add_str(j, "detail", u->why[0] ? u->why : NULL);
 	}

@@ -44,6 +44,7 @@ struct upstream_info {
 	enum upstream_state state;
 	int64_t last_build;    /* newest stamp (or local image Created), 0 unknown */
 	const char *successor; /* from the definition, may be NULL */
+	const char *retired_on; /* the definition's "retired" date, may be NULL */
 	const char *source;    /* "tags", "local" or NULL */
 	char why[512];         /* unknown: why; frozen: how far behind */
 };
@@ -120,10 +121,17 @@ void upstream_judge_local(const struct upstream_survey *s, struct podman *p,
 			  struct imagelock *il, const struct backends *bs,
 			  const struct backend *b, int64_t frozen_after, struct upstream_info *out);
 
-/* "frozen upstream since 2026-04-09, successor rocm-7.14"; "" for live
- * channels without a successor. */
+/* "frozen upstream since 2026-04-09, successor rocm-7.14"; a retired
+ * channel is frozen since its last build or the definition's "retired"
+ * date, whichever is earlier: "frozen upstream since 2026-04-09, successor
+ * rocm-7.14 (retired upstream)" ("retired upstream, successor X" when
+ * neither is known); "" for live channels without a successor. */
 void upstream_describe(const struct upstream_info *u, char *out, size_t n);
-/* {"state", "last_build", "successor"[, "source", "detail"]} */
+/* The day ("YYYY-MM-DD") since which u's channel has not been rebuilt:
+ * its last build, or for a retired one the "retired" date when earlier;
+ * "" when neither is known. */
+void upstream_frozen_since(const struct upstream_info *u, char day[32]);
+/* {"state", "last_build", "successor"[, "frozen_since", "source", "detail"]} */
 json_object *upstream_info_json(const struct upstream_info *u, bool details);
 
 #endif

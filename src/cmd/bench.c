@@ -37,20 +37,23 @@ static void upstream_gate(struct ctx *c, struct bench_plan *pl, struct imagelock
 		verbose("%s", e.msg);
 	upstream_judge_local(&us, &c->podman, il, &c->backends, b, c->cfg.frozen_after_s, &up);
 	if (up.state == UPSTREAM_FROZEN || up.state == UPSTREAM_RETIRED) {
-		char line[600], ts[32];
+		char line[600], day[32];
 		upstream_describe(&up, line, sizeof(line));
+		upstream_frozen_since(&up, day);
 		if (up.state == UPSTREAM_RETIRED) {
-			char day[32] = "";
-			if (up.last_build)
-				format_time(up.last_build, day), day[10] = '\0';
-			warn("%s is retired upstream%s%s%s: benching anyway, the record says so", b->id,
-			     day[0] ? " (last build " : "", day, day[0] ? ")" : "");
+			warn("%s is retired upstream%s%s%s%s%s: benching anyway, the record says so",
+			     b->id, day[0] ? " (frozen upstream since " : "", day, day[0] ? ")" : "",
+			     up.successor ? ", successor " : "", up.successor ? up.successor : "");
 			if (up.successor)
 				warn("%s has been replaced by %s: bench that for current numbers", b->id,
 				     up.successor);
 		} else {
 			warn("%s is %s: benching anyway, the record says so", b->id, line);
 		}
+	}
+	/* the record says what is known: live, frozen or retired (null: unknown) */
+	if (up.state != UPSTREAM_UNKNOWN) {
+		char ts[32];
 		pl->upstream_state = xstrdup(upstream_state_name(up.state));
 		if (up.last_build) {
 			format_time(up.last_build, ts);

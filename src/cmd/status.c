@@ -58,11 +58,13 @@ static void print_row(const struct backend *b, const struct freshness *f,
 	if (f->verified_at)
 		format_age(now_unix() - f->verified_at, age, sizeof(age)), strcat(age, " ago");
 	const char *verdict = verdict_name(f->verdict);
-	printf("%-16s %-8s %-24s %-9s %-9s %-20s %-6s %-16s %s%s%s\n", b->id, verdict,
+	/* "...; fresh, frozen upstream since 2026-04-09, successor rocm-7.14" */
+	printf("%-16s %-8s %-24s %-9s %-9s %-20s %-6s %-16s %s%s%s%s%s\n", b->id, verdict,
 	       b->native ? "(host)" : b->container, f->state ? f->state : "-",
 	       f->origin ? f->origin : "-",
 	       b->native ? "-" : short_digest(f->digest, sd), f->pinned ? "yes" : "no",
-	       b->native ? "-" : age, f->reason, line[0] ? "; " : "", line);
+	       b->native ? "-" : age, f->reason, line[0] ? "; " : "", line[0] ? verdict : "",
+	       line[0] ? ", " : "", line);
 }
 
 /* Judge the given backends (all when none named).  Fills *stale_count. */
@@ -211,8 +213,13 @@ const struct command cmd_status = {
 		"maximum age (max_age, default 36h). Asks the registry live, one HEAD per backend, "
 		"concurrently. Also says when a channel is frozen upstream (its newest stamp tag "
 		"is more than frozen_after, default 14d, older than its repository's newest) or "
-		"retired, and names its successor; that comes from the tag list walked by the last "
-		"refresh (cached in cache/upstream.json), so status itself only sends HEADs. Exits "
+		"retired, and names its successor: the row ends '; fresh, frozen upstream since "
+		"2026-04-09, successor rocm-7.14' (a retired channel: since its last build or its "
+		"'retired' date, whichever is earlier, then '(retired upstream)'); with --json, "
+		"'upstream' has state (live, frozen, retired or unknown), last_build, successor, "
+		"frozen_since, source (tags or local) and detail. That comes from the tag list "
+		"walked by the last refresh (cached in cache/upstream.json), so status itself only "
+		"sends HEADs. Exits "
 		"0 whatever the verdicts (bench is the gate). ORIGIN says who made the container: "
 		"tbx, or toolbox, distrobox or other (by hand) for one tbx did not make or adopted "
 		"with refresh --adopt.",

@@ -64,10 +64,11 @@ is "$(printf '%s' "$out" | jq -r '.backends[] | select(.backend=="vulkan-radv") 
 mark=$(registry_mark)
 run tbx status
 is "$rc" 0 "status"
-like "$out" "rocm-7\.14 +fresh .*frozen upstream since 2026-04-09" "status: fresh, frozen upstream since 2026-04-09"
+like "$out" "rocm-7\.14 +fresh .*; fresh, frozen upstream since 2026-04-09" "status: fresh, frozen upstream since 2026-04-09"
 unlike "$(printf '%s\n' "$out" | grep '^vulkan-radv ')" "frozen" "status: vulkan-radv is not frozen"
-like "$(printf '%s\n' "$out" | grep '^rocm-7\.2 ')" "retired upstream.*successor rocm-7\.14" \
-	"status: rocm-7.2 is retired, successor rocm-7.14"
+like "$(printf '%s\n' "$out" | grep '^rocm-7\.2 ')" \
+	"missing, frozen upstream since 2026-04-09, successor rocm-7\.14 \(retired upstream\)" \
+	"status: rocm-7.2 is retired (its definition's date: its stamps are new), successor rocm-7.14"
 is "$(walks "$mark")" 0 "status sends HEADs only: the tag list comes from the cache"
 run tbx status --json rocm-7.14 rocm72
 is "$(printf '%s' "$out" | jq -r '.[0].upstream.state + "," + .[0].upstream.last_build + "," + .[0].verdict')" \
@@ -87,19 +88,30 @@ is "$(jq -c .upstream "$rec")" '{"state":"frozen","last_build":"2026-04-09T03:15
 run tbx refresh rocm72
 is "$rc" 0 "a retired backend refreshes when named"
 like "$out" "rocm-7\.2: created" "its container is created"
-like "$out" "rocm-7\.2: retired upstream.*successor rocm-7\.14" "and refresh says it is retired"
+like "$out" "rocm-7\.2: frozen upstream since 2026-04-09, successor rocm-7\.14 \(retired upstream\)" \
+	"and refresh says it is retired"
+run tbx status rocm72
+like "$out" "; fresh, frozen upstream since 2026-04-09, successor rocm-7\.14" \
+	"status: fresh, frozen upstream since 2026-04-09, successor rocm-7.14"
+"$TESTBED" freeze "$TB_DIR" rocm-7.2 20260301T120000 >/dev/null 2>&1
+run tbx refresh rocm72
+like "$out" "rocm-7\.2: frozen upstream since 2026-03-01, successor rocm-7\.14" \
+	"a retired channel whose last stamp is older than its date: frozen since that build"
 run tbx refresh
 unlike "$out" "rocm-7\.2:" "a plain refresh leaves it alone again"
 run tbx bench rocm72 tiny
 is "$rc" 0 "bench on a retired backend runs"
-like "$err" "rocm-7\.2 is retired upstream" "and warns that it is retired"
+like "$err" "rocm-7\.2 is retired upstream \(frozen upstream since 2026-03-01\), successor rocm-7\.14" \
+	"and warns that it is retired"
 like "$err" "replaced by rocm-7\.14" "and names its successor"
 rec=$(ls -t "$TBX_HOME"/results/*.json | head -n 1)
-is "$(jq -r '.upstream.state + " " + .upstream.successor' "$rec")" "retired rocm-7.14" \
-	"the record says retired, successor rocm-7.14"
+is "$(jq -r '.upstream.state + " " + .upstream.successor + " " + .upstream.last_build' "$rec")" \
+	"retired rocm-7.14 2026-03-01T12:00:00Z" "the record says retired, successor rocm-7.14, its last build"
 run tbx bench vulkan-radv tiny
 rec=$(ls -t "$TBX_HOME"/results/*.json | head -n 1)
-is "$(jq -c '.upstream' "$rec")" null "a live channel's record has no upstream mark"
+is "$(jq -r '.upstream.state + " " + (.upstream.last_build | test("^20[0-9-]+T[0-9:]+Z$") | tostring)' "$rec")" \
+	"live true" "a live channel's record says live, with its last build"
+unlike "$err" "frozen|retired" "and bench warns of nothing"
 run tbx report -o "$T/rep"
 is "$rc" 0 "report"
 like "$(cat "$T"/rep/*.md)" "frozen upstream" "the report marks the frozen channel's rows"
@@ -143,6 +155,17 @@ is "$(printf '%s' "$out" | jq -r '.backends[] | select(.backend=="rocm-7.14") | 
 	"a stamp on a later page is found: rocm-7.14 frozen"
 is "$(printf '%s' "$out" | jq -r '.backends[] | select(.backend=="rocm-6.4.4") | .upstream.state')" live \
 	"paginated: rocm-6.4.4 live"
+# absolute Links (http://HOST/v2/...), each after a rel="prev" link-value
+echo "tagpagesabs:3 /tags/list" >"$T/proxy.ctl"
+: >"$T/proxy.log"
+run via_proxy tbx refresh --json
+is "$rc" 0 "refresh through a registry sending absolute Links"
+pages=$(grep -c 'tags/list' "$T/proxy.log")
+check "the walk followed the absolute Links ($pages pages)" test "$pages" -ge 8
+is "$(printf '%s' "$out" | jq -r '[.backends[] | .backend + "=" + .upstream.state] | sort | join(" ")')" \
+	"rocm-6.4.4=live rocm-7.14=frozen vulkan-radv=live" "absolute Links: the same answer"
+unlike "$err" "upstream state unknown" "absolute Links: nothing unknown"
+echo "tagpages:4 /tags/list" >"$T/proxy.ctl"
 TBX_TAGS_PAGE_SIZE=2 run via_proxy tbx refresh --json rocm-7.14
 is "$(printf '%s' "$out" | jq -r '.backends[0].upstream.state')" frozen "tags_page_size=2: same answer"
 check "with n=2 in the first request" grep -q 'tags/list?n=2 ' "$T/proxy.log"

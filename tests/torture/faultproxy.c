@@ -28,6 +28,9 @@
  * ignores n and never paginates tags):
  *   tagpages:N  the upstream's full tag list, sorted, served in pages of
  *               min(n, N) tags with last= and a Link: <...>; rel="next"
+ *               relative, as distribution and Docker Hub send it
+ *   tagpagesabs:N  the same with absolute Links (http://HOST/v2/..., HOST
+ *               from the request), each after a rel="prev" link-value
  *   badlink     one page whose Link points to another host
  *   selflink    one page whose Link points to the same page again
  *   notjson     200 with an HTML body
@@ -295,7 +298,8 @@ static size_t upstream_tags(const char *repo, char ***out)
 	return n;
 }
 
-static void tags_page(int c, const char *reqline, long per)
+/* host: the request's Host header for absolute Links, NULL for relative */
+static void tags_page(int c, const char *reqline, long per, const char *host)
 {
 	char repo[512], nbuf[32], last[256];
 	if (!tags_repo(reqline, repo, sizeof(repo))) {
@@ -316,8 +320,13 @@ static void tags_page(int c, const char *reqline, long per)
 	for (; i < total && (long)k < n; i++, k++)
 		bl += (size_t)snprintf(body + bl, bcap - bl, "%s\"%s\"", k ? "," : "", tags[i]);
 	bl += (size_t)snprintf(body + bl, bcap - bl, "]}\n");
-	char link[1024] = "";
-	if (i < total && k > 0)
+	char link[4096] = "";
+	if (i < total && k > 0 && host)
+		snprintf(link, sizeof(link),
+			 "Link: <http://%s/v2/%s/tags/list?n=%ld>; rel=\"prev\", "
+			 "<http://%s/v2/%s/tags/list?n=%ld&last=%s>; rel=\"next\"\r\n",
+			 host, repo, n, host, repo, n, tags[i - 1]);
+	else if (i < total && k > 0)
 		snprintf(link, sizeof(link),
 			 "Link: </v2/%s/tags/list?n=%ld&last=%s>; rel=\"next\"\r\n", repo, n,
 			 tags[i - 1]);
@@ -400,7 +409,17 @@ static void serve(int c)
 	logline(mode, reqline);
 	bool tags = strstr(reqline, "/tags/list") != NULL;
 	if (tags && strncmp(mode, "tagpages:", 9) == 0) {
-		tags_page(c, reqline, atol(mode + 9) > 0 ? atol(mode + 9) : 5);
+		tags_page(c, reqline, atol(mode + 9) > 0 ? atol(mode + 9) : 5, NULL);
+	} else if (tags && strncmp(mode, "tagpagesabs:", 12) == 0) {
+		char host[256] = "127.0.0.1";
+		const char *h = strcasestr(head, "\r\nHost: ");
+		if (h) {
+			h += 8;
+			size_t hl = strcspn(h, "\r\n");
+			if (hl > 0 && hl < sizeof(host))
+				memcpy(host, h, hl), host[hl] = 0;
+		}
+		tags_page(c, reqline, atol(mode + 12) > 0 ? atol(mode + 12) : 5, host);
 	} else if (tags && (strcmp(mode, "badlink") == 0 || strcmp(mode, "selflink") == 0 ||
 			    strcmp(mode, "notjson") == 0 || strcmp(mode, "hugetags") == 0 ||
 			    strcmp(mode, "badtagname") == 0 || strcmp(mode, "badstamp") == 0)) {

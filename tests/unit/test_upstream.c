@@ -85,6 +85,26 @@ static void test_link(void **state)
 	assert_int_equal(upstream_link_next("</v2/" REPO "/tags/list?n=2>; rel=\"prev\"", base, REPO,
 					    &next, &e), 0);
 	assert_null(next);
+	/* several link-values: the one whose rel is next, wherever it is */
+	assert_int_equal(upstream_link_next("</v2/" REPO "/tags/list?n=2>; rel=\"prev\", </v2/" REPO
+					    "/tags/list?n=2&last=d>; rel=\"next\"", base, REPO,
+					    &next, &e), 1);
+	assert_string_equal(next, "/v2/" REPO "/tags/list?n=2&last=d");
+	free(next);
+	assert_int_equal(upstream_link_next("</v2/" REPO "/tags/list?n=2&last=d>; rel=\"next\","
+					    "</v2/" REPO "/tags/list?n=2>; rel=\"first\"", base,
+					    REPO, &next, &e), 1);
+	assert_string_equal(next, "/v2/" REPO "/tags/list?n=2&last=d");
+	free(next);
+	assert_int_equal(upstream_link_next("</v2/" REPO "/tags/list?n=2>; rel=\"prev\", <x>; "
+					    "rel=\"last\"", base, REPO, &next, &e), 0);
+	assert_null(next);
+	/* quay.io's shape: absolute, a percent-encoded page token */
+	assert_int_equal(upstream_link_next("<http://127.0.0.1:5000/v2/" REPO "/tags/list?next_page="
+					    "gAAAAABY%3D%3D&n=50>; rel=\"next\"", base, REPO, &next,
+					    &e), 1);
+	assert_string_equal(next, "/v2/" REPO "/tags/list?next_page=gAAAAABY%3D%3D&n=50");
+	free(next);
 	static const char *const bad[] = {
 		"<http://evil.example/v2/" REPO "/tags/list?n=2>; rel=\"next\"",
 		"</v2/other/tags/list?n=2>; rel=\"next\"",
@@ -92,6 +112,8 @@ static void test_link(void **state)
 		"</v2/" REPO "/tags/list?n=2 x>; rel=\"next\"",
 		"/v2/" REPO "/tags/list?n=2; rel=\"next\"",
 		"</v2/" REPO "/tags/list?n=2; rel=\"next\"",
+		"</v2/" REPO "/tags/list?n=2>; rel=\"prev\", garbage; rel=\"next\"",
+		"<https://127.0.0.1:5000/v2/" REPO "/tags/list?n=2>; rel=\"next\"",
 		NULL,
 	};
 	for (int i = 0; bad[i]; i++) {
@@ -171,7 +193,36 @@ static void test_judge(void **state)
 	upstream_judge(&s, &b, 14 * DAY, 0, 0, &u);
 	assert_int_equal(u.state, UPSTREAM_RETIRED);
 	upstream_describe(&u, line, sizeof(line));
-	assert_string_equal(line, "retired upstream, last build 2026-04-09, successor rocm-7.14");
+	assert_string_equal(line,
+			    "frozen upstream since 2026-04-09, successor rocm-7.14 (retired upstream)");
+	/* the definition's "retired" date when it is earlier than the last stamp
+	 * (a tag that still resolves, stamped again), never a later one */
+	b.retired_on = xstrdup("2026-03-01");
+	upstream_judge(&s, &b, 14 * DAY, 0, 0, &u);
+	upstream_describe(&u, line, sizeof(line));
+	assert_string_equal(line,
+			    "frozen upstream since 2026-03-01, successor rocm-7.14 (retired upstream)");
+	assert_int_equal(u.last_build, 1775692800); /* the stamp's time stays the last build */
+	free(b.retired_on);
+	b.retired_on = xstrdup("2026-05-01");
+	upstream_judge(&s, &b, 14 * DAY, 0, 0, &u);
+	upstream_describe(&u, line, sizeof(line));
+	assert_string_equal(line,
+			    "frozen upstream since 2026-04-09, successor rocm-7.14 (retired upstream)");
+	backend_free(&b);
+	/* retired, no stamps for it: the definition's date, else just retired */
+	backend_of(&b, "therock-nightly", true, "x");
+	b.retired_on = xstrdup("2026-08-01");
+	upstream_judge(&s, &b, 14 * DAY, 0, 0, &u);
+	assert_int_equal(u.state, UPSTREAM_RETIRED);
+	assert_int_equal(u.last_build, 0);
+	upstream_describe(&u, line, sizeof(line));
+	assert_string_equal(line, "frozen upstream since 2026-08-01, successor x (retired upstream)");
+	free(b.retired_on);
+	b.retired_on = NULL;
+	upstream_judge(&s, &b, 14 * DAY, 0, 0, &u);
+	upstream_describe(&u, line, sizeof(line));
+	assert_string_equal(line, "retired upstream, successor x");
 	backend_free(&b);
 	upstream_survey_free(&s);
 
@@ -270,30 +321,98 @@ static void test_successor_unknown(void **state)
 	assert_non_null(strstr(e.msg, "old.json"));
 	assert_non_null(strstr(e.msg, "'successor'"));
 	assert_non_null(strstr(e.msg, "nope"));
-	free(cdir), free(f);
+	/* named by an alias of another backend: kept as that backend's id */
+	char *g = path_join(cdir, "new.json");
+	const char *k = "{\"image\":\"" IMG "new\",\"container\":\"d\",\"aliases\":[\"nw\"]}";
+	assert_int_equal(write_file_atomic(g, k, strlen(k), 0644, &e), 0);
+	j = "{\"image\":\"" IMG "old\",\"container\":\"c\",\"retired\":true,\"successor\":\"nw\"}";
+	assert_int_equal(write_file_atomic(f, j, strlen(j), 0644, &e), 0);
+	assert_int_equal(backends_load(dir, &bs, &e), 0);
+	assert_string_equal(backend_find(&bs, "old")->successor, "new");
+	backends_free(&bs);
+	/* its own alias: not another backend */
+	j = "{\"image\":\"" IMG "old\",\"container\":\"c\",\"aliases\":[\"o\"],\"successor\":\"o\"}";
+	assert_int_equal(write_file_atomic(f, j, strlen(j), 0644, &e), 0);
+	err_clear(&e);
+	assert_int_equal(backends_load(dir, &bs, &e), -1);
+	assert_non_null(strstr(e.msg, "old.json: 'successor'"));
+	free(cdir), free(f), free(g);
 	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-/* the shipped definitions: every successor exists, legacy names are
- * never a current container */
+/* the shipped definitions are upstream's tag set today (kyuz0/
+ * amd-strix-halo-toolboxes d1a34be: refresh-toolboxes.sh, build_and_publish.yml):
+ * each container llama-<tag>, every successor exists, and legacy.json holds
+ * the container names upstream's refresh-toolboxes.sh used and dropped,
+ * never a name a current definition uses */
 static void test_shipped(void **state)
 {
 	(void)state;
+	static const struct {
+		const char *tag;
+		char kind; /* s stable default, o optional, x experimental, r retired */
+		const char *successor;
+	} want[] = {
+		{ "vulkan-radv", 's', NULL },
+		{ "rocm-6.4.4", 's', NULL },
+		{ "rocm-7.14", 's', NULL },
+		{ "vulkan-amdvlk", 'o', NULL },
+		{ "therock-nightly", 'x', NULL },
+		{ "vulkan-radv-performance", 'x', NULL },
+		{ "rocm-7.14-rocmfpx", 'x', NULL },
+		{ "vulkan-rocmfpx", 'x', NULL },
+		{ "rocm-7.14-pr26592", 'x', NULL },
+		{ "rocm-7.2.4-rdma-fix", 'x', NULL },
+		{ "rocm-7.2.4-turboquant", 'x', NULL },
+		{ "rocm-7.2", 'r', "rocm-7.14" },
+		{ "rocm7-nightlies", 'r', "therock-nightly" },
+	};
+	/* every family the history holds: the rocm-7.2.x renames, -mtp,
+	 * -pr21344, rocm-7.1.1, the ROCmFPX forerunners, the old rocwmma ones */
+	static const char *const legacy_want[] = {
+		"llama-rocm-7.2.1", "llama-rocm-7.2.2", "llama-rocm-7.2.3", "llama-rocm-7.2.4",
+		"llama-rocm-7.2.3-mtp", "llama-rocm-7.2.4-mtp", "llama-vulkan-radv-mtp",
+		"llama-rocm-7.2.1-pr21344", "llama-rocm-7.2.2-pr21344", "llama-rocm-7.1.1",
+		"llama-rocm-7.1.1-rocwmma", "llama-rocm-7.1", "llama-rocm-7.2.4-rocmfp4",
+		"llama-rocm-7.2.4-rocmfp6", "llama-rocm-7.2.4-rocmfpx", "llama-rocm-6.4.2",
+		"llama-rocm-6.4.3", "llama-rocm-7beta", "llama-rocm-7rc", "llama-rocm-7alpha",
+		"llama-vulkan-radv-perfromance", "llama-rocm7rc", NULL,
+	};
 	struct backends bs;
 	struct err e = { 0 };
 	struct strv legacy = STRV_INIT;
 	assert_int_equal(backends_load(".", &bs, &e), 0);
 	assert_int_equal(legacy_load(".", &legacy, &e), 0);
-	size_t retired = 0, defaults = 0;
+	size_t containers = 0;
 	for (size_t i = 0; i < bs.n; i++) {
-		retired += bs.v[i].retired;
-		defaults += backend_is_default(&bs.v[i], false, false);
-		if (bs.v[i].container)
+		if (bs.v[i].container) {
+			containers++;
 			assert_false(strv_contains(&legacy, bs.v[i].container));
+		}
 	}
-	assert_int_equal(retired, 2);
-	assert_int_equal(defaults, 3); /* vulkan-radv, rocm-6.4.4, rocm-7.14 */
-	assert_true(legacy.n > 20);
+	assert_int_equal(containers, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct backend *b = backend_find(&bs, want[i].tag);
+		assert_non_null(b);
+		char *image = xasprintf(IMG "%s", want[i].tag);
+		char *container = xasprintf("llama-%s", want[i].tag);
+		assert_string_equal(b->image, image);
+		assert_string_equal(b->container, container);
+		free(image), free(container);
+		assert_int_equal(b->retired, want[i].kind == 'r');
+		assert_int_equal(b->experimental, want[i].kind == 'x');
+		assert_int_equal(b->optional, want[i].kind == 'o');
+		assert_int_equal(backend_is_default(b, false, false), want[i].kind == 's');
+		assert_int_equal(backend_is_default(b, false, true),
+				 want[i].kind == 's' || want[i].kind == 'x');
+		if (want[i].successor)
+			assert_string_equal(b->successor, want[i].successor);
+		else
+			assert_null(b->successor);
+	}
+	for (size_t i = 0; legacy_want[i]; i++)
+		if (!strv_contains(&legacy, legacy_want[i]))
+			fail_msg("manifests/legacy.json lacks %s", legacy_want[i]);
 	strv_free(&legacy);
 	backends_free(&bs);
 }
