@@ -289,6 +289,13 @@ int upstream_walk(const struct registry_opts *o, const struct image_ref *ref, lo
 			goto out;
 		}
 		r->pages++;
+		if (resp.status == 400 && r->pages == 1 && strstr(path, "?n=")) {
+			/* distribution 3 with tags.maxtags refuses a larger n (400
+			 * PAGINATION_NUMBER_INVALID): the list without n, still one walk */
+			free(path);
+			path = xasprintf("/v2/%s/tags/list", ref->repo);
+			continue;
+		}
 		if (resp.status == 404) {
 			err_set(e, "%s has no tag list for %s (HTTP 404)", ref->registry, ref->repo);
 			goto out;

@@ -170,6 +170,14 @@ TBX_TAGS_PAGE_SIZE=2 run via_proxy tbx refresh --json rocm-7.14
 is "$(printf '%s' "$out" | jq -r '.backends[0].upstream.state')" frozen "tags_page_size=2: same answer"
 check "with n=2 in the first request" grep -q 'tags/list?n=2 ' "$T/proxy.log"
 
+# a registry refusing n=1000 (distribution 3's tags.maxtags): the list without n
+echo "n400 /tags/list" >"$T/proxy.ctl"
+: >"$T/proxy.log"
+run via_proxy tbx refresh --json rocm-7.14
+is "$(printf '%s' "$out" | jq -r '.backends[0].upstream.state')" frozen \
+	"n refused with 400: the tag list without n, rocm-7.14 frozen"
+is "$(grep -c 'tags/list' "$T/proxy.log")" 2 "one walk: the refused first page, then the whole list"
+
 # --- broken tag lists: unknown, one clear line, nothing else changes
 for mode in 404 badlink selflink notjson hugetags badtagname badstamp; do
 	echo "$mode /tags/list" >"$T/proxy.ctl"

@@ -37,6 +37,8 @@
  *   hugetags    200 with a 3 MiB JSON body
  *   badtagname  a list holding a name that is not a valid tag
  *   badstamp    a list holding a stamp tag whose time is not a real time
+ *   n400        400 PAGINATION_NUMBER_INVALID when the request has n=
+ *               (distribution 3 with tags.maxtags below it), else pass
  *
  * Every answer ends its connection (a relayed request carries "Connection:
  * close" to the upstream), so each request of a client that keeps
@@ -424,7 +426,19 @@ static void serve(int c)
 			    strcmp(mode, "notjson") == 0 || strcmp(mode, "hugetags") == 0 ||
 			    strcmp(mode, "badtagname") == 0 || strcmp(mode, "badstamp") == 0)) {
 		tags_fault(c, reqline, mode);
-	} else if (strcmp(mode, "pass") == 0) {
+	} else if (tags && strcmp(mode, "n400") == 0 && (strstr(reqline, "?n=") ||
+							    strstr(reqline, "&n="))) {
+		static const char e400[] = "{\"errors\":[{\"code\":\"PAGINATION_NUMBER_INVALID\","
+					   "\"message\":\"invalid number of results requested\","
+					   "\"detail\":{\"n\":1000}}]}\n";
+		char hdr[256];
+		int hl = snprintf(hdr, sizeof(hdr),
+				  "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+				  "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+				  sizeof(e400) - 1);
+		(void)write_all(c, hdr, (size_t)hl);
+		(void)write_all(c, e400, sizeof(e400) - 1);
+	} else if (strcmp(mode, "pass") == 0 || strcmp(mode, "n400") == 0) {
 		relay(c, head, len, -1);
 	} else if (strncmp(mode, "cut:", 4) == 0) {
 		relay(c, head, len, atol(mode + 4));
