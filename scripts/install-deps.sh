@@ -8,7 +8,8 @@ PKGS="build-essential pkg-config libcurl4-openssl-dev libjson-c-dev
 libarchive-dev uuid-dev libcmocka-dev podman runc docker-registry debootstrap
 uidmap jq curl clang valgrind openssh-server openssh-client apache2-utils
 man-db groff-base time strace libxml2-utils python3-html5lib chromium
-fuse-overlayfs podman-toolbox distrobox dbus python3 python3-cryptography openssl rpm cpio attr"
+fuse-overlayfs podman-toolbox distrobox dbus python3 python3-cryptography openssl rpm cpio attr
+cron"
 
 # one dpkg-query call for all (fast); packages it does not know are missing
 # shellcheck disable=SC2086
