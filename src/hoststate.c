@@ -786,6 +786,25 @@ enum selinux_mode hoststate_selinux_mode(const char *root)
 	return m;
 }
 
+int hoststate_selinux_bool(const char *root, const char *name)
+{
+	char *rel = xasprintf("/sys/fs/selinux/booleans/%s", name);
+	char *text = NULL;
+	size_t len = 0;
+	int rc = host_read(root, rel, HOST_MAX_VALUE, false, &text, &len);
+	free(rel);
+	if (rc != 0)
+		return -1;
+	/* "CURRENT PENDING": the first number is what the kernel enforces */
+	size_t n = 0;
+	while (n < len && text[n] != ' ' && text[n] != '\n')
+		n++;
+	int64_t v = -1;
+	int out = hs_integer(text, n, &v) == 0 && (v == 0 || v == 1) ? (int)v : -1;
+	free(text);
+	return out;
+}
+
 static char *xattr_text(const char *path, const char *name)
 {
 	char v[512];

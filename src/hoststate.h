@@ -111,6 +111,10 @@ void hoststate_probe_native(const char *root, char *const *env, json_object *hos
 /* SELinux, for tbx doctor: the mode from ROOT/sys/fs/selinux/enforce. */
 enum selinux_mode { SELINUX_ABSENT, SELINUX_PERMISSIVE, SELINUX_ENFORCING, SELINUX_UNKNOWN };
 enum selinux_mode hoststate_selinux_mode(const char *root);
+/* An SELinux boolean's current value from
+ * ROOT/sys/fs/selinux/booleans/NAME ("1 1": on): 1 on, 0 off, -1 when
+ * absent or unreadable (an older policy without it). */
+int hoststate_selinux_bool(const char *root, const char *name);
 /* The SELinux label of path (its security.selinux attribute; with a
  * fixture root, user.tbx.selinux when that is missing, since file
  * systems without SELinux may refuse security.*).  NULL when unreadable. */

@@ -97,7 +97,7 @@ const char *const environment_text[][2] = {
 	{ "TBX_HOST_ROOT", "root below which the host state of records and doctor's SELinux "
 			   "check are read (default /; tests use fixture trees): SELinux's mode is "
 			   "ROOT/sys/fs/selinux/enforce (1 enforcing, 0 permissive, absent: not "
-			   "enabled). Below a ROOT other than /, the models root's label is its "
+			   "enabled), its booleans ROOT/sys/fs/selinux/booleans/NAME (\"1 1\": on). Below a ROOT other than /, the models root's label is its "
 			   "security.selinux attribute, else its user.tbx.selinux attribute, which a "
 			   "test sets where security.* cannot be set (not root, a file system without "
 			   "SELinux): setfattr -n user.tbx.selinux -v "

@@ -392,6 +392,63 @@ out:
 	free(keep), free(relabel);
 }
 
+/* Enforcing (or permissive): devices of the containers that keep
+ * labelling.  container-selinux lets container_t use /dev/dri only with
+ * the boolean container_use_dri_devices (on by default since 2023), any
+ * other device (/dev/kfd) only with container_use_devices (off). */
+static void check_devices_label(struct ctx *c, struct report *r, enum selinux_mode m)
+{
+	static const char *const booleans[] = { "container_use_dri_devices",
+						"container_use_devices" };
+	const char *mode = m == SELINUX_ENFORCING ? "enforcing" : "permissive";
+	for (size_t k = 0; k < 2; k++) {
+		struct buf who = BUF_INIT, what = BUF_INIT;
+		buf_init(&who), buf_init(&what);
+		for (size_t i = 0; i < c->backends.n; i++) {
+			const struct backend *b = &c->backends.v[i];
+			if (b->native || b->selinux == LABEL_DISABLE)
+				continue;
+			bool uses = false;
+			for (size_t d = 0; d < b->devices.n; d++) {
+				const char *dev = b->devices.v[d];
+				bool dri = str_eq(dev, "/dev/dri") || str_starts_with(dev, "/dev/dri/");
+				if (dri == (k == 0)) {
+					uses = true;
+					if (!strstr(what.p ? what.p : "", dev))
+						buf_addf(&what, "%s%s", what.len ? ", " : "", dev);
+				}
+			}
+			if (uses)
+				buf_addf(&who, "%s%s", who.len ? ", " : "", b->id);
+		}
+		if (!who.len)
+			goto next;
+		int v = hoststate_selinux_bool(host_root(), booleans[k]);
+		char *fix = xasprintf("sudo setsebool -P %s on, or set \"selinux\": \"disable\" "
+				      "(tbx's default) in the definition of %s",
+				      booleans[k], who.p);
+		if (v == 1)
+			say(r, LV_OK, "selinux", NULL,
+			    "SELinux is %s; %s (used by %s, which keep%s labelling) is allowed to "
+			    "containers: %s is on",
+			    mode, what.p, who.p, strchr(who.p, ',') ? "" : "s", booleans[k]);
+		else if (v == 0)
+			say(r, m == SELINUX_ENFORCING ? LV_FAIL : LV_WARN, "selinux", fix,
+			    "SELinux is %s and %s is off: %s in %s (which keep%s labelling) %s",
+			    mode, booleans[k], what.p, who.p, strchr(who.p, ',') ? "" : "s",
+			    m == SELINUX_ENFORCING ? "cannot be opened ('permission denied')"
+						   : "could not be opened once it enforces");
+		else
+			say(r, LV_WARN, "selinux", fix,
+			    "SELinux is %s; cannot read the boolean %s, which decides whether %s in "
+			    "%s (which keep%s labelling) can be opened",
+			    mode, booleans[k], what.p, who.p, strchr(who.p, ',') ? "" : "s");
+		free(fix);
+	next:
+		buf_free(&who), buf_free(&what);
+	}
+}
+
 static void check_selinux(struct ctx *c, struct report *r)
 {
 	const char *root = host_root();
@@ -410,8 +467,10 @@ static void check_selinux(struct ctx *c, struct report *r)
 		    "SELinux is %s; the models root's label is not checked (definitions did not "
 		    "load)",
 		    m == SELINUX_ENFORCING ? "enforcing" : "permissive");
-	else
+	else {
 		check_models_label(c, r, m);
+		check_devices_label(c, r, m);
+	}
 }
 
 static void check_env(struct ctx *c, struct report *r)
@@ -569,7 +628,9 @@ const struct command cmd_doctor = {
 		"(\"selinux\": \"default\"), whether containers can read the models root's label "
 		"(its security.selinux attribute: user_home_t cannot be read, container_file_t and "
 		"container_ro_file_t can; FAIL when enforcing, WARN when permissive, OK when every "
-		"definition disables labelling); GPU-related variables in your environment "
+		"definition disables labelling) and whether the SELinux booleans let its devices "
+		"be opened (container_use_dri_devices for /dev/dri, container_use_devices for "
+		"/dev/kfd and others, from /sys/fs/selinux/booleans); GPU-related variables in your environment "
 		"(HSA_OVERRIDE_GFX_VERSION, HIP_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, "
 		"CUDA_VISIBLE_DEVICES, VK_ICD_FILENAMES, VK_DRIVER_FILES, GGML_VK_VISIBLE_DEVICES, "
 		"other HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*, AMD_*...), which native backends "

@@ -166,7 +166,22 @@ EOF
 TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
 like "$out" "^WARN +selinux +SELinux is enforcing; cannot read the label of the models root $T/models2, which rocm-7\.2 .*; fix: look at it with 'ls -Zd $T/models2'" \
 	"an unreadable label is a warning"
+# devices of a definition that keeps labelling: the fixture's booleans say
+# /dev/dri is allowed (container_use_dri_devices 1) and /dev/kfd is not
+sed 's/"aliases"/"selinux": "default", "devices": ["\/dev\/dri", "\/dev\/kfd"], "aliases"/' \
+	"$REPO/tests/e2e/defs/containers/rocm-7.2.json" >"$TBX_HOME/containers/rocm-7.2.json"
+TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+is "$rc" 1 "enforcing, a labelled definition with /dev/kfd, container_use_devices off: fails"
+like "$out" "^FAIL +selinux +SELinux is enforcing and container_use_devices is off: /dev/kfd in rocm-7\.2 \(which keeps labelling\) cannot be opened \('permission denied'\); fix: sudo setsebool -P container_use_devices on, or set \"selinux\": \"disable\"" \
+	"the verdict names the device, the boolean and what to do"
+like "$out" "^OK +selinux +SELinux is enforcing; /dev/dri \(used by rocm-7\.2, which keeps labelling\) is allowed to containers: container_use_dri_devices is on" \
+	"/dev/dri: its boolean is on"
+TBX_HOST_ROOT=$FIX/strix-halo-permissive run tbx doctor --offline
+like "$out" "^WARN +selinux +SELinux is permissive; cannot read the boolean container_use_devices" \
+	"a boolean the policy lacks is a warning"
 cp "$REPO/tests/e2e/defs/containers/rocm-7.2.json" "$TBX_HOME/containers/"
+TBX_HOST_ROOT=$FIX/strix-halo run tbx doctor --offline
+unlike "$out" "container_use" "definitions that disable labelling: the booleans do not matter"
 cat >"$TBX_HOME/manifests/models.json" <<EOF
 {"root": "$TB_MODELS", "models": {"tiny": "tiny.gguf"}}
 EOF

@@ -67,6 +67,13 @@ static void test_strix_halo_fixture(void **state)
 	assert_int_equal(hoststate_selinux_mode(FIXTURES "/strix-halo-permissive"),
 			 SELINUX_PERMISSIVE);
 	assert_int_equal(hoststate_selinux_mode(FIXTURES "/debian"), SELINUX_ABSENT);
+	/* booleans: "CURRENT PENDING", absent = -1 */
+	assert_int_equal(hoststate_selinux_bool(FIXTURES "/strix-halo", "container_use_dri_devices"),
+			 1);
+	assert_int_equal(hoststate_selinux_bool(FIXTURES "/strix-halo", "container_use_devices"), 0);
+	assert_int_equal(hoststate_selinux_bool(FIXTURES "/strix-halo-permissive",
+						"container_use_devices"),
+			 -1);
 }
 
 static void test_native_probe_fixture(void **state)
@@ -190,6 +197,8 @@ static void test_unreadable_and_garbage(void **state)
 	put(root, "proc/cpuinfo", "processor: 0\nvendor_id: x\n", 26);
 	put(root, "proc/cmdline", "\x01\x02 amd_iommu=\"o\x1b" "ff\" ttm.=1 =2 amdgpu.x\n", 39);
 	put(root, "sys/fs/selinux/enforce", "maybe\n", 6);
+	put(root, "sys/fs/selinux/booleans/container_use_devices", "2 1", 3);
+	put(root, "sys/fs/selinux/booleans/container_use_dri_devices", "on", 2);
 
 	g_verbosity = -1;
 	json_object *h = hoststate_read_host(root);
@@ -207,6 +216,8 @@ static void test_unreadable_and_garbage(void **state)
 	assert_string_equal(json_str(kp, "amdgpu.x"), "");
 	json_object_put(h);
 	assert_int_equal(hoststate_selinux_mode(root), SELINUX_UNKNOWN);
+	assert_int_equal(hoststate_selinux_bool(root, "container_use_devices"), -1);
+	assert_int_equal(hoststate_selinux_bool(root, "container_use_dri_devices"), -1);
 
 	/* a FIFO read directly returns at once */
 	char *out = NULL;
