@@ -1393,15 +1393,18 @@ class_records() {
 	a_record bad-sample '.tg128.samples = [50, -1]' >"$B/tbx-export/results/d.json"
 	a_record bad-status '.status = "<b>"' >"$B/tbx-export/results/e.json"
 	a_record 'bad/id' >"$B/tbx-export/results/f.json"
+	a_record bad-type '.model = 5' >"$B/tbx-export/results/g.json"
+	a_record bad-sample-type '.pp512.samples = [50, "x", null]' >"$B/tbx-export/results/h.json"
 	make_bundle "$T/fields.tar.gz" "$B"
 	n0=$(nrec)
 	BAD[$CLASS]=$((BAD[$CLASS] + 1))
 	trun import "$T/fields.tar.gz"
 	is "$rc" 1 "records: invalid records make import exit 1"
-	is "$(grep -c 'skipping invalid record' "$T/err")" 6 "records: each invalid record is named"
+	is "$(grep -c 'skipping invalid record' "$T/err")" 8 "records: each invalid record is named"
 	like "$err" "'backend' must be at most 64 letters" "records: the bad key is said (backend)"
 	like "$err" "'image_digest' is not a sha256 digest" "records: the bad key is said (digest)"
 	like "$err" "pp512\.mean must be a rate" "records: the bad key is said (rate)"
+	like "$err" "'model' must be a string" "records: the bad key is said (type)"
 	is "$(nrec)" "$n0" "records: none of them is written"
 	fault_end
 
