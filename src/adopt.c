@@ -326,8 +326,8 @@ static int carry_labels(struct carry *k, json_object *extra)
  * or from the run itself. */
 static bool annotation_from_engine(const char *key)
 {
-	/* io.podman.annotations.label=disable is kept: where SELinux does not
-	 * run, it is the only trace of --security-opt label=disable */
+	/* io.podman.annotations.label=disable is kept: it is what Podman's
+	 * inspect shows label=disable in SecurityOpt from */
 	if (strcmp(key, "io.podman.annotations.label") == 0)
 		return false;
 	return strncmp(key, "io.kubernetes.cri-o.", 20) == 0 ||
@@ -487,8 +487,8 @@ static int carry_security(struct carry *k)
 		refuse(k->e, "HostConfig.SecurityOpt", "not a list of strings");
 		goto out;
 	}
-	/* label=disable shows in SecurityOpt only where SELinux runs; the
-	 * annotation is there everywhere */
+	/* label=disable: from SecurityOpt, or from the annotation it is shown
+	 * from (a container made through the API without it shows none) */
 	if (str_eq(json_str(json_obj(k->cfg, "Annotations"), "io.podman.annotations.label"),
 		   "disable"))
 		strv_push(&selinux, "disable");
