@@ -1023,7 +1023,7 @@ static int copy_tree_files(const char *from, const char *to, struct err *e)
 		char *src = path_join(from, de->d_name), *dst = path_join(to, de->d_name);
 		if (!path_exists(dst))
 			rc = read_file(src, DEF_MAX_BYTES, &b, e) < 0 ||
-					     write_file_atomic(dst, b.p, b.len, 0666, e) < 0
+					     write_file_atomic(dst, b.p, b.len, 0664, e) < 0
 				     ? -1
 				     : 0;
 		free(src), free(dst);

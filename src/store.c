@@ -87,10 +87,10 @@ int store_write(const char *home, json_object *rec, char **path, struct err *e)
 		return err_set(e, "record without run_id or started_at");
 	char *text = record_text(rec, name, e);
 	char *dir = store_dir(home);
-	int rc = text ? mkdir_p(dir, 0777, e) : -1;
+	int rc = text ? mkdir_p(dir, 0775, e) : -1; /* never o+w, whatever the umask: see trust.h */
 	char *full = path_join(dir, name);
 	if (rc == 0)
-		rc = write_file_atomic(full, text, strlen(text), 0666, e);
+		rc = write_file_atomic(full, text, strlen(text), 0664, e);
 	if (rc == 0 && path)
 		*path = full;
 	else
@@ -140,7 +140,7 @@ int store_batch_begin(const char *home, struct store_batch *b, struct err *e)
 {
 	memset(b, 0, sizeof(*b));
 	b->dir = store_dir(home);
-	if (mkdir_p(b->dir, 0777, e) < 0) {
+	if (mkdir_p(b->dir, 0775, e) < 0) {
 		store_batch_abort(b);
 		return -1;
 	}
@@ -167,7 +167,7 @@ int store_batch_add(struct store_batch *b, json_object *rec, struct err *e)
 	}
 	char *text = record_text(rec, name, e);
 	char *path = path_join(b->stage, name);
-	int rc = text ? write_file_atomic(path, text, strlen(text), 0666, e) : -1;
+	int rc = text ? write_file_atomic(path, text, strlen(text), 0664, e) : -1;
 	if (rc == 0)
 		strv_push(&b->names, name);
 	free(path);

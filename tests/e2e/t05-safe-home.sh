@@ -109,6 +109,13 @@ like "$err" "^tbx: refusing the tbx home '$DH': '$DH/containers' is writable by 
 run env -u TBX_HOME TBX_SAFE_HOME="$DH" TBX_DATADIR="$T/datadir" "$TBX_BIN" backends
 is "$rc" 0 "allowed by TBX_SAFE_HOME"
 chmod 755 "$DH/containers"
+# what tbx itself makes in a home is never writable by others, whatever the
+# umask, so it never trips this check
+rm -rf "$DH"
+run sh -c 'umask 0; env -u TBX_HOME TBX_DATADIR="$1" "$2" backends >/dev/null && env -u TBX_HOME TBX_DATADIR="$1" "$2" backends' \
+	sh "$T/datadir" "$TBX_BIN"
+is "$rc" 0 "seeded under umask 0, the default home is used again"
+is "$(find "$DH" -perm -o+w | wc -l)" 0 "nothing in it is writable by others"
 
 # -------------------------------------- a safe home, but something in it is not
 S=$T/proj
