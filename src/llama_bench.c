@@ -447,6 +447,8 @@ static const struct {
 	{ "n_cpu_moe", S_INT },
 	{ "main_gpu", S_INT },
 	{ "n_depth", S_INT },
+	{ "fit_target", S_INT },  /* -fitt MiB: fit to device memory (0 off) */
+	{ "fit_min_ctx", S_INT }, /* -fitc */
 	{ "cpu_mask", S_STRING },
 	{ "type_k", S_STRING },
 	{ "type_v", S_STRING },
@@ -1143,6 +1145,9 @@ static const char *md_setting_name(const struct cell *c)
 		{ "mg", "main_gpu" },	    { "nkvo", "no_kv_offload" }, { "embd", "embeddings" },
 		{ "ts", "tensor_split" },   { "ot", "tensor_buft_overrides" },
 		{ "dev", "devices" },	    { "nopo", "no_op_offload" },
+		{ "lm", "load_mode" },	    { "noh", "no_host" },
+		{ "fitt", "fit_target" },   { "fitc", "fit_min_ctx" },
+		{ "rpk", "repack" },
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (cell_is(c, map[i][0]))

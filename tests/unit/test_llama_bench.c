@@ -410,6 +410,38 @@ static void test_settings_markdown(void **state)
 	assert_string_equal(e.msg, "line 4: contradictory settings in one run: flash_attn is 1 here "
 				   "but 0 on an earlier row");
 	lb_run_free(&r);
+	/* the test bed's llama-bench (Debian 11669) with non-default settings:
+	 * its markdown shows them under short names (lm, nopo, fitt, rpk),
+	 * which land under the JSON field names, with the same values */
+	struct lb_run j;
+	assert_int_equal(parse_file(lb_parse_jsonl, FIX "debian-11669-settings.jsonl", &j, &e), 0);
+	assert_string_equal(setting(&j, "load_mode"), "\"none\"");
+	assert_string_equal(setting(&j, "lazy_mode"), "\"off\""); /* unknown: as it came */
+	assert_string_equal(setting(&j, "fit_target"), "512");
+	assert_string_equal(setting(&j, "fit_min_ctx"), "0");
+	assert_string_equal(setting(&j, "no_op_offload"), "true");
+	assert_string_equal(setting(&j, "repack"), "false");
+	assert_int_equal(parse_file(lb_parse_markdown, FIX "debian-11669-settings.md", &r, &e), 0);
+	static const char *const same[] = { "n_threads", "poll",       "n_ubatch",  "flash_attn",
+					     "load_mode", "lazy_mode", "no_op_offload", "fit_target" };
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+		assert_string_equal(setting(&r, same[i]), setting(&j, same[i]));
+	assert_string_equal(setting(&r, "lm"), "absent");
+	assert_string_equal(setting(&r, "fitt"), "absent");
+	assert_string_equal(setting(&r, "repack"), "0"); /* unknown: the cell as printed */
+	lb_run_free(&r);
+	lb_run_free(&j);
+	md = "| model | backend | noh | fitc | test | t/s |\n"
+	     "| --- | --- | --: | --: | --: | --: |\n"
+	     "| llama 7B | CPU | 1 | 8192 | tg128 | 9.5 ± 0.1 |\n";
+	assert_int_equal(parse_str(lb_parse_markdown, md, &r, &e), 0);
+	assert_string_equal(setting(&r, "no_host"), "true");
+	assert_string_equal(setting(&r, "fit_min_ctx"), "8192");
+	lb_run_free(&r);
+	/* fit_target is a known integer */
+	assert_int_equal(parse_rows("\"fit_target\": \"1024\", ", "\"fit_target\": \"1024\", ", &r, &e), -1);
+	assert_string_equal(e.msg, "line 1: llama-bench's 'fit_target' is a string, expected an integer");
+	lb_run_free(&r);
 	assert_string_equal(lb_setting_type("use_mmap"), "load_mode");
 	assert_string_equal(lb_setting_type("n_threads"), "int");
 	assert_null(lb_setting_type("avg_ts"));
