@@ -3,6 +3,7 @@
 #include "hoststate.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -32,8 +33,15 @@ static const char *const firmware_packages[] = {
 	"linux-firmware",        /* Fedora, Ubuntu, Arch */
 	"amd-gpu-firmware",      /* Fedora 38 and later split it out */
 	"firmware-amd-graphics", /* Debian */
+	"linux-firmware-amdgpu", /* Arch splits it out (2025) */
 	NULL,
 };
+/* Where the GPU's firmware files are, when no package database knows them. */
+#define FIRMWARE_DIR "/usr/lib/firmware/amdgpu"
+#define FIRMWARE_MAX_FILES 20000
+#define FIRMWARE_FILES_KEY "amdgpu-files-newest"
+#define HOST_MAX_PACMAN_DESC (64 * 1024)
+#define HOST_MAX_PACMAN_ENTRIES 20000
 #define MESA_PACKAGE "mesa-vulkan-drivers" /* Fedora and Debian alike */
 
 const char *host_root(void)
@@ -632,7 +640,105 @@ static void rpm_versions(const char *root, const char *const *names, json_object
 	strv_free(&argv);
 }
 
-/* {package: version} from the dpkg status file, else rpm. */
+char *hs_pacman_version(const char *text, size_t len, const char *package)
+{
+	const char *p = text, *end = text + len, *eol;
+	bool name_ok = false;
+	char *version = NULL;
+	while (p < end) {
+		const char *next = line_at(p, end, &eol);
+		const char *s = p, *e = eol;
+		trim(&s, &e);
+		/* "%NAME%" or "%VERSION%", its value on the next line */
+		if (e - s > 2 && *s == '%' && e[-1] == '%' && next < end) {
+			const char *ve, *after = line_at(next, end, &ve);
+			const char *vs = next;
+			trim(&vs, &ve);
+			if ((size_t)(e - s) == 6 && memcmp(s, "%NAME%", 6) == 0)
+				name_ok = (size_t)(ve - vs) == strlen(package) &&
+					  memcmp(vs, package, (size_t)(ve - vs)) == 0;
+			else if ((size_t)(e - s) == 9 && memcmp(s, "%VERSION%", 9) == 0 && !version)
+				version = version_of(vs, ve);
+			next = after;
+		}
+		p = next;
+	}
+	if (name_ok && version)
+		return version;
+	free(version);
+	return NULL;
+}
+
+/* {package: version} of names from pacman's local database
+ * (var/lib/pacman/local/NAME-VERSION-REL/desc). */
+static void pacman_versions(const char *root, const char *const *names, json_object *out)
+{
+	char *dir = root_path(root, "/var/lib/pacman/local");
+	DIR *d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return;
+	}
+	struct dirent *de;
+	size_t seen = 0;
+	while ((de = readdir(d)) && seen++ < HOST_MAX_PACMAN_ENTRIES) {
+		for (size_t i = 0; names[i]; i++) {
+			size_t k = strlen(names[i]);
+			if (strncmp(de->d_name, names[i], k) != 0 || de->d_name[k] != '-' ||
+			    json_get(out, names[i]))
+				continue;
+			char *rel = xasprintf("/var/lib/pacman/local/%s/desc", de->d_name);
+			char *text = NULL;
+			size_t len = 0;
+			if (host_read(root, rel, HOST_MAX_PACMAN_DESC, false, &text, &len) == 0) {
+				char *v = hs_pacman_version(text, len, names[i]);
+				if (v)
+					json_add_str(out, names[i], v);
+				free(v);
+			}
+			free(text);
+			free(rel);
+		}
+	}
+	closedir(d);
+	free(dir);
+}
+
+/* The newest modification time of the GPU firmware files, as a date:
+ * what /usr/lib/firmware itself tells when no package database does (an
+ * update of the firmware package writes them all anew).  NULL when there
+ * are none. */
+static char *firmware_files_date(const char *root)
+{
+	char *dir = root_path(root, FIRMWARE_DIR);
+	DIR *d = opendir(dir);
+	if (!d) {
+		free(dir);
+		return NULL;
+	}
+	int fd = dirfd(d);
+	int64_t newest = 0;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n++ < FIRMWARE_MAX_FILES) {
+		struct stat st;
+		if (de->d_name[0] == '.' ||
+		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if ((int64_t)st.st_mtime > newest)
+			newest = (int64_t)st.st_mtime;
+	}
+	closedir(d);
+	free(dir);
+	if (newest <= 0)
+		return NULL;
+	char when[32];
+	format_time(newest, when);
+	return xstrdup(when);
+}
+
+/* {package: version} from the dpkg status file, else pacman's database,
+ * else rpm. */
 static json_object *package_versions(const char *root, const char *const *names)
 {
 	json_object *o = json_object_new_object();
@@ -654,6 +760,8 @@ static json_object *package_versions(const char *root, const char *const *names)
 		dpkg_system = memmem(text, len, installed, sizeof(installed) - 1) != NULL;
 		free(text);
 	}
+	if (json_object_object_length(o) == 0 && !dpkg_system)
+		pacman_versions(root, names, o);
 	if (json_object_object_length(o) == 0 && !dpkg_system)
 		rpm_versions(root, names, o);
 	return o;
@@ -720,6 +828,12 @@ json_object *hoststate_read_host(const char *root)
 	add_text(o, "platform_profile", root, "/sys/firmware/acpi/platform_profile", profile_line);
 	add_text(o, "tuned_profile", root, "/etc/tuned/active_profile", profile_line);
 	json_object *fw = package_versions(root, firmware_packages);
+	if (json_object_object_length(fw) == 0) {
+		char *date = firmware_files_date(root);
+		if (date)
+			json_add_str(fw, FIRMWARE_FILES_KEY, date);
+		free(date);
+	}
 	if (json_object_object_length(fw) == 0) {
 		json_object_put(fw);
 		fw = NULL;

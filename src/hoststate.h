@@ -19,7 +19,10 @@
  *   platform_profile  /sys/firmware/acpi/platform_profile
  *   tuned_profile     /etc/tuned/active_profile
  *   firmware          {package: version} of the GPU firmware packages
- *                     (dpkg status file; rpm -q when the root is "/")
+ *                     (dpkg status file, else pacman's local database,
+ *                     else rpm -q when the root is "/"); when none knows
+ *                     them, {"amdgpu-files-newest": TIME}: the newest
+ *                     modification time of the files in /usr/lib/firmware/amdgpu
  *   cpu_model         /proc/cpuinfo "model name"
  *   mem_total_bytes   /proc/meminfo MemTotal
  * and from where llama-bench runs (inside the container, or the host for a
@@ -74,6 +77,9 @@ int hs_mem_total(const char *text, size_t len, int64_t *bytes);
 /* The Version of an installed package in a dpkg status file; NULL when
  * absent or not installed. */
 char *hs_dpkg_version(const char *text, size_t len, const char *package);
+/* The %VERSION% of a pacman desc file (var/lib/pacman/local/P-V/desc)
+ * whose %NAME% is package; NULL otherwise. */
+char *hs_pacman_version(const char *text, size_t len, const char *package);
 /* memlock and nofile from /proc/<pid>/limits: {"memlock": {"soft",
  * "hard"}, "nofile": {...}} with numbers or "unlimited"; NULL when neither
  * is there. */

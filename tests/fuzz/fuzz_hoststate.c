@@ -1,5 +1,5 @@
 /* fuzz_hoststate.c - the host state parsers (proc/sysfs values, kernel
- * command line, cpuinfo, meminfo, dpkg status, limits, the container
+ * command line, cpuinfo, meminfo, dpkg status, pacman desc files, limits, the container
  * probe's output, SELinux labels).
  *
  * Checks: every string kept is one sanitized line within its limit;
@@ -71,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_fail("hs_mem_total gave %lld", (long long)n);
 	s = hs_dpkg_version(text, size, "mesa-vulkan-drivers");
 	check_version("hs_dpkg_version", s);
+	free(s);
+	s = hs_pacman_version(text, size, "linux-firmware");
+	check_version("hs_pacman_version", s);
 	free(s);
 	json_object *l = hs_limits(text, size);
 	check_limits(l);

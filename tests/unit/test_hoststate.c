@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -321,6 +322,60 @@ static void test_selinux_label_override(void **state)
 	rmdir(dir);
 }
 
+/* Firmware from pacman's database, else from the files' own dates. */
+static void test_firmware_sources(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/tbx-hoststate.XXXXXX";
+	assert_non_null(mkdtemp(root));
+	static const char desc[] = "%NAME%\nlinux-firmware-amdgpu\n\n%VERSION%\n"
+				   "20260309.a1b2c3d4-1\n\n%BASE%\nlinux-firmware\n";
+	put(root, "var/lib/pacman/local/linux-firmware-amdgpu-20260309.a1b2c3d4-1/desc", desc,
+	    sizeof(desc) - 1);
+	/* a directory whose name starts alike but holds another package */
+	static const char other[] = "%NAME%\nlinux-firmware-whence\n\n%VERSION%\n1-1\n";
+	put(root, "var/lib/pacman/local/linux-firmware-whence-1-1/desc", other, sizeof(other) - 1);
+	put(root, "usr/lib/firmware/amdgpu/gc_11_5_1_me.bin.xz", "x", 1);
+	json_object *h = hoststate_read_host(root);
+	json_object *fw = json_obj(h, "firmware");
+	assert_non_null(fw);
+	assert_int_equal(json_object_object_length(fw), 1);
+	assert_string_equal(json_str(fw, "linux-firmware-amdgpu"), "20260309.a1b2c3d4-1");
+	json_object_put(h);
+
+	/* no package database: the newest GPU firmware file's date; a FIFO
+	 * and a link there are not looked into */
+	char *p = path_join(root, "var/lib/pacman");
+	assert_int_equal(nftw(p, rm_cb, 8, FTW_DEPTH | FTW_PHYS), 0);
+	free(p);
+	put(root, "usr/lib/firmware/amdgpu/gc_11_5_1_pfp.bin.xz", "y", 1);
+	struct timeval tv[2] = { { 1773014400, 0 }, { 1773014400, 0 } }; /* 2026-03-09 */
+	p = path_join(root, "usr/lib/firmware/amdgpu/gc_11_5_1_pfp.bin.xz");
+	assert_int_equal(utimes(p, tv), 0);
+	free(p);
+	tv[0].tv_sec = tv[1].tv_sec = 1700000000;
+	p = path_join(root, "usr/lib/firmware/amdgpu/gc_11_5_1_me.bin.xz");
+	assert_int_equal(utimes(p, tv), 0);
+	free(p);
+	p = path_join(root, "usr/lib/firmware/amdgpu/fifo");
+	assert_int_equal(mkfifo(p, 0644), 0);
+	free(p);
+	p = path_join(root, "usr/lib/firmware/amdgpu/link");
+	assert_int_equal(symlink("/etc/passwd", p), 0);
+	free(p);
+	h = hoststate_read_host(root);
+	fw = json_obj(h, "firmware");
+	assert_non_null(fw);
+	assert_string_equal(json_str(fw, "amdgpu-files-newest"), "2026-03-09T00:00:00Z");
+	json_object_put(h);
+
+	/* a desc file that is garbage names no version */
+	assert_null(hs_pacman_version("%NAME%\nlinux-firmware\n%VERSION%\n", 32, "linux-firmware"));
+	assert_null(hs_pacman_version("%NAME%\nx\n\n%VERSION%\n1-1\n", 24, "linux-firmware"));
+	assert_null(hs_pacman_version("%VERSION%\n$(rm)\n%NAME%\nlinux-firmware\n", 38, "linux-firmware"));
+	assert_int_equal(nftw(root, rm_cb, 8, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_unreadable_and_garbage),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_firmware_sources),
 		cmocka_unit_test(test_selinux_label_override),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
