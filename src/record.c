@@ -29,11 +29,22 @@ const char *const record_fields_doc[][2] = {
 	{ "command, extra_args", "the exact argv run (null for imported logs: unknown) and "
 				 "what came after \"--\"" },
 	{ "host.name, host.kernel", "the machine (uname, or the remote engine's) and its kernel" },
-	{ "host.*", "the host state at bench time (see hoststate.h): state_read, "
-		    "kernel_release, kernel_params, ttm_pages_limit, ttm_page_pool_size, "
-		    "amdgpu_gttsize, platform_profile, tuned_profile, firmware, cpu_model, "
-		    "mem_total_bytes; and from where llama-bench runs: mesa, rocm, limits, gpu_env. "
-		    "Each is null when absent or unreadable" },
+	{ "host.*", "the host state at bench time, read below TBX_HOST_ROOT (default /); each "
+		    "is null when absent, unreadable or garbage, never guessed: state_read (false "
+		    "for a remote engine: nothing read), kernel_release (/proc/sys/kernel/osrelease), "
+		    "kernel_params ({name: value} of amd_iommu, iommu, amdgpu.*, amdttm.*, ttm.* "
+		    "from /proc/cmdline; a bare flag is \"\"), ttm_pages_limit, ttm_page_pool_size "
+		    "(/sys/module/ttm/parameters), amdgpu_gttsize (/sys/module/amdgpu/parameters/"
+		    "gttsize, MiB), platform_profile (/sys/firmware/acpi/platform_profile), "
+		    "tuned_profile (/etc/tuned/active_profile), firmware ({package: version} of "
+		    "linux-firmware, amd-gpu-firmware, firmware-amd-graphics, linux-firmware-amdgpu "
+		    "from dpkg, pacman or rpm; else {\"amdgpu-files-newest\": TIME} from "
+		    "/usr/lib/firmware/amdgpu), cpu_model (/proc/cpuinfo), mem_total_bytes "
+		    "(/proc/meminfo); and from where llama-bench runs (inside the container, or the "
+		    "host for a native backend): mesa (the mesa-vulkan-drivers package), rocm "
+		    "(/opt/rocm/.info/version), limits ({memlock, nofile}: {soft, hard}), gpu_env "
+		    "({name: value} of HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*, AMD_* and other "
+		    "GPU variables)" },
 	{ "tbx_version, kind", "the tbx that wrote it; \"container\" or \"native\" (null for "
 			       "imported logs)" },
 	{ "image_ref, image_digest, image_id, container, container_id",
@@ -67,7 +78,8 @@ const char *const record_fields_doc[][2] = {
 		      "(\"none\", \"mmap\", \"direct-io\", \"auto\"; older use_mmap/use_direct_io "
 		      "folded into it), n_depth, devices, split_mode, main_gpu, n_cpu_moe, "
 		      "cpu_mask, cpu_strict, poll, no_kv_offload, tensor_split, "
-		      "tensor_buft_overrides, embeddings, no_op_offload, no_host, and every field "
+		      "tensor_buft_overrides, embeddings, no_op_offload, no_host, fit_target, "
+		      "fit_min_ctx (markdown logs: from their columns, under these names), and every field "
 		      "tbx does not know, kept as it came. A known field of the wrong type, or "
 		      "rows of one run that disagree, refuse the run" },
 	{ "upstream", "{state, last_build, successor} of the backend's tag upstream at bench "

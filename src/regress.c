@@ -122,6 +122,22 @@ char *regress_settings_change(const struct record *prev, const struct record *cu
 	return buf_detach(&out);
 }
 
+char *regress_settings_named(const struct record *prev, const struct record *cur)
+{
+	char *settings = regress_settings_change(prev, cur);
+	if (!settings)
+		return NULL;
+	bool new_build = !str_eq(prev->image_digest, cur->image_digest) ||
+			 !str_eq(prev->binary_sha256, cur->binary_sha256) ||
+			 prev->build_number != cur->build_number ||
+			 !str_eq(prev->build_commit, cur->build_commit);
+	char *out = xasprintf("%s%s", settings,
+			      new_build ? " (not in the arguments: a default of the new build)"
+					: " (not in the arguments)");
+	free(settings);
+	return out;
+}
+
 /* Items read where llama-bench runs: inside the image for a container. */
 static bool runs_side(const char *key)
 {
@@ -164,13 +180,10 @@ void regress_changes(const struct record *prev, const struct record *cur,
 			   short_digest(cur->binary_sha256, s2));
 	if (build)
 		strv_pushf(&c->image, "build %ld -> %ld", prev->build_number, cur->build_number);
-	char *settings = regress_settings_change(prev, cur);
-	if (settings) {
-		strv_pushf(&c->image, "%s%s", settings,
-			   digest || build ? " (not in the arguments: a default of the new build)"
-					   : " (not in the arguments)");
-		free(settings);
-	}
+	char *settings = regress_settings_named(prev, cur);
+	if (settings)
+		strv_push(&c->image, settings);
+	free(settings);
 	bool container = cur->image_digest || str_eq(cur->kind, "container");
 	bool kernels = prev->kernel && cur->kernel;
 	if (kernels && strcmp(prev->kernel, cur->kernel) != 0) {

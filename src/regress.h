@@ -39,6 +39,10 @@ const char *regress_attribution(const struct regress_changes *c);
 /* The effective settings that differ ("n_threads 16 -> 1, ..."), or NULL
  * (none, or unknown on one side). */
 char *regress_settings_change(const struct record *prev, const struct record *cur);
+/* The same with where they came from: "n_threads 16 -> 1 (not in the
+ * arguments: a default of the new build)" when the image, binary or build
+ * differs, else "... (not in the arguments)"; NULL as above. */
+char *regress_settings_named(const struct record *prev, const struct record *cur);
 
 /* The flag text for a significant change between prev and cur on one
  * test: "tg128 -8.1% after image sha256:ab12.. -> sha256:cd34.., build

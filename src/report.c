@@ -764,7 +764,7 @@ void report_change(const struct report_series *s, size_t i, struct report_change
 	}
 	/* the same arguments, other effective values: the build's defaults */
 	if (!flagged)
-		c->settings = regress_settings_change(c->prev, cur);
+		c->settings = regress_settings_named(c->prev, cur);
 }
 
 void report_change_free(struct report_change *c)
@@ -800,7 +800,7 @@ static void add_change_cell(struct buf *b, const struct report_series *s, size_t
 		buf_adds(b, "**");
 	}
 	if (c.settings) {
-		buf_adds(b, "<br>settings not in the arguments changed: ");
+		buf_adds(b, "<br>settings changed: ");
 		esc_md(b, c.settings);
 	}
 	report_change_free(&c);

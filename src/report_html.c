@@ -782,7 +782,7 @@ static void add_change(struct buf *b, const struct report_series *s, size_t i)
 		buf_adds(b, "</span>");
 	}
 	if (c.settings) {
-		buf_adds(b, "<br>settings not in the arguments changed: ");
+		buf_adds(b, "<br>settings changed: ");
 		add_text(b, c.settings, DETAIL_SHOWN_MAX);
 	}
 	report_change_free(&c);

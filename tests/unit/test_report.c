@@ -499,6 +499,43 @@ static void test_untrusted_names(void **state)
 	records_free(&rs);
 }
 
+/* The same arguments on a new image, a setting llama-bench now defaults
+ * otherwise and numbers within the noise: not flagged, but the history
+ * names the setting and where it came from. */
+static void test_settings_change_named(void **state)
+{
+	(void)state;
+	struct records rs = { 0 };
+	static const char fmt[] =
+		"{\"schema\": 2, \"run_id\": \"%s\", \"backend\": \"rocm-7.2\", \"started_at\": "
+		"\"2026-05-0%dT00:00:00Z\", \"model\": \"m\", \"model_path\": \"/m/m.gguf\", "
+		"\"model_bytes\": 10, \"command\": [\"llama-bench\", \"-m\", \"/m/m.gguf\"], "
+		"\"extra_args\": [], \"host\": {\"name\": \"h\"}, \"build_number\": %d, "
+		"\"image_digest\": \"sha256:%064d\", \"settings\": {\"flash_attn\": %d, \"n_threads\": 16}, "
+		"\"pp512\": {\"mean\": 100, \"stddev\": 1, \"samples\": [99, 101, 100]}, "
+		"\"tg128\": {\"mean\": 10, \"stddev\": 0.1, \"samples\": [9.9, 10.1, 10]}}";
+	char *a = xasprintf(fmt, "a", 1, 9187, 1, 0);
+	char *b = xasprintf(fmt, "b", 2, 9193, 2, 1);
+	add_json_record(&rs, a);
+	add_json_record(&rs, b);
+	free(a), free(b);
+	struct report r;
+	struct err e = { 0 };
+	struct report_opts o = { .date = "2026-05-03" };
+	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
+	char *md = report_history_md(&r);
+	assert_contains(md, "pp512 +0.0%, tg128 +0.0%<br>settings changed: flash_attn 0 -> 1 (not "
+			    "in the arguments: a default of the new build) |");
+	assert_lacks(md, "REGRESSION");
+	free(md);
+	char *page = report_html(&r);
+	assert_contains(page, "settings changed: flash_attn 0 -&gt; 1 (not in the arguments: a "
+			      "default of the new build)");
+	free(page);
+	report_free(&r);
+	records_free(&rs);
+}
+
 /* A record whose every string field is hostile (as an imported bundle can
  * carry): the Markdown keeps its structure (no heading, HTML tag, link or
  * extra table cell comes from the data), the SVG is well-formed XML. */
@@ -1117,6 +1154,7 @@ int main(void)
 		cmocka_unit_test(test_chart),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_untrusted_names),
+		cmocka_unit_test(test_settings_change_named),
 		cmocka_unit_test(test_hostile_record_markdown),
 		cmocka_unit_test(test_hostile_record_svg),
 		cmocka_unit_test(test_report_write_symlinked_charts),
