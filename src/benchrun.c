@@ -144,6 +144,8 @@ static int parse_rows(const struct bench_output *o, struct lb_run *r, struct err
 {
 	struct err pe = { 0 };
 	if (lb_parse_jsonl(o->out.p, o->out.len, r, &pe) < 0) {
+		if (pe.exit_code == EXIT_REFUSED) /* its rows disagree: not one configuration */
+			return err_setx(e, EXIT_REFUSED, "refused: %s", pe.msg);
 		char *why = lb_error_summary(o->err.p, o->err.len);
 		err_set(e, "llama-bench printed no usable results: %s%s%s", pe.msg, why ? "; it said: " : "",
 			why ? why : "");
@@ -244,8 +246,9 @@ int bench_same_settings(const struct lb_run *warmup, const struct lb_run *measur
 	a.settings = record_obj_text(warmup->settings);
 	b.settings = record_obj_text(measured->settings);
 	char *what = regress_settings_change(&a, &b);
-	err_set(e, "contradictory settings: the warmup and the measured run differ (%s)",
-		what ? what : "?");
+	err_setx(e, EXIT_REFUSED,
+		 "refused: contradictory settings: the warmup and the measured run differ (%s)",
+		 what ? what : "?");
 	free(what);
 	record_free(&a), record_free(&b);
 	return -1;

@@ -659,8 +659,9 @@ static int add_row_settings(struct lb_run *r, json_object *row, const char *wher
 	json_object_object_get_ex(r->settings, key, &before);
 	char *k = sanitize_line(key, strlen(key), LB_SHOWN_VALUE);
 	char *v1 = shown_value(now), *v0 = shown_value(before);
-	err_set(e, "%s: contradictory settings in one run: %s is %s here but %s on an earlier row",
-		where, k, v1, v0);
+	err_setx(e, EXIT_REFUSED,
+		 "%s: contradictory settings in one run: %s is %s here but %s on an earlier row",
+		 where, k, v1, v0);
 	free(k), free(v1), free(v0);
 	json_object_put(row);
 	return -1;
@@ -757,13 +758,14 @@ static int json_add_row(struct lb_run *r, json_object *o, const char *where, str
 		free(t.samples);
 		return -1;
 	}
-	json_run_fields(r, o);
-	int rc = push_test(r, &t, false, where, e);
-	if (rc < 0) {
-		json_object_put(settings);
+	/* settings first: a sweep (-fa 0,1) repeats tests with other settings,
+	 * and the contradiction is what to name, not the repeated test */
+	if (add_row_settings(r, settings, where, e) < 0) {
+		free(t.samples);
 		return -1;
 	}
-	return add_row_settings(r, settings, where, e) < 0 ? -1 : rc;
+	json_run_fields(r, o);
+	return push_test(r, &t, false, where, e);
 }
 
 int lb_parse_jsonl(const char *text, size_t len, struct lb_run *r, struct err *e)
@@ -1340,15 +1342,14 @@ static int md_add_row(struct lb_run *r, const struct md_cols *cols, const struct
 		    i == cells[cols->ngl].n)
 			r->n_gpu_layers = ngl;
 	}
-	int added = push_test(r, &t, true, where, e);
-	if (added < 0 || !cols->n_names)
-		return added;
-	json_object *settings = NULL, *raw = md_settings_json(cols, cells);
-	int bad = row_settings(raw, &settings, where, e);
-	json_object_put(raw);
-	if (bad < 0 || add_row_settings(r, settings, where, e) < 0)
-		return -1;
-	return added;
+	if (cols->n_names) { /* settings first, as for JSON rows */
+		json_object *settings = NULL, *raw = md_settings_json(cols, cells);
+		int bad = row_settings(raw, &settings, where, e);
+		json_object_put(raw);
+		if (bad < 0 || add_row_settings(r, settings, where, e) < 0)
+			return -1;
+	}
+	return push_test(r, &t, true, where, e);
 }
 
 /* "build: 0253fb21f (9187)" */

@@ -54,8 +54,9 @@ const char *const exit_codes_text[][2] = {
 	{ "2", "usage error (bad option or argument, unknown backend or model, a bad setting in "
 	       "the config file)" },
 	{ "3", "refused: stale or missing container, the device seen is not the one expected, "
-	       "a home or config file someone else could have written (see TBX_SAFE_HOME), or "
-	       "another user's rootless Podman socket" },
+	       "a home or config file someone else could have written (see TBX_SAFE_HOME), "
+	       "another user's rootless Podman socket, or llama-bench output whose rows (or "
+	       "warmup and measured run) report contradictory settings: nothing recorded" },
 	{ "130", "interrupted by SIGINT (Ctrl-C)" },
 	{ "143", "terminated by SIGTERM" },
 	{ NULL, NULL },

@@ -42,6 +42,15 @@ fa=$(newest)
 is "$(jq -r .settings.flash_attn "$fa")" 1 "flash_attn 1 recorded"
 check "another key" test "$(jq -r .config_key "$fa")" != "$key"
 
+# --- a sweep (-fa 0,1): rows of one run with contradictory settings are
+# refused with the reason, and nothing is recorded
+nrec=$(ls "$results" | wc -l)
+run tbx bench rocm72 tiny -- -r 1 -fa 0,1
+is "$rc" 3 "a run whose rows disagree is refused (exit 3)"
+like "$err" "contradictory settings in one run: flash_attn is 1 here but 0 on an earlier row" \
+	"the reason names the setting"
+is "$(ls "$results" | wc -l)" "$nrec" "nothing recorded"
+
 run tbx results --key "$key"
 is "$rc" 0 "results --key"
 is "$(printf '%s\n' "$out" | grep -c '^20')" 1 "only the run of that key"
@@ -124,6 +133,42 @@ else
 	is "$rc" 1 "report --check: exit 1"
 	like "$out" "^REGRESSION: tiny \(-r 1\) on rocm-7\.2: tg128 -20\.0% after kernel_params\.amd_iommu \? -> off; attributed to the host$" \
 		"attributed to the host, naming the kernel parameter"
+
+	# --- every host item is in the record: null when absent, never left out
+	for k in state_read kernel_release kernel_params ttm_pages_limit ttm_page_pool_size \
+		amdgpu_gttsize platform_profile tuned_profile firmware cpu_model mem_total_bytes \
+		mesa rocm limits gpu_env; do
+		check "host.$k is in the record" jqe --arg k "$k" '.host | has($k)' "$before"
+	done
+	is "$(jq -r .host.kernel_release "$before")" 6.17.7-300.fc43.x86_64 "kernel release from the fixture"
+	is "$(jq -r .host.ttm_pages_limit "$before")" 32505856 "TTM page limit"
+	is "$(jq -r .host.amdgpu_gttsize "$before")" 126976 "GTT size"
+	is "$(jq -r .host.platform_profile "$before")" performance "platform profile"
+	is "$(jq -r .host.tuned_profile "$before")" accelerator-performance "TuneD profile"
+	is "$(jq -r .host.cpu_model "$before")" "AMD RYZEN AI MAX+ 395 w/ Radeon 8060S" "CPU model"
+	is "$(jq -r .host.mem_total_bytes "$before")" 133143986176 "memory size"
+	is "$(jq -r .host.firmware "$before")" null "no package database in the fixture: firmware unknown"
+	is "$(jq -r '.host.kernel_params["amdgpu.gttsize"]' "$before")" 126976 "amdgpu.* kernel parameters"
+
+	# --- host files that are a FIFO, huge or binary: skipped with a -v
+	# note, never a hang, the run recorded with those items unknown
+	bad=$T/host-bad
+	cp -r "$REPO/tests/fixtures/host/strix-halo" "$bad"
+	rm -f "$bad/proc/cmdline" && mkfifo "$bad/proc/cmdline"
+	head -c 1048576 /dev/zero >"$bad/sys/firmware/acpi/platform_profile"
+	printf 'balanced\0\377\n' >"$bad/etc/tuned/active_profile"
+	export TBX_HOST_ROOT=$bad
+	run timeout 600 "$TBX_BIN" --url "$TB_URL" -v bench rocm72 tiny -- -r 1
+	unset TBX_HOST_ROOT
+	is "$rc" 0 "bench with unreadable host files: no hang"
+	like "$err" "host state: [^ ]*/proc/cmdline skipped: a FIFO" "the FIFO is named under -v"
+	like "$err" "host state: [^ ]*/platform_profile skipped: too large" "the huge file too"
+	like "$err" "host state: [^ ]*/active_profile skipped: binary" "and the binary one"
+	odd=$(newest)
+	is "$(jq -r .host.kernel_params "$odd")" null "kernel parameters unknown"
+	is "$(jq -r .host.platform_profile "$odd")" null "platform profile unknown"
+	is "$(jq -r .host.tuned_profile "$odd")" null "TuneD profile unknown"
+	is "$(jq -r .host.kernel_release "$odd")" 6.17.7-300.fc43.x86_64 "the rest still read"
 fi
 
 done_testing

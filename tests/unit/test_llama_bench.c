@@ -352,6 +352,29 @@ static void test_settings_refused(void **state)
 	assert_string_equal(e.msg, "line 2: contradictory settings in one run: flash_attn is 1 here "
 				   "but -1 on an earlier row");
 	lb_run_free(&r);
+	assert_int_equal(e.exit_code, EXIT_REFUSED);
+	/* a sweep (-fa 0,1) repeats pp512 with another setting: the setting is
+	 * named, not the repeated test */
+	{
+		char *a = row("\"flash_attn\": 0, ", 512, 0), *b = row("\"flash_attn\": 0, ", 0, 128);
+		char *c = row("\"flash_attn\": 1, ", 512, 0);
+		char *all = xasprintf("%s%s%s", a, b, c);
+		assert_int_equal(parse_str(lb_parse_jsonl, all, &r, &e), -1);
+		assert_string_equal(e.msg, "line 3: contradictory settings in one run: flash_attn is 1 "
+					   "here but 0 on an earlier row");
+		assert_int_equal(e.exit_code, EXIT_REFUSED);
+		lb_run_free(&r);
+		free(a), free(b), free(c), free(all);
+		const char *md = "| model | backend | fa | test | t/s |\n"
+				 "| --- | --- | -: | --: | --: |\n"
+				 "| llama 7B | CPU | 0 | pp512 | 9.5 ± 0.1 |\n"
+				 "| llama 7B | CPU | 0 | tg128 | 2.5 ± 0.1 |\n"
+				 "| llama 7B | CPU | 1 | pp512 | 9.9 ± 0.1 |\n";
+		assert_int_equal(parse_str(lb_parse_markdown, md, &r, &e), -1);
+		assert_string_equal(e.msg, "line 5: contradictory settings in one run: flash_attn is 1 "
+					   "here but 0 on an earlier row");
+		lb_run_free(&r);
+	}
 	assert_int_equal(parse_rows("\"n_threads\": 16, ", "\"n_ubatch\": 512, ", &r, &e), -1);
 	assert_string_equal(e.msg, "line 2: contradictory settings in one run: n_ubatch is 512 here "
 				   "but absent on an earlier row");
@@ -692,9 +715,11 @@ static void test_markdown_errors(void **state)
 	(void)state;
 	struct lb_run r;
 	struct err e;
-	/* -ngl 30,31: the same test twice with other results */
+	/* -ngl 30,31: the same test twice with another setting: the setting
+	 * is named (a table without setting columns gets "duplicate result") */
 	assert_int_equal(parse_file(lb_parse_markdown, FIX "md-ngl-sweep.md", &r, &e), -1);
-	assert_string_equal(e.msg, "line 5: duplicate result for test 'pp512' in llama-bench output");
+	assert_string_equal(e.msg, "line 5: contradictory settings in one run: n_gpu_layers is 31 "
+				   "here but 30 on an earlier row");
 	lb_run_free(&r);
 
 	assert_int_equal(parse_file(lb_parse_markdown, FIX "md-load-failed.log", &r, &e), 0);
