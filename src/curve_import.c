@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hoststate.h"
 #include "imageref.h"
 #include "json.h"
 #include "llama_bench.h"
@@ -213,6 +214,7 @@ const struct campaign_status *campaign_status_find(const struct campaign *c, con
 void run_metadata_free(struct run_metadata *m)
 {
 	free(m->host), free(m->kernel), free(m->image), free(m->image_digest);
+	free(m->host_profile), free(m->firmware);
 	memset(m, 0, sizeof(*m));
 	m->cooldown_s = -1;
 }
@@ -234,6 +236,11 @@ void run_metadata_parse(const char *text, size_t len, struct run_metadata *m)
 				slot = &m->host;
 			else if (klen == 6 && memcmp(p, "kernel", 6) == 0)
 				slot = &m->kernel;
+			else if (klen == 12 && memcmp(p, "host_profile", 12) == 0)
+				slot = &m->host_profile;
+			else if ((klen == 14 && memcmp(p, "linux_firmware", 14) == 0) ||
+				 (klen == 8 && memcmp(p, "firmware", 8) == 0))
+				slot = &m->firmware;
 			else if (klen == 5 && memcmp(p, "image", 5) == 0)
 				slot = &m->image;
 			else if (klen == 12 && memcmp(p, "image_digest", 12) == 0 && digest_is_valid(val))
@@ -578,6 +585,10 @@ static json_object *build_record(const struct curve_files *f, const struct side 
 		strv_push(&r.command, cmd->v[i]);
 	r.host = o->host ? xstrdup(o->host) : sd->meta.host ? xstrdup(sd->meta.host) : NULL;
 	r.kernel = sd->meta.kernel ? xstrdup(sd->meta.kernel) : NULL;
+	json_object *hs = hoststate_from_metadata(sd->meta.kernel, sd->meta.host_profile,
+						  sd->meta.firmware);
+	r.host_state = record_obj_text(hs);
+	json_object_put(hs);
 	r.image_ref = sd->meta.image ? xstrdup(sd->meta.image) : NULL;
 	r.image_digest = sd->meta.image_digest ? xstrdup(sd->meta.image_digest) : NULL;
 	r.container = xstrdup(f->name.env);

@@ -56,6 +56,8 @@ const struct campaign_status *campaign_status_find(const struct campaign *c, con
 /* run_metadata.txt: "key: value" lines; unknown keys ignored. */
 struct run_metadata {
 	char *host, *kernel, *image, *image_digest; /* digest only when valid */
+	char *host_profile;                         /* "... (accelerator-performance), amd_iommu=off" */
+	char *firmware;                             /* linux_firmware: when the file says it */
 	long cooldown_s;                            /* -1: absent */
 };
 void run_metadata_parse(const char *text, size_t len, struct run_metadata *m);

@@ -863,6 +863,37 @@ json_object *hoststate_unread(void)
 	return o;
 }
 
+json_object *hoststate_from_metadata(const char *kernel, const char *host_profile,
+				     const char *firmware)
+{
+	if (!kernel && !host_profile && !firmware)
+		return NULL;
+	json_object *o = hoststate_unread();
+	json_add_bool(o, "state_read", true); /* read from the log, not at bench time */
+	char *v = kernel ? hs_version(kernel, strlen(kernel)) : NULL;
+	json_add_str(o, "kernel_release", v);
+	free(v);
+	if (host_profile) {
+		json_object *kp = hs_kernel_params(host_profile, strlen(host_profile));
+		if (json_object_object_length(kp) == 0) {
+			json_object_put(kp);
+			kp = NULL;
+		}
+		json_object_object_add(o, "kernel_params", kp);
+		char *hp = sanitize_line(host_profile, strlen(host_profile), HOST_MAX_PARAM_VALUE);
+		json_add_str(o, "host_profile", hp);
+		free(hp);
+	}
+	if (firmware) {
+		json_object *fw = json_object_new_object();
+		char *f = sanitize_line(firmware, strlen(firmware), 128);
+		json_add_str(fw, "linux-firmware", f);
+		free(f);
+		json_object_object_add(o, "firmware", fw);
+	}
+	return o;
+}
+
 void hoststate_probe_native(const char *root, char *const *env, json_object *host)
 {
 	add_text(host, "rocm", root, "/opt/rocm/.info/version", hs_version);

@@ -105,6 +105,13 @@ json_object *hoststate_read_host(const char *root);
 /* The same object with every item null and state_read false (a remote
  * engine: its host is not ours to read). */
 json_object *hoststate_unread(void);
+/* What an imported campaign's run_metadata.txt says of its host (any may
+ * be NULL): every host item null but kernel_release, kernel_params (the
+ * amd_iommu=, amdgpu.*... words of host_profile; null when it has none)
+ * and firmware ({"linux-firmware": the line}); host_profile kept as it
+ * came.  NULL when none is given. */
+json_object *hoststate_from_metadata(const char *kernel, const char *host_profile,
+				     const char *firmware);
 /* Run the probe in a running container (with the definition's env) and
  * add mesa, rocm, limits and gpu_env to host; items it cannot tell are
  * null.  -1 only on a transport error or an interruption. */

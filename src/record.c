@@ -44,7 +44,11 @@ const char *const record_fields_doc[][2] = {
 		    "host for a native backend): mesa (the mesa-vulkan-drivers package), rocm "
 		    "(/opt/rocm/.info/version), limits ({memlock, nofile}: {soft, hard}), gpu_env "
 		    "({name: value} of HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*, AMD_* and other "
-		    "GPU variables)" },
+		    "GPU variables). An imported upstream campaign holds what its run_metadata.txt "
+		    "says: kernel_release, kernel_params (from host_profile's words, e.g. "
+		    "amd_iommu=off), firmware ({\"linux-firmware\": ...}) and host_profile as it "
+		    "came; an imported log holds none (host.* null). An item null or missing in "
+		    "one of two runs is unknown there: no change" },
 	{ "tbx_version, kind", "the tbx that wrote it; \"container\" or \"native\" (null for "
 			       "imported logs)" },
 	{ "image_ref, image_digest, image_id, container, container_id",

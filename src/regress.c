@@ -93,6 +93,10 @@ static void diff_objects(json_object *a, json_object *b, const char *prefix, int
 				continue;
 			json_object *old = pass ? val : other, *now = pass ? other : val;
 			bool in_old = pass ? true : in_other, in_now = pass ? in_other : true;
+			/* a host item null or missing on one side is unknown there:
+			 * no change (its members, one level down, are compared) */
+			if (skip && depth == 0 && (!old || !now))
+				continue;
 			if (depth == 0 && json_object_is_type(old, json_type_object) &&
 			    json_object_is_type(now, json_type_object))
 				diff_objects(old, now, key, 1, NULL, NULL, out);

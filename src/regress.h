@@ -25,7 +25,9 @@ char *regress_compare_last(const struct records *rs);
  * settings and, for a container, what is read inside it (mesa, rocm,
  * limits, gpu_env); on the host side the kernel, its parameters, TTM/GTT,
  * firmware, power and TuneD profiles, CPU and memory.  Unknown on either
- * side (schema-1 records, a remote engine) is no change. */
+ * side (schema-1 records, a remote engine, an item null or missing in one
+ * run: unreadable then, or an imported log that does not say) is no
+ * change. */
 struct regress_changes {
 	struct strv image, host;
 	bool native; /* the image side is a host binary */

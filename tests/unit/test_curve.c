@@ -22,6 +22,7 @@
 
 #include "curve.h"
 #include "curve_import.h"
+#include "hoststate.h"
 #include "json.h"
 #include "store.h"
 #include "util.h"
@@ -222,6 +223,12 @@ static void check_campaign(const char *home, const char *name)
 		assert_int_equal(r.curve.n_depths, 9);
 		assert_true(strncmp(r.image_digest, meta, 71) == 0);
 		assert_string_equal(r.host, "fw1");
+		/* what run_metadata.txt says of the host: kernel and amd_iommu=off */
+		json_object *hs = json_obj(rec, "host");
+		assert_string_equal(json_str(hs, "kernel_release"), "7.1.3-100.fc43.x86_64");
+		assert_string_equal(json_str(json_obj(hs, "kernel_params"), "amd_iommu"), "off");
+		assert_true(json_flag(hs, "state_read", false));
+		assert_null(json_get(hs, "platform_profile"));
 		const char *model = r.model;
 		assert_int_equal(json_int(json_obj(curve, "calibration"), "ubatch", 0),
 				 json_int(json_obj(manifest, "selected_ubatches"), model, -1));
@@ -317,9 +324,20 @@ static void test_manifest_checks(void **state)
 	assert_null(campaign_status_find(&c, "m", "generation"));
 	campaign_free(&c);
 	struct run_metadata m;
-	const char *meta = "host: fw1\nimage_digest: sha256:zz\ncooldown_seconds: 10\nkernel: 7\x1b[31m\n";
+	const char *meta = "host: fw1\nimage_digest: sha256:zz\ncooldown_seconds: 10\nkernel: 7\x1b[31m\n"
+			   "linux_firmware: linux-firmware-20260309-1.fc43.noarch\n"
+			   "host_profile: quiet (powersave)\n";
 	run_metadata_parse(meta, strlen(meta), &m);
 	assert_string_equal(m.host, "fw1");
+	assert_string_equal(m.firmware, "linux-firmware-20260309-1.fc43.noarch");
+	json_object *hs = hoststate_from_metadata(m.kernel, m.host_profile, m.firmware);
+	assert_null(json_get(hs, "kernel_release")); /* "7?[31m": no version */
+	assert_null(json_get(hs, "kernel_params"));  /* no parameter named: unknown */
+	assert_string_equal(json_str(json_obj(hs, "firmware"), "linux-firmware"),
+			    "linux-firmware-20260309-1.fc43.noarch");
+	assert_string_equal(json_str(hs, "host_profile"), "quiet (powersave)");
+	json_object_put(hs);
+	assert_null(hoststate_from_metadata(NULL, NULL, NULL));
 	assert_null(m.image_digest); /* not a digest */
 	assert_int_equal(m.cooldown_s, 10);
 	assert_null(strchr(m.kernel, '\x1b'));

@@ -136,6 +136,24 @@ static void test_host_only(void **state)
 	assert_string_equal(f, "tg128 -16.7% after image sha256:aaaa -> sha256:bbbb; attributed to "
 			       "the image");
 	free(f);
+	/* an item unknown in one run (unreadable then, or an imported log that
+	 * does not say) is no change; a known one that differs still is */
+	free(b.host_state);
+	b.host_state = xstrdup("{\"state_read\":true,\"kernel_release\":\"6.19.12\",\"kernel_params\":"
+			       "{},\"platform_profile\":null,\"firmware\":{\"linux-firmware\":\"1\"}}");
+	f = flag_of(&a, &b, &reg);
+	assert_string_equal(f, "tg128 -16.7% after image sha256:aaaa -> sha256:bbbb; attributed to "
+			       "the image");
+	free(f);
+	free(b.image_digest);
+	b.image_digest = xstrdup("sha256:aaaa");
+	free(b.host_state);
+	b.host_state = xstrdup("{\"state_read\":true,\"kernel_release\":\"6.19.12\",\"kernel_params\":"
+			       "{\"amd_iommu\":\"on\"},\"platform_profile\":null}");
+	f = flag_of(&a, &b, &reg);
+	assert_string_equal(f, "tg128 -16.7% after kernel_params.amd_iommu ? -> on; attributed to the "
+			       "host");
+	free(f);
 	record_free(&a), record_free(&b);
 }
 
