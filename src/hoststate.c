@@ -466,6 +466,8 @@ json_object *gpu_env_object(char *const *base, char *const *over)
 static const char probe_script[] =
 	"p() { if [ -f \"$1\" ] && [ ! -L \"$1\" ]; then head -c 4096 \"$1\"; fi; }\n"
 	"echo @@rocm; p /opt/rocm/.info/version\n"
+	"echo; echo @@hip; ls -1 /opt/rocm/lib/ /opt/rocm/lib64/ 2>/dev/null | "
+	"grep '^libamdhip64\\.so\\.' | head -c 4096\n"
 	"echo; echo @@limits; head -c 8192 /proc/self/limits\n"
 	"echo; echo @@mesa-dpkg; if command -v dpkg-query >/dev/null 2>&1; then "
 	"dpkg-query -W -f '${db:Status-Abbrev} ${Version}\\n' " MESA_PACKAGE
@@ -509,6 +511,31 @@ static char *dpkg_query_version(const char *s, size_t n)
 	return version_of(s + 2, e);
 }
 
+char *hs_hip_version(const char *text, size_t len)
+{
+	static const char prefix[] = "libamdhip64.so.";
+	const char *p = text, *end = text + len, *eol;
+	char *best = NULL;
+	while (p < end) {
+		const char *next = line_at(p, end, &eol);
+		const char *s = p, *e = eol;
+		trim(&s, &e);
+		size_t k = sizeof(prefix) - 1;
+		if ((size_t)(e - s) > k && memcmp(s, prefix, k) == 0) {
+			/* libamdhip64.so.7 -> .so.7.2 -> .so.7.2.26015: the longest */
+			char *v = version_of(s + k, e);
+			if (v && (!best || strlen(v) > strlen(best))) {
+				free(best);
+				best = v;
+			} else {
+				free(v);
+			}
+		}
+		p = next;
+	}
+	return best;
+}
+
 void hs_parse_probe(const char *text, size_t len, json_object *host)
 {
 	const char *s;
@@ -516,6 +543,8 @@ void hs_parse_probe(const char *text, size_t len, json_object *host)
 	char *v = NULL;
 	if (section(text, len, "rocm", &s, &n))
 		v = hs_version(s, n);
+	if (!v && section(text, len, "hip", &s, &n))
+		v = hs_hip_version(s, n);
 	json_add_str(host, "rocm", v);
 	free(v), v = NULL;
 	if (section(text, len, "mesa-dpkg", &s, &n))
@@ -894,9 +923,38 @@ json_object *hoststate_from_metadata(const char *kernel, const char *host_profil
 	return o;
 }
 
+/* The names in ROOT/opt/rocm/lib and lib64 that start libamdhip64.so.,
+ * one a line, for hs_hip_version. */
+static char *hip_names(const char *root)
+{
+	static const char *const dirs[] = { "/opt/rocm/lib", "/opt/rocm/lib64", NULL };
+	struct buf b = BUF_INIT;
+	buf_init(&b);
+	for (size_t i = 0; dirs[i]; i++) {
+		char *dir = root_path(root, dirs[i]);
+		DIR *d = opendir(dir);
+		free(dir);
+		if (!d)
+			continue;
+		struct dirent *de;
+		size_t seen = 0;
+		while ((de = readdir(d)) && seen++ < FIRMWARE_MAX_FILES && b.len < 4096)
+			if (str_starts_with(de->d_name, "libamdhip64.so."))
+				buf_addf(&b, "%s\n", de->d_name);
+		closedir(d);
+	}
+	return buf_detach(&b);
+}
+
 void hoststate_probe_native(const char *root, char *const *env, json_object *host)
 {
 	add_text(host, "rocm", root, "/opt/rocm/.info/version", hs_version);
+	if (!json_str(host, "rocm")) { /* no .info/version: the HIP runtime's file name */
+		char *names = hip_names(root);
+		char *v = hs_hip_version(names, strlen(names));
+		json_add_str(host, "rocm", v);
+		free(v), free(names);
+	}
 	static const char *const mesa[] = { MESA_PACKAGE, NULL };
 	json_object *m = package_versions(root, mesa);
 	json_add_str(host, "mesa", json_str(m, MESA_PACKAGE));

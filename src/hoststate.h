@@ -28,7 +28,8 @@
  * and from where llama-bench runs (inside the container, or the host for a
  * native backend):
  *   mesa              version of the mesa-vulkan-drivers package
- *   rocm              /opt/rocm/.info/version
+ *   rocm              /opt/rocm/.info/version, else the version in the
+ *                     HIP runtime's file name (/opt/rocm/lib/libamdhip64.so.X.Y.Z)
  *   limits            {"memlock": {"soft": N|"unlimited", "hard": ...},
  *                      "nofile": {...}} from /proc/self/limits
  *   gpu_env           {name: value} of the GPU-related environment
@@ -84,6 +85,9 @@ char *hs_pacman_version(const char *text, size_t len, const char *package);
  * "hard"}, "nofile": {...}} with numbers or "unlimited"; NULL when neither
  * is there. */
 json_object *hs_limits(const char *text, size_t len);
+/* The ROCm version a HIP runtime's file names tell (lines such as
+ * "libamdhip64.so.7.2.26015"; the longest version wins); NULL when none. */
+char *hs_hip_version(const char *text, size_t len);
 /* Parse the probe's output (see hoststate_probe_container) into host:
  * sets mesa, rocm, limits and gpu_env. */
 void hs_parse_probe(const char *text, size_t len, json_object *host);

@@ -42,7 +42,7 @@ const char *const record_fields_doc[][2] = {
 		    "/usr/lib/firmware/amdgpu), cpu_model (/proc/cpuinfo), mem_total_bytes "
 		    "(/proc/meminfo); and from where llama-bench runs (inside the container, or the "
 		    "host for a native backend): mesa (the mesa-vulkan-drivers package), rocm "
-		    "(/opt/rocm/.info/version), limits ({memlock, nofile}: {soft, hard}), gpu_env "
+		    "(/opt/rocm/.info/version, else the HIP runtime's libamdhip64.so.X.Y.Z), limits ({memlock, nofile}: {soft, hard}), gpu_env "
 		    "({name: value} of HSA_*, HIP_*, ROCR_*, VK_*, GGML_*, RADV_*, AMD_* and other "
 		    "GPU variables). An imported upstream campaign holds what its run_metadata.txt "
 		    "says: kernel_release, kernel_params (from host_profile's words, e.g. "

@@ -272,6 +272,36 @@ static void test_parsers(void **state)
 	assert_true(is_null(h, "rocm") && is_null(h, "mesa") && is_null(h, "limits") &&
 		    is_null(h, "gpu_env"));
 	json_object_put(h);
+	/* no .info/version (TheRock, some ROCm builds): the HIP runtime's name */
+	h = json_object_new_object();
+	static const char hip[] = "@@rocm\n\n@@hip\nlibamdhip64.so.7\nlibamdhip64.so.7.2.26015\n"
+				  "libamdhip64.so.7.2\n\n@@limits\n";
+	hs_parse_probe(hip, sizeof(hip) - 1, h);
+	assert_string_equal(json_str(h, "rocm"), "7.2.26015");
+	json_object_put(h);
+	char *hv = hs_hip_version("libamdhip64.so.x\nlibamdhip64.so.\nlibfoo.so.7\n", 45);
+	assert_null(hv);
+	/* .info/version first */
+	h = json_object_new_object();
+	static const char both[] = "@@rocm\n6.4.4\n\n@@hip\nlibamdhip64.so.7.2.0\n";
+	hs_parse_probe(both, sizeof(both) - 1, h);
+	assert_string_equal(json_str(h, "rocm"), "6.4.4");
+	json_object_put(h);
+	/* a native backend: the same from the files below the root */
+	char root[] = "/tmp/tbx-hoststate.XXXXXX";
+	assert_non_null(mkdtemp(root));
+	put(root, "opt/rocm/lib/libamdhip64.so.6.4.43484", "", 0);
+	put(root, "opt/rocm/lib/libamdhip64.so.6", "", 0);
+	h = json_object_new_object();
+	hoststate_probe_native(root, NULL, h);
+	assert_string_equal(json_str(h, "rocm"), "6.4.43484");
+	json_object_put(h);
+	put(root, "opt/rocm/.info/version", "6.4.4-120\n", 10);
+	h = json_object_new_object();
+	hoststate_probe_native(root, NULL, h);
+	assert_string_equal(json_str(h, "rocm"), "6.4.4-120");
+	json_object_put(h);
+	assert_int_equal(nftw(root, rm_cb, 8, FTW_DEPTH | FTW_PHYS), 0);
 	/* an rpm answer that is not a version */
 	h = json_object_new_object();
 	const char *rpm = "@@mesa-dpkg\n\n@@mesa-rpm\npackage mesa-vulkan-drivers is not installed\n";
