@@ -72,9 +72,10 @@ int host_read(const char *root, const char *rel, size_t max, bool prefix, char *
 	const char *why = NULL;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		if (errno != ENOENT && errno != ENOTDIR)
-			verbose("host state: %s skipped: %s", path,
-				errno == ELOOP ? "a symbolic link" : strerror(errno));
+		verbose("host state: %s skipped: %s", path,
+			errno == ENOENT || errno == ENOTDIR ? "absent"
+			: errno == ELOOP		    ? "a symbolic link"
+							    : strerror(errno));
 		free(path);
 		return 1;
 	}

@@ -52,7 +52,7 @@ bool host_root_is_fixture(void);
 /* Read ROOT/REL as text of at most max bytes.  0 with *out (caller frees,
  * NUL-terminated, *len its length); 1 when it is absent or was skipped (a
  * FIFO, a device, a symbolic link, bigger than max unless prefix, holding
- * NUL bytes), with a -v note naming the file and why.  prefix: a bigger
+ * NUL bytes), with a -v note naming the file and why (absent too).  prefix: a bigger
  * file is read up to max bytes instead of skipped (for /proc/cpuinfo). */
 int host_read(const char *root, const char *rel, size_t max, bool prefix, char **out,
 	      size_t *len);

@@ -157,6 +157,7 @@ else
 	rm -f "$bad/proc/cmdline" && mkfifo "$bad/proc/cmdline"
 	head -c 1048576 /dev/zero >"$bad/sys/firmware/acpi/platform_profile"
 	printf 'balanced\0\377\n' >"$bad/etc/tuned/active_profile"
+	rm -f "$bad/sys/module/amdgpu/parameters/gttsize"
 	export TBX_HOST_ROOT=$bad
 	run timeout 600 "$TBX_BIN" --url "$TB_URL" -v bench rocm72 tiny -- -r 1
 	unset TBX_HOST_ROOT
@@ -164,10 +165,12 @@ else
 	like "$err" "host state: [^ ]*/proc/cmdline skipped: a FIFO" "the FIFO is named under -v"
 	like "$err" "host state: [^ ]*/platform_profile skipped: too large" "the huge file too"
 	like "$err" "host state: [^ ]*/active_profile skipped: binary" "and the binary one"
+	like "$err" "host state: [^ ]*/gttsize skipped: absent" "and the missing one"
 	odd=$(newest)
 	is "$(jq -r .host.kernel_params "$odd")" null "kernel parameters unknown"
 	is "$(jq -r .host.platform_profile "$odd")" null "platform profile unknown"
 	is "$(jq -r .host.tuned_profile "$odd")" null "TuneD profile unknown"
+	is "$(jq -r .host.amdgpu_gttsize "$odd")" null "GTT size unknown"
 	is "$(jq -r .host.kernel_release "$odd")" 6.17.7-300.fc43.x86_64 "the rest still read"
 fi
 
