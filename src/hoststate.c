@@ -512,6 +512,18 @@ static char *dpkg_query_version(const char *s, size_t n)
 	return version_of(s + 2, e);
 }
 
+char *hs_proc_version(const char *text, size_t len)
+{
+	static const char prefix[] = "Linux version ";
+	size_t k = sizeof(prefix) - 1;
+	if (!text || len <= k || memcmp(text, prefix, k) != 0)
+		return NULL;
+	const char *s = text + k, *end = text + len, *e = s;
+	while (e < end && !isspace((unsigned char)*e))
+		e++;
+	return version_of(s, e);
+}
+
 char *hs_hip_version(const char *text, size_t len)
 {
 	static const char prefix[] = "libamdhip64.so.";
@@ -847,6 +859,8 @@ json_object *hoststate_read_host(const char *root)
 	size_t len = 0;
 	json_add_bool(o, "state_read", true);
 	add_text(o, "kernel_release", root, "/proc/sys/kernel/osrelease", hs_version);
+	if (!json_str(o, "kernel_release")) /* "Linux version 6.17.7-300.fc43.x86_64 (...)" */
+		add_text(o, "kernel_release", root, "/proc/version", hs_proc_version);
 	json_object *params = NULL;
 	if (host_read(root, "/proc/cmdline", HOST_MAX_VALUE, false, &text, &len) == 0)
 		params = hs_kernel_params(text, len);

@@ -11,7 +11,7 @@
  *
  * Fields (documented in the man page, section RECORDS):
  *   state_read        false when the engine is remote (host items not read)
- *   kernel_release    /proc/sys/kernel/osrelease
+ *   kernel_release    /proc/sys/kernel/osrelease, else /proc/version
  *   kernel_params     {name: value} of amd_iommu, iommu, amdgpu.*, amdttm.*,
  *                     ttm.* from /proc/cmdline (a flag without '=' is "")
  *   ttm_pages_limit, ttm_page_pool_size   /sys/module/ttm/parameters/
@@ -85,6 +85,9 @@ char *hs_pacman_version(const char *text, size_t len, const char *package);
  * "hard"}, "nofile": {...}} with numbers or "unlimited"; NULL when neither
  * is there. */
 json_object *hs_limits(const char *text, size_t len);
+/* The release in /proc/version ("Linux version 6.17.7-300.fc43.x86_64
+ * (...) ..."); NULL otherwise. */
+char *hs_proc_version(const char *text, size_t len);
 /* The ROCm version a HIP runtime's file names tell (lines such as
  * "libamdhip64.so.7.2.26015"; the longest version wins); NULL when none. */
 char *hs_hip_version(const char *text, size_t len);

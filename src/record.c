@@ -31,7 +31,7 @@ const char *const record_fields_doc[][2] = {
 	{ "host.name, host.kernel", "the machine (uname, or the remote engine's) and its kernel" },
 	{ "host.*", "the host state at bench time, read below TBX_HOST_ROOT (default /); each "
 		    "is null when absent, unreadable or garbage, never guessed: state_read (false "
-		    "for a remote engine: nothing read), kernel_release (/proc/sys/kernel/osrelease), "
+		    "for a remote engine: nothing read), kernel_release (/proc/sys/kernel/osrelease, else /proc/version), "
 		    "kernel_params ({name: value} of amd_iommu, iommu, amdgpu.*, amdttm.*, ttm.* "
 		    "from /proc/cmdline; a bare flag is \"\"), ttm_pages_limit, ttm_page_pool_size "
 		    "(/sys/module/ttm/parameters), amdgpu_gttsize (/sys/module/amdgpu/parameters/"

@@ -272,6 +272,19 @@ static void test_parsers(void **state)
 	assert_true(is_null(h, "rocm") && is_null(h, "mesa") && is_null(h, "limits") &&
 		    is_null(h, "gpu_env"));
 	json_object_put(h);
+	/* /proc/version when osrelease is missing */
+	char *kv = hs_proc_version("Linux version 6.17.7-300.fc43.x86_64 (mockbuild@x) #1 SMP\n", 58);
+	assert_string_equal(kv, "6.17.7-300.fc43.x86_64");
+	free(kv);
+	assert_null(hs_proc_version("Linux version \n", 15));
+	assert_null(hs_proc_version("BSD version 6.1 x", 17));
+	char vroot[] = "/tmp/tbx-hoststate.XXXXXX";
+	assert_non_null(mkdtemp(vroot));
+	put(vroot, "proc/version", "Linux version 6.18.4-200.fc43.x86_64 (gcc) #1\n", 46);
+	json_object *vh = hoststate_read_host(vroot);
+	assert_string_equal(json_str(vh, "kernel_release"), "6.18.4-200.fc43.x86_64");
+	json_object_put(vh);
+	assert_int_equal(nftw(vroot, rm_cb, 8, FTW_DEPTH | FTW_PHYS), 0);
 	/* no .info/version (TheRock, some ROCm builds): the HIP runtime's name */
 	h = json_object_new_object();
 	static const char hip[] = "@@rocm\n\n@@hip\nlibamdhip64.so.7\nlibamdhip64.so.7.2.26015\n"
