@@ -145,7 +145,7 @@ static int parse_rows(const struct bench_output *o, struct lb_run *r, struct err
 	struct err pe = { 0 };
 	if (lb_parse_jsonl(o->out.p, o->out.len, r, &pe) < 0) {
 		if (pe.exit_code == EXIT_REFUSED) /* its rows disagree: not one configuration */
-			return err_setx(e, EXIT_REFUSED, "refused: %s", pe.msg);
+			return err_setx(e, EXIT_REFUSED, "%s", pe.msg);
 		char *why = lb_error_summary(o->err.p, o->err.len);
 		err_set(e, "llama-bench printed no usable results: %s%s%s", pe.msg, why ? "; it said: " : "",
 			why ? why : "");

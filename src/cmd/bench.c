@@ -368,7 +368,8 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 	if (bench_container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&wo, &wr, &c->err) < 0) {
-		err_wrap(&c->err, "%s: warmup run failed, nothing recorded", b->id);
+		err_wrap(&c->err, "%s: warmup run %s, nothing recorded", b->id,
+			 c->err.exit_code == EXIT_REFUSED ? "refused" : "failed");
 		goto out;
 	}
 	note("%s: measured run", b->id);
@@ -380,7 +381,8 @@ static int run_bench(struct ctx *c, const struct cmd_args *a)
 	if (bench_container_unchanged(c, &pl) < 0)
 		goto out;
 	if (bench_parse(&mo, &mr, &c->err) < 0) {
-		err_wrap(&c->err, "%s: measured run failed, nothing recorded", b->id);
+		err_wrap(&c->err, "%s: measured run %s, nothing recorded", b->id,
+			 c->err.exit_code == EXIT_REFUSED ? "refused" : "failed");
 		goto out;
 	}
 	if (bench_same_settings(&wr, &mr, &c->err) < 0) {
