@@ -286,12 +286,25 @@ char *regress_compare_last(const struct records *rs)
 	double p2 = regress_change(&prev->tg128, &cur->tg128, &s2);
 	buf_addf(&b, "  vs previous (%.10s): pp512 %+.1f%%, tg128 %+.1f%%\n", date, p1, p2);
 	static const char *const tests[] = { "pp512", "tg128" };
+	bool flagged = false;
 	for (int i = 0; i < 2; i++) {
 		bool reg;
 		char *flag = regress_flag(prev, cur, tests[i], &reg);
 		if (flag)
 			buf_addf(&b, "  %s: %s\n", reg ? "REGRESSION" : "improvement", flag);
+		flagged |= flag != NULL;
 		free(flag);
 	}
+	/* within the noise, a setting the new build defaults otherwise is
+	 * still named (the report's history does the same) */
+	char *settings = flagged ? NULL : regress_settings_named(prev, cur);
+	if (settings) {
+		struct regress_changes c;
+		regress_changes(prev, cur, &c);
+		buf_addf(&b, "  settings changed: %s; attributed to %s\n", settings,
+			 regress_attribution(&c));
+		regress_changes_free(&c);
+	}
+	free(settings);
 	return buf_detach(&b);
 }

@@ -16,7 +16,10 @@ double regress_change(const struct rec_test *a, const struct rec_test *b, bool *
 /* Compare the newest successful record of rs (sorted oldest first, one
  * backend and model) with the one before it.  Returns printable lines
  * ("  vs previous ...\n", and "  REGRESSION: tg128 -8.1% after image
- * sha256:ab12.. -> sha256:cd34.., build 9187 -> 9193\n"), or NULL. */
+ * sha256:ab12.. -> sha256:cd34.., build 9187 -> 9193\n"; with no flag,
+ * "  settings changed: n_threads 16 -> 1 (not in the arguments: a default
+ * of the new build); attributed to the image\n" when settings differ), or
+ * NULL. */
 char *regress_compare_last(const struct records *rs);
 
 /* What differs between two runs of one configuration, as "name old ->

@@ -87,6 +87,21 @@ static void test_settings_of_the_build(void **state)
 	char *s = regress_settings_change(&a, &b);
 	assert_string_equal(s, "n_threads 16 -> 1, repack ? -> true");
 	free(s);
+	/* the line after tbx bench: within the noise, the setting is named */
+	{
+		struct record c, d;
+		make(&c, "sha256:aaaa", 9187, SETTINGS, HOST, 60);
+		make(&d, "sha256:bbbb", 9193, "{\"n_threads\":1,\"flash_attn\":-1,\"load_mode\":\"auto\"}",
+		     HOST, 60);
+		c.started_at = 1778000000, d.started_at = 1778003600;
+		struct records rs = { .v = (struct record[]){ c, d }, .n = 2 };
+		char *line = regress_compare_last(&rs);
+		assert_string_equal(line, "  vs previous (2026-05-05): pp512 +0.0%, tg128 +0.0%\n"
+					  "  settings changed: n_threads 16 -> 1 (not in the arguments: "
+					  "a default of the new build); attributed to the image\n");
+		free(line);
+		record_free(&c), record_free(&d);
+	}
 	/* a schema-1 record knows no settings: unknown is no change */
 	free(a.settings);
 	a.settings = NULL;
