@@ -64,9 +64,15 @@ char *timer_log_path(void)
 
 bool text_has_control(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
 			return true;
+		/* U+0080-U+009F (C1: NEL, CSI...) and U+2028/U+2029 in UTF-8 */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return true;
+		if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+			return true;
+	}
 	return false;
 }
 

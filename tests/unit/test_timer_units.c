@@ -238,6 +238,21 @@ static void test_control_characters(void **state)
 	assert_null(timer_service_text(&p, &e));
 	timer_plan_free(&p);
 
+	/* C1 controls (NEL, CSI) and U+2028 are control characters too */
+	static const char *const c1[] = { "/home/u\xc2\x85x", "/home/u\xc2\x9b" "2J",
+					  "/home/u\xe2\x80\xa8x" };
+	for (size_t i = 0; i < sizeof(c1) / sizeof(c1[0]); i++) {
+		plan_init(&p);
+		free(p.base.v[2]);
+		p.base.v[2] = xstrdup(c1[i]);
+		err_clear(&e);
+		assert_null(timer_cron_line(&p, "/log", &e));
+		assert_non_null(strstr(e.msg, "control character in the command"));
+		assert_null(timer_service_text(&p, &e));
+		timer_plan_free(&p);
+	}
+	assert_false(text_has_control("/home/u/\xc3\xa9t\xc3\xa9 \xe2\x80\x94 x")); /* accents, dash */
+
 	plan_init(&p);
 	char *svc = timer_service_text(&p, &e);
 	assert_non_null(svc);
