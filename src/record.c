@@ -87,7 +87,9 @@ const char *const record_fields_doc[][2] = {
 		      "tbx does not know, kept as it came. A known field of the wrong type, or "
 		      "rows of one run that disagree, refuse the run" },
 	{ "upstream", "{state, last_build, successor} of the backend's tag upstream at bench "
-		      "time; null when unknown" },
+		      "time: state live, frozen (not rebuilt for frozen_after while its "
+		      "repository was) or retired (the definition says so), last_build the "
+		      "newest stamp tag's time (RFC 3339) or null; null when unknown" },
 	{ NULL, NULL },
 };
 

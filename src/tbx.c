@@ -50,7 +50,8 @@ const struct cmd_option cmd_no_wait_only[] = {
 const char *const exit_codes_text[][2] = {
 	{ "0", "success" },
 	{ "1", "failure (a backend failed to refresh, a bench failed, a malformed definition or "
-	       "manifest, a regression was found...)" },
+	       "manifest, a regression was found, refresh --check found a default backend frozen "
+	       "upstream...)" },
 	{ "2", "usage error (bad option or argument, unknown backend or model, a bad setting in "
 	       "the config file)" },
 	{ "3", "refused: stale or missing container, the device seen is not the one expected, "

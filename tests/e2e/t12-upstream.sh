@@ -186,6 +186,9 @@ for mode in 404 badlink selflink notjson hugetags badtagname badstamp; do
 	is "$rc" 0 "tags/list $mode: refresh still succeeds"
 	is "$(printf '%s' "$out" | jq -r '.backends[0].upstream.state')" unknown "tags/list $mode: state unknown, not frozen"
 	is "$(printf '%s' "$out" | jq -r '.backends[0].action')" unchanged "tags/list $mode: the backend is untouched"
+	is "$(jq -c '.backends | map_values([.digest, .image_id, .pinned])' "$TBX_HOME/manifests/images.lock.json")" \
+		"$(jq -c '.backends | map_values([.digest, .image_id, .pinned])' "$T/lock.before")" \
+		"tags/list $mode: the lock file's digests and pins are as they were"
 	is "$(printf '%s\n' "$err" | grep -c 'upstream state unknown')" 1 "tags/list $mode: one line says so"
 	case $mode in
 	404) want="no tag list.*HTTP 404" ;;
