@@ -475,6 +475,10 @@ static const char probe_script[] =
 	" 2>/dev/null | head -c 256; fi\n"
 	"echo; echo @@mesa-rpm; if command -v rpm >/dev/null 2>&1; then "
 	"rpm -q --qf '%{VERSION}-%{RELEASE}\\n' " MESA_PACKAGE " 2>/dev/null | head -c 256; fi\n"
+	"echo; echo @@mesa-file; for f in /usr/lib64/libvulkan_radeon.so "
+	"/usr/lib/x86_64-linux-gnu/libvulkan_radeon.so /usr/lib64/libvulkan_lvp.so "
+	"/usr/lib/x86_64-linux-gnu/libvulkan_lvp.so; do if [ -f \"$f\" ] && [ ! -L \"$f\" ]; "
+	"then grep -aom1 'Mesa [0-9][0-9.]*[0-9]' \"$f\" 2>/dev/null | head -n 1; break; fi; done\n"
 	"echo; echo @@env; head -c 65536 /proc/self/environ\n";
 
 static bool section(const char *text, size_t len, const char *name, const char **s, size_t *n)
@@ -510,6 +514,17 @@ static char *dpkg_query_version(const char *s, size_t n)
 	if (e - s < 3 || s[0] != 'i' || s[1] != 'i')
 		return NULL;
 	return version_of(s + 2, e);
+}
+
+char *hs_mesa_driver_version(const char *text, size_t len)
+{
+	static const char prefix[] = "Mesa ";
+	size_t k = sizeof(prefix) - 1;
+	if (!text || len <= k || memcmp(text, prefix, k) != 0)
+		return NULL;
+	const char *e;
+	line_at(text, text + len, &e);
+	return version_of(text + k, e);
 }
 
 char *hs_proc_version(const char *text, size_t len)
@@ -564,6 +579,8 @@ void hs_parse_probe(const char *text, size_t len, json_object *host)
 		v = dpkg_query_version(s, n);
 	if (!v && section(text, len, "mesa-rpm", &s, &n))
 		v = hs_version(s, n);
+	if (!v && section(text, len, "mesa-file", &s, &n)) /* no package: the driver file */
+		v = hs_mesa_driver_version(s, n);
 	json_add_str(host, "mesa", v);
 	free(v);
 	json_object_object_add(host, "limits",

@@ -27,7 +27,8 @@
  *   mem_total_bytes   /proc/meminfo MemTotal
  * and from where llama-bench runs (inside the container, or the host for a
  * native backend):
- *   mesa              version of the mesa-vulkan-drivers package
+ *   mesa              version of the mesa-vulkan-drivers package, else the
+ *                     "Mesa X.Y.Z" inside its Vulkan driver file
  *   rocm              /opt/rocm/.info/version, else the version in the
  *                     HIP runtime's file name (/opt/rocm/lib/libamdhip64.so.X.Y.Z)
  *   limits            {"memlock": {"soft": N|"unlimited", "hard": ...},
@@ -85,6 +86,9 @@ char *hs_pacman_version(const char *text, size_t len, const char *package);
  * "hard"}, "nofile": {...}} with numbers or "unlimited"; NULL when neither
  * is there. */
 json_object *hs_limits(const char *text, size_t len);
+/* "Mesa 26.1.6" (what a Mesa Vulkan driver file holds) -> "26.1.6"; NULL
+ * otherwise. */
+char *hs_mesa_driver_version(const char *text, size_t len);
 /* The release in /proc/version ("Linux version 6.17.7-300.fc43.x86_64
  * (...) ..."); NULL otherwise. */
 char *hs_proc_version(const char *text, size_t len);

@@ -72,6 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = hs_dpkg_version(text, size, "mesa-vulkan-drivers");
 	check_version("hs_dpkg_version", s);
 	free(s);
+	s = hs_mesa_driver_version(text, size);
+	check_version("hs_mesa_driver_version", s);
+	free(s);
 	s = hs_proc_version(text, size);
 	check_version("hs_proc_version", s);
 	free(s);

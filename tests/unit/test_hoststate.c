@@ -272,6 +272,20 @@ static void test_parsers(void **state)
 	assert_true(is_null(h, "rocm") && is_null(h, "mesa") && is_null(h, "limits") &&
 		    is_null(h, "gpu_env"));
 	json_object_put(h);
+	/* no package database in the image: the driver file's "Mesa X.Y.Z" */
+	h = json_object_new_object();
+	static const char mf[] = "@@mesa-dpkg\n\n@@mesa-rpm\n\n@@mesa-file\nMesa 26.1.6\n\n@@env\n";
+	hs_parse_probe(mf, sizeof(mf) - 1, h);
+	assert_string_equal(json_str(h, "mesa"), "26.1.6");
+	json_object_put(h);
+	assert_null(hs_mesa_driver_version("Mesa \n", 6));
+	assert_null(hs_mesa_driver_version("Mesa x1\n", 8));
+	/* the package first */
+	h = json_object_new_object();
+	static const char mp[] = "@@mesa-dpkg\nii  26.1.6-1\n\n@@mesa-file\nMesa 26.1.6\n";
+	hs_parse_probe(mp, sizeof(mp) - 1, h);
+	assert_string_equal(json_str(h, "mesa"), "26.1.6-1");
+	json_object_put(h);
 	/* /proc/version when osrelease is missing */
 	char *kv = hs_proc_version("Linux version 6.17.7-300.fc43.x86_64 (mockbuild@x) #1 SMP\n", 58);
 	assert_string_equal(kv, "6.17.7-300.fc43.x86_64");
