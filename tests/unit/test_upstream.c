@@ -401,8 +401,11 @@ static void test_shipped(void **state)
 		free(image), free(container);
 		assert_int_equal(b->retired, want[i].kind == 'r');
 		assert_int_equal(b->experimental, want[i].kind == 'x');
-		assert_int_equal(b->optional, want[i].kind == 'o');
+		/* opt-in: amdvlk, and upstream's experimental channels */
+		assert_int_equal(b->optional, want[i].kind == 'o' || want[i].kind == 'x');
 		assert_int_equal(backend_is_default(b, false, false), want[i].kind == 's');
+		assert_int_equal(backend_is_default(b, true, false),
+				 want[i].kind == 's' || want[i].kind == 'o');
 		assert_int_equal(backend_is_default(b, false, true),
 				 want[i].kind == 's' || want[i].kind == 'x');
 		if (want[i].successor)
