@@ -115,17 +115,28 @@ char *esc_json_out(const char *json)
 	return buf_detach(&b);
 }
 
-bool text_is_clean(const char *s)
+/* Does s hold a character of one of the classes (a mask of 1 << class)? */
+static bool has_char_of(const char *s, unsigned classes)
 {
 	size_t len = strlen(s), i = 0;
 	while (i < len) {
 		uint32_t cp;
 		enum char_class cls;
 		i += next_char(s + i, len - i, &cp, &cls);
-		if (cls != CH_PLAIN)
-			return false;
+		if (classes & (1u << cls))
+			return true;
 	}
-	return true;
+	return false;
+}
+
+bool text_is_clean(const char *s)
+{
+	return !has_char_of(s, 1u << CH_CONTROL | 1u << CH_BAD);
+}
+
+bool text_has_control(const char *s)
+{
+	return has_char_of(s, 1u << CH_CONTROL);
 }
 
 char *utf8_truncate(const char *s, size_t max)

@@ -44,6 +44,12 @@ char *esc_json_out(const char *json);
  * character?  (What sanitize_line() would leave unchanged.) */
 bool text_is_clean(const char *s);
 
+/* Does s hold a control character: C0 (below 0x20), DEL, C1
+ * (U+0080-U+009F) or a line or paragraph separator (U+2028/U+2029)?
+ * (What a unit file or crontab line must not hold; bytes that are not
+ * UTF-8 are not control characters.) */
+bool text_has_control(const char *s);
+
 /* s cut to at most max bytes, never inside a UTF-8 sequence.  New string. */
 char *utf8_truncate(const char *s, size_t max);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+
 /* The environment that shapes what tbx does, carried into the unit (and
  * the crontab line) as it is when the timer is installed. */
 static const char *const carried_env[] = {
@@ -61,20 +63,6 @@ char *timer_log_path(void)
 }
 
 /* ---- checks ---- */
-
-bool text_has_control(const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			return true;
-		/* U+0080-U+009F (C1: NEL, CSI...) and U+2028/U+2029 in UTF-8 */
-		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			return true;
-		if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
-			return true;
-	}
-	return false;
-}
 
 /* what: "the log path", "TBX_LOCK_DIR"... */
 static int check_text(const char *what, const char *s, struct err *e)

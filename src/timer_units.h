@@ -32,10 +32,6 @@ void timer_plan_env(struct timer_plan *p, bool with_connection);
 char *timer_unit_dir(void);
 char *timer_log_path(void);
 
-/* True when s holds a control character: C0 (below 0x20), DEL, C1
- * (U+0080-U+009F) or a line or paragraph separator (U+2028/U+2029). */
-bool text_has_control(const char *s);
-
 /* The service unit; NULL with e set (exit 2, naming the word) when a word
  * holds a control character. */
 char *timer_service_text(const struct timer_plan *p, struct err *e);

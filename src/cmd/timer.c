@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "escape.h"
 #include "json.h"
 #include "runcmd.h"
 #include "timer_units.h"
