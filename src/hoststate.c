@@ -38,10 +38,11 @@ static const char *const firmware_packages[] = {
 };
 /* Where the GPU's firmware files are, when no package database knows them. */
 #define FIRMWARE_DIR "/usr/lib/firmware/amdgpu"
-#define FIRMWARE_MAX_FILES 20000
 #define FIRMWARE_FILES_KEY "amdgpu-files-newest"
 #define HOST_MAX_PACMAN_DESC (64 * 1024)
-#define HOST_MAX_PACMAN_ENTRIES 20000
+/* At most this many entries of a directory are looked at (firmware files,
+ * pacman's database, the ROCm library directories). */
+#define HOST_MAX_DIR_ENTRIES 20000
 #define MESA_PACKAGE "mesa-vulkan-drivers" /* Fedora and Debian alike */
 
 const char *host_root(void)
@@ -740,7 +741,7 @@ static void pacman_versions(const char *root, const char *const *names, json_obj
 	}
 	struct dirent *de;
 	size_t seen = 0;
-	while ((de = readdir(d)) && seen++ < HOST_MAX_PACMAN_ENTRIES) {
+	while ((de = readdir(d)) && seen++ < HOST_MAX_DIR_ENTRIES) {
 		for (size_t i = 0; names[i]; i++) {
 			size_t k = strlen(names[i]);
 			if (strncmp(de->d_name, names[i], k) != 0 || de->d_name[k] != '-' ||
@@ -779,7 +780,7 @@ static char *firmware_files_date(const char *root)
 	int64_t newest = 0;
 	size_t n = 0;
 	struct dirent *de;
-	while ((de = readdir(d)) && n++ < FIRMWARE_MAX_FILES) {
+	while ((de = readdir(d)) && n++ < HOST_MAX_DIR_ENTRIES) {
 		struct stat st;
 		if (de->d_name[0] == '.' ||
 		    fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
@@ -970,7 +971,7 @@ static char *hip_names(const char *root)
 			continue;
 		struct dirent *de;
 		size_t seen = 0;
-		while ((de = readdir(d)) && seen++ < FIRMWARE_MAX_FILES && b.len < 4096)
+		while ((de = readdir(d)) && seen++ < HOST_MAX_DIR_ENTRIES && b.len < 4096)
 			if (str_starts_with(de->d_name, "libamdhip64.so."))
 				buf_addf(&b, "%s\n", de->d_name);
 		closedir(d);
