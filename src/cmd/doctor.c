@@ -403,6 +403,7 @@ static void check_devices_label(struct ctx *c, struct report *r, enum selinux_mo
 	const char *mode = m == SELINUX_ENFORCING ? "enforcing" : "permissive";
 	for (size_t k = 0; k < 2; k++) {
 		struct buf who = BUF_INIT, what = BUF_INIT;
+		struct strv seen = STRV_INIT;
 		buf_init(&who), buf_init(&what);
 		for (size_t i = 0; i < c->backends.n; i++) {
 			const struct backend *b = &c->backends.v[i];
@@ -414,8 +415,10 @@ static void check_devices_label(struct ctx *c, struct report *r, enum selinux_mo
 				bool dri = str_eq(dev, "/dev/dri") || str_starts_with(dev, "/dev/dri/");
 				if (dri == (k == 0)) {
 					uses = true;
-					if (!strstr(what.p ? what.p : "", dev))
+					if (!strv_contains(&seen, dev)) {
+						strv_push(&seen, dev);
 						buf_addf(&what, "%s%s", what.len ? ", " : "", dev);
+					}
 				}
 			}
 			if (uses)
@@ -446,6 +449,7 @@ static void check_devices_label(struct ctx *c, struct report *r, enum selinux_mo
 		free(fix);
 	next:
 		buf_free(&who), buf_free(&what);
+		strv_free(&seen);
 	}
 }
 
