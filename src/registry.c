@@ -155,6 +155,8 @@ static char *url_authority(const char *url)
  * (tags/list), answered through a 401's challenge when one comes.  Jobs
  * run in batches (run_jobs): every request of a round is in flight at
  * once, and jobs for the same repository share one token. */
+#define JOB_MAX_TOKENS 3 /* tokens one question may fetch */
+
 struct job {
 	const struct registry_opts *o;
 	const struct image_ref *ref;
@@ -170,6 +172,8 @@ struct job {
 	char *token, *userpwd;   /* what the next request carries */
 	struct auth_challenge ch; /* J_TOKEN: the challenge to answer */
 	int fetched;             /* tokens fetched for this job */
+	double token_from;       /* now_mono() when its token was asked for */
+	long token_life;         /* and the seconds it was said to live */
 	bool remembered;         /* its token answered a remembered challenge */
 	bool with_creds;
 	bool withheld;           /* credentials not sent: the realm is plain http elsewhere */
@@ -281,6 +285,7 @@ static void tokens_round(struct job **js, size_t n)
 		free(f), free(slot);
 		return;
 	}
+	double asked = now_mono();
 	registry_fetch_tokens(f, nf);
 	for (size_t k = 0; k < nf; k++)
 		if (f[k].rc == 0)
@@ -307,6 +312,8 @@ static void tokens_round(struct job **js, size_t n)
 		}
 		registry_secret_free(j->token);
 		j->token = xstrdup(t->token);
+		j->token_from = asked;
+		j->token_life = t->expires_in > 0 ? t->expires_in : REGISTRY_TOKEN_DEFAULT_LIFETIME;
 		j->with_creds = t->with_creds;
 		j->withheld = t->withheld;
 		j->state = J_HEAD;
@@ -318,8 +325,22 @@ static void tokens_round(struct job **js, size_t n)
 	free(f), free(slot);
 }
 
+/* A token fetched for this job refused after its lifetime ran out: it
+ * expired on the way (a slow connection, a loaded machine), which says
+ * nothing about access.  Counted from when it was asked for, less the
+ * second a registry's whole-second "exp" can take off (half a short
+ * token's life at most). */
+static bool token_ran_out(const struct job *j)
+{
+	if (j->token_life <= 0)
+		return false;
+	double slack = j->token_life >= 2 ? 1.0 : (double)j->token_life / 2;
+	return now_mono() >= j->token_from + (double)j->token_life - slack;
+}
+
 /* A 401: answer its challenge, once (twice when the token answered a
- * remembered challenge that has changed since), else say why. */
+ * remembered challenge that has changed since, or expired on the way),
+ * else say why. */
 static void job_unauthorized(struct job *j)
 {
 	const char *reg = j->ref->registry, *repo = j->ref->repo;
@@ -340,9 +361,10 @@ static void job_unauthorized(struct job *j)
 		/* a token kept from before (the cache, an earlier request) may
 		 * have expired or been revoked, and a remembered challenge may
 		 * have changed: one new token.  A token fetched for this very
-		 * challenge that is refused is the answer. */
+		 * challenge that is refused within its lifetime is the answer. */
 		retry = j->fetched == 0 ||
-			(j->remembered && !str_eq(ch.error, "insufficient_scope"));
+			((j->remembered || (j->fetched < JOB_MAX_TOKENS && token_ran_out(j))) &&
+			 !str_eq(ch.error, "insufficient_scope"));
 	} else {
 		retry = !j->userpwd;
 	}
@@ -444,8 +466,8 @@ static void requests_round(struct job **js, size_t n)
 static void run_jobs(struct job **js, size_t n)
 {
 	/* at most: a remembered challenge's token, a HEAD, a new token, a HEAD,
-	 * a second new token (changed challenge), a HEAD */
-	for (int round = 0; round < 4; round++) {
+	 * a last new token (changed challenge, or expired on the way), a HEAD */
+	for (int round = 0; round < JOB_MAX_TOKENS + 1; round++) {
 		tokens_round(js, n);
 		requests_round(js, n);
 	}

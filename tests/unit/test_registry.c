@@ -673,6 +673,13 @@ static const char *token_for(const char *path, const char *auth)
 			 atomic_fetch_add(&serial, 1), atomic_load(&g_fake.expires_in));
 		return shortlived;
 	}
+	if (strstr(path, "scope=repository%3Alag%2Fapp%3Apull")) {
+		/* lag-0, lag-1, ...: one second each */
+		static atomic_int lag_serial;
+		snprintf(shortlived, sizeof(shortlived), "{\"token\":\"lag-%d\",\"expires_in\":1}",
+			 atomic_fetch_add(&lag_serial, 1));
+		return shortlived;
+	}
 	if (strstr(path, "scope=repository%3Aotherpriv%2Fapp%3Apull"))
 		return "{\"token\":\"tok-anon-8\"}";
 	if (strstr(path, "scope=repository%3Ascoped%2Fapp%3Apull"))
@@ -737,6 +744,22 @@ static int fake_handle(int fd, const char *method, const char *path, const char 
 			respond(fd, 200, digest_a, "");
 		else
 			bearer_401(fd, "short/app");
+	} else if (str_starts_with(path, "/v2/lag/app/")) {
+		/* a far registry: the first two tokens have expired when their
+		 * requests arrive (invalid_token, as distribution says it) */
+		if (str_eq(auth, "Bearer lag-0") || str_eq(auth, "Bearer lag-1")) {
+			usleep(1200 * 1000);
+			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
+				      "service=\"fake.registry\",scope=\"repository:lag/app:pull\","
+				      "error=\"invalid_token\"\r\n",
+				      g_fake.port);
+			respond(fd, 401, h, "");
+			free(h);
+		} else if (str_starts_with(auth, "Bearer lag-")) {
+			respond(fd, 200, digest_a, "");
+		} else {
+			bearer_401(fd, "lag/app");
+		}
 	} else if (str_starts_with(path, "/v2/scoped/app/")) {
 		if (strcmp(auth, "Bearer tok-SECRET-7") == 0) {
 			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
@@ -1364,6 +1387,22 @@ static void test_token_expiry(void **state)
 	assert_int_equal(fake_count("HEAD /v2/short/app/manifests/a|"), 3);
 }
 
+/* A token fetched for the question and refused after its lifetime ran
+ * out expired on the way: another is fetched (three at most); a token
+ * refused within its lifetime is the answer (test_errors' "denied"). */
+static void test_token_expired_on_the_way(void **state)
+{
+	(void)state;
+	const char *names[] = { "lag/app:a" };
+	struct registry_answer ans[1];
+	fake_log_clear();
+	assert_int_equal(fake_batch(names, 1, NULL, 10, ans), 1);
+	assert_string_equal(ans[0].digest, DIGEST_A);
+	answers_free(ans, 1);
+	assert_int_equal(fake_count("GET /token?"), 3);
+	assert_int_equal(fake_count("HEAD /v2/lag/app/manifests/a|Bearer lag-2"), 1);
+}
+
 /* insufficient_scope with a token just fetched: said, not retried */
 static void test_token_insufficient_scope(void **state)
 {
@@ -1842,6 +1881,7 @@ int main(void)
 		cmocka_unit_test_setup(test_token_shared, fresh_command),
 		cmocka_unit_test_setup(test_token_cache, fresh_command),
 		cmocka_unit_test_setup(test_token_expiry, fresh_command),
+		cmocka_unit_test_setup(test_token_expired_on_the_way, fresh_command),
 		cmocka_unit_test_setup(test_token_insufficient_scope, fresh_command),
 		cmocka_unit_test_setup(test_token_bad_services, fresh_command),
 		cmocka_unit_test_setup(test_keepalive, fresh_command),
