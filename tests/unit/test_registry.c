@@ -654,13 +654,20 @@ static void respond(int fd, int status, const char *extra_headers, const char *b
 	free(r);
 }
 
-static void bearer_401(int fd, const char *scope)
+/* A Bearer challenge for SCOPE, with error="ERROR" when one is given. */
+static void bearer_401_error(int fd, const char *scope, const char *error)
 {
 	char *h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
-			    "service=\"fake.registry\",scope=\"repository:%s:pull\"\r\n",
-			    g_fake.port, scope);
+			    "service=\"fake.registry\",scope=\"repository:%s:pull\"%s%s%s\r\n",
+			    g_fake.port, scope, error ? ",error=\"" : "", error ? error : "",
+			    error ? "\"" : "");
 	respond(fd, 401, h, "");
 	free(h);
+}
+
+static void bearer_401(int fd, const char *scope)
+{
+	bearer_401_error(fd, scope, NULL);
 }
 
 static const char *token_for(const char *path, const char *auth)
@@ -749,28 +756,15 @@ static int fake_handle(int fd, const char *method, const char *path, const char 
 		 * requests arrive (invalid_token, as distribution says it) */
 		if (str_eq(auth, "Bearer lag-0") || str_eq(auth, "Bearer lag-1")) {
 			usleep(1200 * 1000);
-			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
-				      "service=\"fake.registry\",scope=\"repository:lag/app:pull\","
-				      "error=\"invalid_token\"\r\n",
-				      g_fake.port);
-			respond(fd, 401, h, "");
-			free(h);
+			bearer_401_error(fd, "lag/app", "invalid_token");
 		} else if (str_starts_with(auth, "Bearer lag-")) {
 			respond(fd, 200, digest_a, "");
 		} else {
 			bearer_401(fd, "lag/app");
 		}
 	} else if (str_starts_with(path, "/v2/scoped/app/")) {
-		if (strcmp(auth, "Bearer tok-SECRET-7") == 0) {
-			h = xasprintf("WWW-Authenticate: Bearer realm=\"http://127.0.0.1:%d/token\","
-				      "service=\"fake.registry\",scope=\"repository:scoped/app:pull\","
-				      "error=\"insufficient_scope\"\r\n",
-				      g_fake.port);
-			respond(fd, 401, h, "");
-			free(h);
-		} else {
-			bearer_401(fd, "scoped/app");
-		}
+		bearer_401_error(fd, "scoped/app",
+				 strcmp(auth, "Bearer tok-SECRET-7") == 0 ? "insufficient_scope" : NULL);
 	} else if (str_starts_with(path, "/v2/otherpriv/app/")) {
 		/* a private repository whose realm is plain http on another host */
 		h = xasprintf("WWW-Authenticate: Bearer realm=\"http://localhost:%d/token\","
