@@ -725,8 +725,6 @@ static const char *system_dir(const char *p)
 	return NULL;
 }
 
-/* The models root must not be (or resolve to, through symlinks) a
- * system directory: every container would see it. */
 /* realpath() of the longest existing leading part, the rest appended
  * ("/var/run/none" -> "/run/none"); NULL when nothing resolves. */
 static char *realpath_partial(const char *lex)
@@ -751,6 +749,32 @@ static char *realpath_partial(const char *lex)
 	}
 }
 
+/* Is the absolute, normalised P the directory ROOT or below it? */
+static bool path_under(const char *root, const char *p)
+{
+	size_t n = strlen(root);
+	return strcmp(root, "/") == 0 ||
+	       (strncmp(p, root, n) == 0 && (p[n] == '/' || p[n] == '\0'));
+}
+
+bool models_inside_root(const struct models *m, const char *path)
+{
+	if (!m->root || path[0] != '/')
+		return false;
+	char *lr = path_lexical(m->root), *lp = path_lexical(path);
+	/* the kernel's reading ("link/.." is the link's parent) when the
+	 * file is there, else the longest part that exists */
+	char *rr = realpath_partial(lr), *rp = realpath(path, NULL);
+	if (!rp)
+		rp = realpath_partial(lp);
+	bool inside = path_under(lr, lp) && strcmp(lr, lp) != 0 && rr && rp &&
+		      path_under(rr, rp) && strcmp(rr, rp) != 0;
+	free(lr), free(lp), free(rr), free(rp);
+	return inside;
+}
+
+/* The models root must not be (or resolve to, through symlinks) a
+ * system directory: every container would see it. */
 static int check_models_root(const char *root, const char *file, struct err *e)
 {
 	char *lex = path_lexical(root);
@@ -936,14 +960,7 @@ int model_resolve(const struct models *m, const char *name, char **path, const c
 	if (check_model_file(p, shown, e) < 0)
 		goto fail;
 	/* must lie under the root that containers mount (after symlinks) */
-	char *real = realpath(p, NULL);
-	char *realroot = realpath(m->root, NULL);
-	bool inside = real && realroot &&
-		      (strcmp(realroot, "/") == 0 ||
-		       (str_starts_with(real, realroot) && real[strlen(realroot)] == '/'));
-	free(real);
-	free(realroot);
-	if (!inside) {
+	if (!models_inside_root(m, p)) {
 		err_set(e, "model '%s' is outside the models root '%s' that containers mount", shown,
 			m->root);
 		goto fail;

@@ -94,6 +94,10 @@ void models_free(struct models *m);
 int model_resolve(const struct models *m, const char *name, char **path, const char **alias,
 		  struct err *e);
 
+/* Does PATH (absolute) lie below the models root, both as written ("."
+ * and ".." taken as they read) and after symlinks? */
+bool models_inside_root(const struct models *m, const char *path);
+
 /* Every file of a model: the path itself, or all shards of a split GGUF
  * named by its first ("-00001-of-00003.gguf"), appended to out in order. */
 void model_shards(const char *path, struct strv *out);

@@ -21,7 +21,13 @@ static int run_models(struct ctx *c, const struct cmd_args *a)
 			json_object *m = json_object_new_object();
 			json_add_str(m, "alias", c->models.v[i].alias);
 			json_add_str(m, "path", c->models.v[i].path);
-			json_add_bool(m, "present", path_exists(c->models.v[i].path));
+			bool inside = models_inside_root(&c->models, c->models.v[i].path);
+			json_add_bool(m, "inside_root", inside);
+			/* a file outside the root is not looked at: null */
+			if (inside)
+				json_add_bool(m, "present", path_exists(c->models.v[i].path));
+			else
+				json_object_object_add(m, "present", NULL);
 			json_object_array_add(arr, m);
 		}
 		json_object_object_add(j, "models", arr);
@@ -30,9 +36,16 @@ static int run_models(struct ctx *c, const struct cmd_args *a)
 		return EXIT_OK;
 	}
 	printf("models root: %s\n", c->models.root);
-	for (size_t i = 0; i < c->models.n; i++)
-		printf("%-12s %-8s %s\n", c->models.v[i].alias,
-		       path_exists(c->models.v[i].path) ? "present" : "MISSING", c->models.v[i].path);
+	for (size_t i = 0; i < c->models.n; i++) {
+		const char *path = c->models.v[i].path;
+		printf("%-12s %-8s %s%s\n", c->models.v[i].alias,
+		       !models_inside_root(&c->models, path) ? "OUTSIDE"
+		       : path_exists(path)		       ? "present"
+							       : "MISSING",
+		       path,
+		       models_inside_root(&c->models, path) ? ""
+							    : " (outside the models root: not looked at)");
+	}
 	return EXIT_OK;
 }
 
@@ -45,6 +58,10 @@ const struct command cmd_models = {
 	.name = "models",
 	.args = "[--json]",
 	.summary = "list the model aliases (manifests/models.json) and whether their files exist",
+	.description = "Each alias with its file: present, MISSING, or OUTSIDE when the path (as written, "
+		"or through a symlink) leaves the models root that containers mount; such a file is "
+		"not looked at, and bench refuses it. --json gives root, and per model alias, path, "
+		"inside_root and present (null when outside).",
 	.options = json_option,
 	.run = run_models,
 };

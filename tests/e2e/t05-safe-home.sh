@@ -260,6 +260,23 @@ for root in /usr/share/models /var/lib/models /mnt "$TB_MODELS"; do
 	run "$TBX_BIN" -C "$H" models
 	is "$rc" 0 "models root '$root' is allowed"
 done
+# a model outside the root (absolute, "..", a symlink out) is listed as
+# OUTSIDE and not looked at: nothing said of whether the file is there
+mkdir -p "$T/mroot" && cp "$TB_MODELS/tiny.gguf" "$T/mroot/" && ln -s /etc "$T/mroot/out"
+printf '{"root": "%s", "models": {"abs": "/etc/shadow", "up": "../../etc/passwd", "link": "out/passwd", "tiny": "tiny.gguf"}}\n' \
+	"$T/mroot" >"$mf"
+run "$TBX_BIN" -C "$H" models
+is "$rc" 0 "models lists a models.json with entries outside the root"
+is "$(printf '%s\n' "$out" | grep -c 'OUTSIDE .*(outside the models root: not looked at)$')" 3 \
+	"absolute, '..' and symlinked paths out of the root are OUTSIDE"
+unlike "$out" "present  /etc|MISSING  /etc|passwd.*present" "their files are not looked at"
+like "$out" "tiny +present +$T/mroot/tiny.gguf" "a model under the root is present"
+run "$TBX_BIN" -C "$H" models --json
+is "$(printf '%s' "$out" | jq -c '[.models[] | [.alias, .inside_root, .present]] | sort')" \
+	'[["abs",false,null],["link",false,null],["tiny",true,true],["up",false,null]]' \
+	"--json: inside_root, and present null when outside"
+run "$TBX_BIN" -C "$H" bench --dry-run vulkan-radv abs
+like "$rc:$err" "^1:.*outside the models root" "bench refuses a model outside the root"
 # a model path or definition text with control or bidi characters (a C1
 # CSI, an ESC, a right-to-left override) is refused, never printed
 for bad in '\u009b2J' '\u001b[2J' '\u202egguf.exe' '\ufffe'; do

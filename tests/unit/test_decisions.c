@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "defs.h"
@@ -545,6 +546,66 @@ static void test_recorded_image(void **state)
 	json_object_put(c);
 }
 
+/* Is a model under the root that containers mount: as written, and after
+ * symlinks (a link in the root that leads out is outside). */
+static void test_models_inside_root(void **state)
+{
+	(void)state;
+	char tmpl[] = "/tmp/tbx-inside.XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char *root = path_join(tmpl, "models");
+	char *sub = path_join(root, "sub");
+	char *out = path_join(root, "out");
+	char *in = path_join(root, "in");
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	assert_int_equal(symlink("/etc", out), 0);
+	assert_int_equal(symlink("sub", in), 0);
+	/* models/deep -> ../deep: "models/deep/../a.gguf" reads as
+	 * models/a.gguf but opens <tmpl>/a.gguf */
+	char *deep = path_join(tmpl, "deep"), *mdeep = path_join(root, "deep");
+	char *file = path_join(tmpl, "a.gguf");
+	assert_int_equal(mkdir(deep, 0700), 0);
+	assert_int_equal(symlink(deep, mdeep), 0);
+	struct err e = { 0 };
+	assert_int_equal(write_file_atomic(file, "GGUF", 4, 0600, &e), 0);
+	struct models m = { .root = root };
+	struct {
+		const char *rel; /* below tmpl */
+		bool inside;
+	} cases[] = {
+		{ "models/a.gguf", true },	  /* missing still counts: where it would be */
+		{ "models/sub/a.gguf", true },
+		{ "models/./sub//a.gguf", true },
+		{ "models/in/a.gguf", true },	  /* a link that stays inside */
+		{ "models/sub/../a.gguf", true },
+		{ "models/../a.gguf", false },
+		{ "models/sub/../../a.gguf", false },
+		{ "models/out/passwd", false },	  /* a link that leads out */
+		{ "models/deep/../a.gguf", false }, /* opens <tmpl>/a.gguf */
+		{ "models", false },		  /* the root itself is no model */
+		{ "modelsx/a.gguf", false },	  /* a sibling sharing the prefix */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = path_join(tmpl, cases[i].rel);
+		if (models_inside_root(&m, p) != cases[i].inside)
+			fail_msg("%s: expected %s", cases[i].rel, cases[i].inside ? "inside" : "outside");
+		free(p);
+	}
+	assert_false(models_inside_root(&m, "/etc/shadow"));
+	assert_false(models_inside_root(&m, "models/a.gguf")); /* not absolute */
+	assert_int_equal(unlink(out), 0);
+	assert_int_equal(unlink(in), 0);
+	assert_int_equal(unlink(mdeep), 0);
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(deep), 0);
+	free(deep), free(mdeep), free(file);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(root), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+	free(root), free(sub), free(out), free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_converge_choose),
 		cmocka_unit_test(test_container_matches),
 		cmocka_unit_test(test_recorded_image),
+		cmocka_unit_test(test_models_inside_root),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
