@@ -66,19 +66,26 @@ static char *shown(json_object *v, bool present)
 	return sanitize_line(t, strlen(t), SHOWN_VALUE_MAX);
 }
 
-static void add_item(struct strv *out, const char *prefix, const char *key, json_object *a,
-		     bool in_a, json_object *b, bool in_b)
+/* Between the two values of a changed item: host items as digests and
+ * builds ("->"), effective settings with U+2192 ("flash_attn 0 U+2192 1"). */
+#define ARROW_HOST "->"
+#define ARROW_SETTING "\xe2\x86\x92"
+
+static void add_item(struct strv *out, const char *arrow, const char *prefix, const char *key,
+		     json_object *a, bool in_a, json_object *b, bool in_b)
 {
 	char *k = sanitize_line(key, strlen(key), SHOWN_VALUE_MAX);
 	char *x = shown(a, in_a), *y = shown(b, in_b);
-	strv_pushf(out, "%s%s%s %s -> %s", prefix ? prefix : "", prefix ? "." : "", k, x, y);
+	strv_pushf(out, "%s%s%s %s %s %s", prefix ? prefix : "", prefix ? "." : "", k, x, arrow,
+		   y);
 	free(k), free(x), free(y);
 }
 
-/* Members of a and b that differ, "name old -> new", into out (objects
+/* Members of a and b that differ, "name old ARROW new", into out (objects
  * one level down as "name.member"); skip(name) leaves a member out. */
-static void diff_objects(json_object *a, json_object *b, const char *prefix, int depth,
-			 bool (*skip)(const char *, void *), void *ctx, struct strv *out)
+static void diff_objects(json_object *a, json_object *b, const char *arrow, const char *prefix,
+			 int depth, bool (*skip)(const char *, void *), void *ctx,
+			 struct strv *out)
 {
 	if (!json_object_is_type(a, json_type_object) || !json_object_is_type(b, json_type_object))
 		return;
@@ -99,22 +106,24 @@ static void diff_objects(json_object *a, json_object *b, const char *prefix, int
 				continue;
 			if (depth == 0 && json_object_is_type(old, json_type_object) &&
 			    json_object_is_type(now, json_type_object))
-				diff_objects(old, now, key, 1, NULL, NULL, out);
+				diff_objects(old, now, arrow, key, 1, NULL, NULL, out);
 			else
-				add_item(out, prefix, key, old, in_old, now, in_now);
+				add_item(out, arrow, prefix, key, old, in_old, now, in_now);
 		}
 	}
 }
 
-char *regress_settings_change(const struct record *prev, const struct record *cur)
+/* The settings that differ, joined by ", "; *n: how many (0: NULL). */
+static char *settings_diff(const struct record *prev, const struct record *cur, size_t *n)
 {
+	*n = 0;
 	if (!prev->settings || !cur->settings)
 		return NULL; /* unknown is no change */
 	if (strcmp(prev->settings, cur->settings) == 0)
 		return NULL; /* the same text (loaded records share it): no parse needed */
 	json_object *a = record_obj_parse(prev->settings), *b = record_obj_parse(cur->settings);
 	struct strv items = STRV_INIT;
-	diff_objects(a, b, NULL, 0, NULL, NULL, &items);
+	diff_objects(a, b, ARROW_SETTING, NULL, 0, NULL, NULL, &items);
 	json_object_put(a), json_object_put(b);
 	if (!items.n)
 		return NULL;
@@ -122,22 +131,32 @@ char *regress_settings_change(const struct record *prev, const struct record *cu
 	buf_init(&out);
 	for (size_t i = 0; i < items.n; i++)
 		buf_addf(&out, "%s%s", i ? ", " : "", items.v[i]);
+	*n = items.n;
 	strv_free(&items);
 	return buf_detach(&out);
 }
 
+char *regress_settings_change(const struct record *prev, const struct record *cur)
+{
+	size_t n;
+	return settings_diff(prev, cur, &n);
+}
+
 char *regress_settings_named(const struct record *prev, const struct record *cur)
 {
-	char *settings = regress_settings_change(prev, cur);
+	size_t n;
+	char *settings = settings_diff(prev, cur, &n);
 	if (!settings)
 		return NULL;
 	bool new_build = !str_eq(prev->image_digest, cur->image_digest) ||
 			 !str_eq(prev->binary_sha256, cur->binary_sha256) ||
 			 prev->build_number != cur->build_number ||
 			 !str_eq(prev->build_commit, cur->build_commit);
-	char *out = xasprintf("%s%s", settings,
-			      new_build ? " (not in the arguments: a default of the new build)"
-					: " (not in the arguments)");
+	/* "flash_attn 0 U+2192 1, a default of the new build" */
+	char *out = xasprintf("%s, %s", settings,
+			      !new_build ? "not in the arguments"
+			      : n > 1	 ? "defaults of the new build"
+					 : "a default of the new build");
 	free(settings);
 	return out;
 }
@@ -193,7 +212,7 @@ void regress_changes(const struct record *prev, const struct record *cur,
 	if (kernels && strcmp(prev->kernel, cur->kernel) != 0) {
 		json_object *a = json_object_new_string(prev->kernel);
 		json_object *b = json_object_new_string(cur->kernel);
-		add_item(&c->host, NULL, "kernel", a, true, b, true);
+		add_item(&c->host, ARROW_HOST, NULL, "kernel", a, true, b, true);
 		json_object_put(a), json_object_put(b);
 	}
 	if (!prev->host_state || !cur->host_state)
@@ -203,10 +222,10 @@ void regress_changes(const struct record *prev, const struct record *cur,
 	json_object *a = record_obj_parse(prev->host_state), *b = record_obj_parse(cur->host_state);
 	if (json_flag(a, "state_read", true) && json_flag(b, "state_read", true)) {
 		struct host_skip host = { .container = container, .has_kernel = kernels };
-		diff_objects(a, b, NULL, 0, skip_host_item, &host, &c->host);
+		diff_objects(a, b, ARROW_HOST, NULL, 0, skip_host_item, &host, &c->host);
 		if (container) {
 			struct host_skip image = { .only_runs = true };
-			diff_objects(a, b, NULL, 0, skip_host_item, &image, &c->image);
+			diff_objects(a, b, ARROW_HOST, NULL, 0, skip_host_item, &image, &c->image);
 		}
 	}
 	json_object_put(a), json_object_put(b);

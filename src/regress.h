@@ -17,8 +17,8 @@ double regress_change(const struct rec_test *a, const struct rec_test *b, bool *
  * backend and model) with the one before it.  Returns printable lines
  * ("  vs previous ...\n", and "  REGRESSION: tg128 -8.1% after image
  * sha256:ab12.. -> sha256:cd34.., build 9187 -> 9193\n"; with no flag,
- * "  settings changed: n_threads 16 -> 1 (not in the arguments: a default
- * of the new build); attributed to the image\n" when settings differ), or
+ * "  settings changed: n_threads 16 U+2192 1, a default of the new build;
+ * attributed to the image\n" when settings differ), or
  * NULL. */
 char *regress_compare_last(const struct records *rs);
 
@@ -41,18 +41,18 @@ void regress_changes_free(struct regress_changes *c);
 /* "the image", "the binary", "the host", "the image and the host"; NULL
  * when nothing known changed. */
 const char *regress_attribution(const struct regress_changes *c);
-/* The effective settings that differ ("n_threads 16 -> 1, ..."), or NULL
- * (none, or unknown on one side). */
+/* The effective settings that differ ("n_threads 16 U+2192 1, ..."), or
+ * NULL (none, or unknown on one side). */
 char *regress_settings_change(const struct record *prev, const struct record *cur);
-/* The same with where they came from: "n_threads 16 -> 1 (not in the
- * arguments: a default of the new build)" when the image, binary or build
- * differs, else "... (not in the arguments)"; NULL as above. */
+/* The same with where they came from: "n_threads 16 U+2192 1, a default
+ * of the new build" ("defaults" for several) when the image, binary or
+ * build differs, else "..., not in the arguments"; NULL as above. */
 char *regress_settings_named(const struct record *prev, const struct record *cur);
 
 /* The flag text for a significant change between prev and cur on one
  * test: "tg128 -8.1% after image sha256:ab12.. -> sha256:cd34.., build
- * 9187 -> 9193, n_threads 16 -> 1 (not in the arguments: a default of the
- * new build); attributed to the image".  NULL when nothing known changed
+ * 9187 -> 9193, n_threads 16 U+2192 1, a default of the new build;
+ * attributed to the image".  NULL when nothing known changed
  * or the change is noise.  *regression: true when it got slower. */
 char *regress_flag(const struct record *prev, const struct record *cur, const char *test,
 		   bool *regression);

@@ -83,20 +83,20 @@ else
 	like "$out" "vs previous" "compared with the run before the rebuild"
 	# which way it goes depends on the machine (on a loaded one, one thread
 	# can be faster than two spinning): flagged either way, with its cause
-	like "$out" "(REGRESSION|improvement): (pp512|tg128) [-+][0-9.]+% after image sha256:[0-9a-f]+ -> sha256:[0-9a-f]+, n_threads $threads -> 1 \(not in the arguments: a default of the new build\); attributed to the image" \
+	like "$out" "(REGRESSION|improvement): (pp512|tg128) [-+][0-9.]+% after image sha256:[0-9a-f]+ -> sha256:[0-9a-f]+, n_threads $threads → 1, a default of the new build; attributed to the image" \
 		"flagged, naming n_threads, attributed to the image"
 	bench_out=$out
 	run tbx report --check
 	if printf '%s' "$bench_out" | grep -q REGRESSION; then
 		is "$rc" 1 "report --check: exit 1 on the regression"
-		like "$out" "^REGRESSION: tiny \(-r 3\) on rocm-7\.2: (pp512|tg128) .*n_threads $threads -> 1.*; attributed to the image$" \
+		like "$out" "^REGRESSION: tiny \(-r 3\) on rocm-7\.2: (pp512|tg128) .*n_threads $threads → 1, a default of the new build; attributed to the image$" \
 			"--check names the setting and the attribution"
 	else
 		is "$rc" 0 "report --check: an improvement is no failure"
 	fi
 	unlike "$out" "-fa 1" "the -fa 1 run is not in it"
 	run tbx report -o "$T/r2"
-	like "$(cat "$T"/r2/REBENCH-MATRIX-*.md)" "(REGRESSION\*\*|improvement:) tiny \(-r 3\) on rocm-7\.2: .*n.threads $threads -> 1 .*attributed to the image" \
+	like "$(cat "$T"/r2/REBENCH-MATRIX-*.md)" "(REGRESSION\*\*|improvement:) tiny \(-r 3\) on rocm-7\.2: .*n.threads $threads → 1, a default of the new build; attributed to the image" \
 		"the report names the setting and the attribution"
 	# leave a plain image behind for the tests after this one
 	"$TESTBED" rebuild "$TB_DIR" rocm-7.2 >/dev/null 2>&1

@@ -81,11 +81,11 @@ static void test_settings_of_the_build(void **state)
 	     "{\"n_threads\":1,\"flash_attn\":-1,\"load_mode\":\"auto\",\"repack\":true}", HOST, 50);
 	char *f = flag_of(&a, &b, &reg);
 	assert_string_equal(f, "tg128 -16.7% after image sha256:aaaa -> sha256:bbbb, build 9187 -> "
-			       "9193, n_threads 16 -> 1, repack ? -> true (not in the arguments: a "
-			       "default of the new build); attributed to the image");
+			       "9193, n_threads 16 \u2192 1, repack ? \u2192 true, defaults of the new "
+			       "build; attributed to the image");
 	free(f);
 	char *s = regress_settings_change(&a, &b);
-	assert_string_equal(s, "n_threads 16 -> 1, repack ? -> true");
+	assert_string_equal(s, "n_threads 16 \u2192 1, repack ? \u2192 true");
 	free(s);
 	/* the line after tbx bench: within the noise, the setting is named */
 	{
@@ -97,8 +97,8 @@ static void test_settings_of_the_build(void **state)
 		struct records rs = { .v = (struct record[]){ c, d }, .n = 2 };
 		char *line = regress_compare_last(&rs);
 		assert_string_equal(line, "  vs previous (2026-05-05): pp512 +0.0%, tg128 +0.0%\n"
-					  "  settings changed: n_threads 16 -> 1 (not in the arguments: "
-					  "a default of the new build); attributed to the image\n");
+					  "  settings changed: n_threads 16 \u2192 1, a default of the new "
+					  "build; attributed to the image\n");
 		free(line);
 		record_free(&c), record_free(&d);
 	}

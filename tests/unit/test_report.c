@@ -524,13 +524,12 @@ static void test_settings_change_named(void **state)
 	struct report_opts o = { .date = "2026-05-03" };
 	assert_int_equal(report_build(&rs, &o, &r, &e), 0);
 	char *md = report_history_md(&r);
-	assert_contains(md, "pp512 +0.0%, tg128 +0.0%<br>settings changed: flash_attn 0 -> 1 (not "
-			    "in the arguments: a default of the new build) |");
+	assert_contains(md, "pp512 +0.0%, tg128 +0.0%<br>settings changed: flash_attn 0 \u2192 1, a "
+			    "default of the new build |");
 	assert_lacks(md, "REGRESSION");
 	free(md);
 	char *page = report_html(&r);
-	assert_contains(page, "settings changed: flash_attn 0 -&gt; 1 (not in the arguments: a "
-			      "default of the new build)");
+	assert_contains(page, "settings changed: flash_attn 0 \u2192 1, a default of the new build");
 	free(page);
 	report_free(&r);
 	records_free(&rs);
