@@ -38,13 +38,12 @@ static int run_models(struct ctx *c, const struct cmd_args *a)
 	printf("models root: %s\n", c->models.root);
 	for (size_t i = 0; i < c->models.n; i++) {
 		const char *path = c->models.v[i].path;
+		bool inside = models_inside_root(&c->models, path);
 		printf("%-12s %-8s %s%s\n", c->models.v[i].alias,
-		       !models_inside_root(&c->models, path) ? "OUTSIDE"
-		       : path_exists(path)		       ? "present"
-							       : "MISSING",
-		       path,
-		       models_inside_root(&c->models, path) ? ""
-							    : " (outside the models root: not looked at)");
+		       !inside		   ? "OUTSIDE"
+		       : path_exists(path) ? "present"
+					   : "MISSING",
+		       path, inside ? "" : " (outside the models root: not looked at)");
 	}
 	return EXIT_OK;
 }
