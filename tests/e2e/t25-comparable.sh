@@ -116,6 +116,11 @@ else
 	before=$(newest)
 	is "$(jq -r '.host.kernel_params.amd_iommu' "$before")" null "no amd_iommu parameter"
 	export TBX_HOST_ROOT=$REPO/tests/fixtures/host/strix-halo-iommu-off
+	# records order runs by started_at, in whole seconds: a tiny model's
+	# run takes less than one, and two runs of one second are ordered by
+	# their random run_id (the later could come first); real runs take
+	# minutes
+	sleep 1.1
 	run tbx bench rocm72 tiny -- -r 1
 	is "$rc" 0 "bench again, the kernel booted with amd_iommu=off"
 	after=$(newest)
