@@ -524,6 +524,16 @@ int remove_stale_temp_files(const char *dir)
 	return removed;
 }
 
+void home_remove_stale_temp_files(const char *home)
+{
+	static const char *const dirs[] = { "manifests", "results", "cache" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *d = path_join(home, dirs[i]);
+		remove_stale_temp_files(d);
+		free(d);
+	}
+}
+
 bool path_exists(const char *path)
 {
 	struct stat st;

@@ -123,6 +123,9 @@ int mkdir_p(const char *path, int mode, struct err *e);
  * write_file_atomic() of a process that died (kill -9); returns how many
  * were removed. */
 int remove_stale_temp_files(const char *dir);
+/* The same in each directory of a home that tbx writes atomically
+ * (manifests/, results/, cache/); run under the run lock. */
+void home_remove_stale_temp_files(const char *home);
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 /* "~" and "~/x" expand to $HOME. Returns a new string. */

@@ -229,9 +229,9 @@ int bench_prepare(struct ctx *c, struct bench_plan *pl, const struct bench_opts 
 		return -1;
 	if (cmd_lock(c, lock, what, !bo->no_wait) < 0)
 		return -1;
-	char *rdir = path_join(c->home, "results");
-	remove_stale_temp_files(rdir);
-	free(rdir);
+	/* a bench or refresh killed while saving the lock file, a record or a
+	 * cache left a temporary file */
+	home_remove_stale_temp_files(c->home);
 	if (b->native ? native_checks(c, pl) < 0 : gate(c, pl, bo) < 0)
 		return -1;
 	host_info(c, pl);

@@ -196,10 +196,7 @@ static int run_refresh(struct ctx *c, const struct cmd_args *a)
 	if (!ro.check && cmd_lock(c, &lock, "tbx refresh", !ro.no_wait) < 0)
 		goto done;
 	if (!ro.check) {
-		char *m = path_join(c->home, "manifests"), *r = path_join(c->home, "results");
-		remove_stale_temp_files(m);
-		remove_stale_temp_files(r);
-		free(m), free(r);
+		home_remove_stale_temp_files(c->home);
 	}
 	if (podman_ping(&c->podman, &version, &c->err) < 0)
 		goto done;

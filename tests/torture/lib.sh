@@ -390,6 +390,7 @@ class_kill() {
 	trun bench rocm72 tiny -- -r 2
 	is "$rc" 0 "kill: the next bench succeeds"
 	check "kill: no temporary files left after the next bench" test -z "$(tmp_files)"
+	[ -z "$(tmp_files)" ] || echo "#   left: $(tmp_files | tr '\n' ' ')"
 	is "$(bad_records | wc -l)" 0 "kill: every record is whole"
 	is "$(ncontainers rocm-7.2)" 1 "kill: rocm-7.2 still has exactly one container"
 	check "kill: the run lock is free" lock_free

@@ -282,6 +282,45 @@ static void test_stale_temp_files(void **state)
 	free(dead_new), free(dead_old), free(live), free(other), free(dir);
 }
 
+/* A home's stale temporary files: in manifests/ (the lock file), results/
+ * and cache/, a dead process's only; other directories are not touched. */
+static void test_home_stale_temp_files(void **state)
+{
+	(void)state;
+	char *home = temp_dir();
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0)
+		_exit(0);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	struct err e = { 0 };
+	const char *dirs[] = { "manifests", "results", "cache", "containers" };
+	char *dead[4], *live[4];
+	for (int i = 0; i < 4; i++) {
+		char *d = path_join(home, dirs[i]);
+		assert_int_equal(mkdir(d, 0700), 0);
+		dead[i] = xasprintf("%s/f.json.tmp.%ld.AbC123", d, (long)child);
+		live[i] = xasprintf("%s/f.json.tmp.%ld.XyZ789", d, (long)getpid());
+		assert_int_equal(write_file_atomic(dead[i], "x", 1, 0600, &e), 0);
+		assert_int_equal(write_file_atomic(live[i], "x", 1, 0600, &e), 0);
+		free(d);
+	}
+	home_remove_stale_temp_files(home);
+	for (int i = 0; i < 4; i++) {
+		if (path_exists(dead[i]) != (i == 3))
+			fail_msg("%s: the dead process's temporary file %s", dirs[i],
+				 i == 3 ? "was removed" : "is left");
+		assert_true(path_exists(live[i]));
+		unlink(dead[i]), unlink(live[i]);
+		char *d = path_join(home, dirs[i]);
+		rmdir(d);
+		free(d), free(dead[i]), free(live[i]);
+	}
+	rmdir(home);
+	free(home);
+}
+
 /* A file tbx reads its settings from or runs is checked where it really
  * is: its target and the directory holding that, not only the link. */
 static void test_trust_file(void **state)
@@ -326,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_temp_file_not_planted),
 		cmocka_unit_test(test_atomic_file_steps),
 		cmocka_unit_test(test_stale_temp_files),
+		cmocka_unit_test(test_home_stale_temp_files),
 		cmocka_unit_test(test_trust_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
