@@ -133,6 +133,13 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 		}
 	}
 	l->held = true;
+	/* an owner file's temporary of a tbx killed while writing it */
+	char *d = xstrdup(l->path), *slash = strrchr(d, '/');
+	if (slash) {
+		*slash = '\0';
+		remove_stale_temp_files(d);
+	}
+	free(d);
 	char started[32];
 	format_time(now_unix(), started);
 	char *owner = xasprintf("pid %ld: %s (since %s)\n", (long)getpid(), what, started);
