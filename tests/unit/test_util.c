@@ -252,18 +252,25 @@ static void test_atomic_file_steps(void **state)
 	free(path), free(dir);
 }
 
-/* Temporary files of a process that died are found by their pid, with or
- * without the random suffix; a live process's are kept. */
-static void test_stale_temp_files(void **state)
+/* The pid of a child that has exited and been reaped: a dead process. */
+static pid_t dead_pid(void)
 {
-	(void)state;
-	char *dir = temp_dir();
 	pid_t child = fork();
 	assert_true(child >= 0);
 	if (child == 0)
 		_exit(0);
 	int status;
 	assert_int_equal(waitpid(child, &status, 0), child);
+	return child;
+}
+
+/* Temporary files of a process that died are found by their pid, with or
+ * without the random suffix; a live process's are kept. */
+static void test_stale_temp_files(void **state)
+{
+	(void)state;
+	char *dir = temp_dir();
+	pid_t child = dead_pid();
 	struct err e = { 0 };
 	char *dead_new = xasprintf("%s/r.json.tmp.%ld.AbC123", dir, (long)child);
 	char *dead_old = xasprintf("%s/s.json.tmp.%ld", dir, (long)child);
@@ -288,12 +295,7 @@ static void test_home_stale_temp_files(void **state)
 {
 	(void)state;
 	char *home = temp_dir();
-	pid_t child = fork();
-	assert_true(child >= 0);
-	if (child == 0)
-		_exit(0);
-	int status;
-	assert_int_equal(waitpid(child, &status, 0), child);
+	pid_t child = dead_pid();
 	struct err e = { 0 };
 	const char *dirs[] = { "manifests", "results", "cache", "containers" };
 	char *dead[4], *live[4];
