@@ -99,7 +99,7 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 	char *name = lock_name(scope);
 	l->path = path_join(dir, name);
 	l->owner_path = xasprintf("%s.owner", l->path);
-	free(dir), free(name);
+	free(name);
 	l->fd = open(l->path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (l->fd < 0) {
 		err_set(e, "cannot open lock '%s': %s", l->path, strerror(errno));
@@ -134,12 +134,8 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 	}
 	l->held = true;
 	/* an owner file's temporary of a tbx killed while writing it */
-	char *d = xstrdup(l->path), *slash = strrchr(d, '/');
-	if (slash) {
-		*slash = '\0';
-		remove_stale_temp_files(d);
-	}
-	free(d);
+	remove_stale_temp_files(dir);
+	free(dir);
 	char started[32];
 	format_time(now_unix(), started);
 	char *owner = xasprintf("pid %ld: %s (since %s)\n", (long)getpid(), what, started);
@@ -149,6 +145,7 @@ int run_lock_acquire(struct run_lock *l, const char *scope, const char *what, bo
 	free(owner);
 	return 0;
 fail:
+	free(dir);
 	run_lock_release(l);
 	return -1;
 }
